@@ -1,0 +1,33 @@
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test bench lint format clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(PY) -m grover_train demo --out demo-out
+
+test: $(STAMP)
+	$(PY) -m ruff check grover_train tests benchmarks
+	$(PY) -m pytest grover_train tests -q -n 2 --durations=15
+
+bench: $(STAMP)
+	$(PY) -m benchmarks
+
+lint: $(STAMP)
+	$(PY) -m ruff check grover_train tests benchmarks
+	$(PY) -m ruff format --check grover_train tests benchmarks
+
+format: $(STAMP)
+	$(PY) -m ruff format grover_train tests benchmarks
+	$(PY) -m ruff check --fix grover_train tests benchmarks
+
+clean:
+	rm -rf $(VENV) demo-out .pytest_cache

@@ -1,0 +1,208 @@
+"""Datasets as +-1 spin inputs with integer labels (design section 8).
+
+- ``digits``: scikit-learn's bundled 8x8 digits (no download), binarized to +-1, optional 2x2
+  pooling (4x4 = 16 inputs) and a class subset; a stratified train/test split from the seed.
+- ``teacher``: random +-1 inputs labelled by a random teacher Ising network of chosen size
+  (realizable at any size, for sweeps over n).
+- ``mnist``: read from local IDX files or an .npz the user gives; nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import struct
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from grover_train.errors import DatasetError, UnknownNameError
+from grover_train.rng import child_seed, make_rng
+
+DATASETS = ("digits", "teacher", "mnist")
+
+
+@dataclass
+class Dataset:
+    """Binarized data: ``X_*`` are float arrays of +-1, ``y_*`` class indices 0..C-1.
+
+    ``classes`` maps a class index back to the original label.
+    """
+
+    name: str
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_test: np.ndarray
+    y_test: np.ndarray
+    classes: list
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def num_inputs(self) -> int:
+        return int(self.X_train.shape[1])
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.classes)
+
+
+def load_dataset(
+    name: str,
+    *,
+    seed: int | None = 0,
+    classes: list[int] | None = None,
+    pool: bool = False,
+    test_fraction: float = 0.2,
+    mnist_path: str | os.PathLike | None = None,
+    teacher_sizes: tuple[int, int, int] = (16, 8, 3),
+    num_samples: int | None = None,
+) -> Dataset:
+    """Load a dataset by name.
+
+    >>> ds = load_dataset('digits', seed=0, classes=[0, 1], pool=True)
+    >>> ds.num_inputs, ds.num_classes, set(np.unique(ds.X_train)) == {-1.0, 1.0}
+    (16, 2, True)
+    """
+    if name == "digits":
+        X, y = _digits(pool)
+    elif name == "teacher":
+        return _teacher(seed, teacher_sizes, num_samples or 600, test_fraction)
+    elif name == "mnist":
+        X, y, split = _mnist(mnist_path, pool)
+        if split is not None:
+            return _subset(name, X, y, classes, split, {"source": str(mnist_path), "pool": pool})
+    else:
+        raise UnknownNameError(f"unknown dataset {name!r}: choose one of {', '.join(DATASETS)}")
+    if num_samples is not None:
+        X, y = X[:num_samples], y[:num_samples]
+    return _subset(name, X, y, classes, _split(y, seed, test_fraction), {"pool": pool})
+
+
+def _subset(name, X, y, classes, split, meta) -> Dataset:
+    train_idx, test_idx = split
+    labels = sorted(np.unique(y).tolist())
+    if classes:
+        bad = [c for c in classes if c not in labels]
+        if bad:
+            raise DatasetError(f"classes {bad} are not in dataset {name!r}; it has {labels}")
+        if len(set(classes)) < 2:
+            raise DatasetError("--classes needs at least two distinct classes")
+        labels = sorted(set(classes))
+    lookup = {c: i for i, c in enumerate(labels)}
+
+    def pick(idx):
+        idx = np.asarray([i for i in idx if y[i] in lookup], dtype=int)
+        return X[idx].astype(float), np.array([lookup[v] for v in y[idx]], dtype=int)
+
+    Xtr, ytr = pick(train_idx)
+    Xte, yte = pick(test_idx)
+    return Dataset(name, Xtr, ytr, Xte, yte, labels, meta)
+
+
+def _split(y: np.ndarray, seed, test_fraction: float):
+    """Stratified split: the same seed always gives the same split."""
+    if not 0 < test_fraction < 1:
+        raise DatasetError(f"test fraction must be in (0, 1), got {test_fraction}")
+    rng = make_rng(seed)
+    train, test = [], []
+    for label in np.unique(y):
+        idx = np.flatnonzero(y == label)
+        rng.shuffle(idx)
+        k = int(round(test_fraction * idx.size))
+        test.extend(idx[:k])
+        train.extend(idx[k:])
+    train, test = np.array(train), np.array(test)
+    rng.shuffle(train)
+    return train, test
+
+
+def binarize(images: np.ndarray, threshold: float) -> np.ndarray:
+    """Pixels above ``threshold`` become +1, the rest -1.
+
+    >>> binarize(np.array([[0, 5, 9]]), 4).tolist()
+    [[-1.0, 1.0, 1.0]]
+    """
+    return np.where(np.asarray(images) > threshold, 1.0, -1.0)
+
+
+def pool2x2(images: np.ndarray, side: int) -> np.ndarray:
+    """Average 2x2 blocks of square images given as rows of side*side pixels."""
+    n = images.shape[0]
+    im = images.reshape(n, side // 2, 2, side // 2, 2).astype(float)
+    return im.mean(axis=(2, 4)).reshape(n, -1)
+
+
+def _digits(pool: bool):
+    from sklearn.datasets import load_digits
+
+    d = load_digits()
+    X = d.data  # values 0..16
+    if pool:
+        return binarize(pool2x2(X, 8), 4.0), d.target
+    return binarize(X, 4.0), d.target
+
+
+def _teacher(seed, sizes, num_samples: int, test_fraction: float) -> Dataset:
+    from grover_train.model.network import DragonNetwork
+
+    D, H, C = (int(v) for v in sizes)
+    rng = make_rng(seed)
+    teacher = DragonNetwork.random(D, [H], C, seed=child_seed(rng))
+    X = 2.0 * rng.integers(0, 2, size=(num_samples, D)) - 1.0
+    y = teacher.predict(X)
+    k = int(round(test_fraction * num_samples))
+    perm = rng.permutation(num_samples)
+    return Dataset("teacher", X[perm[k:]], y[perm[k:]], X[perm[:k]], y[perm[:k]],
+                   list(range(C)), {"teacher_sizes": [D, H, C]})
+
+
+def _read_idx(path: Path) -> np.ndarray:
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rb") as f:
+        data = f.read()
+    if len(data) < 4 or data[0] != 0 or data[1] != 0:
+        raise DatasetError(f"{str(path)!r} is not an IDX file")
+    ndim = data[3]
+    shape = struct.unpack(">" + "I" * ndim, data[4 : 4 + 4 * ndim])
+    arr = np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim)
+    if arr.size != int(np.prod(shape)):
+        raise DatasetError(f"IDX file {str(path)!r} is truncated")
+    return arr.reshape(shape)
+
+
+def _mnist(path, pool: bool):
+    if path is None:
+        raise DatasetError("dataset 'mnist' needs --mnist-path: a directory with the four IDX "
+                           "files (train-images-idx3-ubyte...) or an .npz with x_train, "
+                           "y_train, x_test, y_test; nothing is downloaded")
+    path = Path(path)
+    if not path.exists():
+        raise DatasetError(f"MNIST path {str(path)!r} does not exist: give a directory of IDX "
+                           "files or an .npz file you have downloaded")
+    if path.is_file() and path.suffix == ".npz":
+        try:
+            with np.load(path) as z:
+                xtr, ytr, xte, yte = z["x_train"], z["y_train"], z["x_test"], z["y_test"]
+        except (KeyError, ValueError, OSError) as exc:
+            raise DatasetError(f"{str(path)!r} must hold x_train, y_train, x_test, y_test "
+                               f"({exc})") from None
+    else:
+        d = path if path.is_dir() else path.parent
+
+        def find(stem):
+            for cand in (d / stem, d / (stem + ".gz")):
+                if cand.exists():
+                    return cand
+            raise DatasetError(f"MNIST file {stem!r} not found in {str(d)!r}")
+
+        xtr = _read_idx(find("train-images-idx3-ubyte"))
+        ytr = _read_idx(find("train-labels-idx1-ubyte"))
+        xte = _read_idx(find("t10k-images-idx3-ubyte"))
+        yte = _read_idx(find("t10k-labels-idx1-ubyte"))
+    X = np.concatenate([xtr.reshape(len(xtr), -1), xte.reshape(len(xte), -1)])
+    y = np.concatenate([ytr, yte]).astype(int)
+    side = int(round(np.sqrt(X.shape[1])))
+    X = binarize(pool2x2(X, side), 127.0) if pool else binarize(X, 127.0)
+    split = (np.arange(len(xtr)), np.arange(len(xtr), len(X)))
+    return X, y, split

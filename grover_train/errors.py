@@ -1,0 +1,38 @@
+"""Exceptions raised by grover-train.
+
+Every error caused by wrong input subclasses :class:`ValueError` (through :class:`InputError`),
+so callers can catch it the way they catch dimod's or numpy's input errors. Messages name the
+problem and the fix; the command-line tool prints them on one line and exits with status 2.
+"""
+
+
+class GroverTrainError(Exception):
+    """Base class of every error raised on purpose by grover-train."""
+
+
+class InputError(GroverTrainError, ValueError):
+    """The input is wrong (bad shape, unknown name, out-of-range value...)."""
+
+
+class UnknownNameError(InputError):
+    """An unknown dataset, finder, backend, preparation or schedule name."""
+
+
+class DatasetError(InputError):
+    """A dataset cannot be loaded (missing file, wrong format, bad class subset)."""
+
+
+class ModelFileError(InputError):
+    """A model file is missing or malformed."""
+
+
+class BudgetError(InputError):
+    """A query budget, iteration count or shot count is not a positive integer."""
+
+
+class TooManyQubitsError(InputError):
+    """A problem needs more qubits (or spins) than the chosen backend or finder handles."""
+
+
+class AccountError(GroverTrainError, RuntimeError):
+    """A cloud account (IBM Quantum, D-Wave Leap) is needed but not configured."""

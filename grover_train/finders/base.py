@@ -1,0 +1,132 @@
+"""The finder interface shared by classical and coherent head finders.
+
+A finder is a :class:`dimod.Sampler`: ``finder.sample(bqm, threshold=..., exclude=...,
+budget=..., seed=...)`` returns the heads it found (states with energy below ``threshold`` that
+do not match ``exclude``) as a :class:`dimod.SampleSet` whose energies are recomputed
+classically from ``bqm``. ``sampleset.info`` holds ``queries`` (design section 3),
+``timing`` (ns, like dwave-samplers), ``threshold``, ``seed`` and method details.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import dimod
+import numpy as np
+
+from grover_train.errors import BudgetError
+from grover_train.finders.problem import SearchProblem
+from grover_train.rng import check_seed, make_rng
+
+
+@dataclass
+class FindResult:
+    """What a finder's ``_find`` returns: candidate sample rows (heads or not; the base class
+    keeps the heads), the queries spent, and extra info for ``SampleSet.info``."""
+
+    samples: list[np.ndarray] = field(default_factory=list)
+    queries: int = 0
+    info: dict = field(default_factory=dict)
+
+
+def check_budget(budget: object, what: str = "budget") -> int:
+    """A query budget must be a positive integer.
+
+    >>> check_budget(10)
+    10
+    """
+    if isinstance(budget, bool) or not isinstance(budget, int | np.integer):
+        raise BudgetError(f"{what} must be a positive integer number of queries, "
+                          f"got {budget!r}")
+    if budget <= 0:
+        raise BudgetError(f"{what} must be a positive number of queries, got {budget}: "
+                          "pass e.g. --budget 1000")
+    return int(budget)
+
+
+class HeadFinder(dimod.Sampler):
+    """Base class: subclasses implement ``_find(problem, budget, rng, max_heads)``."""
+
+    name: str = "finder"
+    #: Largest model the finder accepts (None: no limit).
+    max_variables: int | None = None
+
+    @property
+    def parameters(self) -> dict:
+        return {"threshold": [], "exclude": [], "budget": [], "seed": [], "max_heads": []}
+
+    @property
+    def properties(self) -> dict:
+        return {"name": self.name, "max_variables": self.max_variables}
+
+    def sample(
+        self,
+        bqm: dimod.BinaryQuadraticModel,
+        *,
+        threshold: float,
+        exclude: Mapping | None = None,
+        budget: int = 1000,
+        seed: int | None = None,
+        max_heads: int = 1,
+        **kwargs,
+    ) -> dimod.SampleSet:
+        """Search ``bqm`` for heads; stop after ``max_heads`` distinct heads or ``budget``
+        queries, whichever comes first.
+
+        >>> from grover_train.finders import get_finder
+        >>> bqm = dimod.BQM({0: 1.0, 1: -1.0}, {(0, 1): 0.5}, 0.0, 'SPIN')
+        >>> ss = get_finder('exact').sample(bqm, threshold=0.0, budget=10, max_heads=4)
+        >>> sorted(ss.record.energy.tolist()), ss.info['queries']
+        ([-2.5], 4)
+        """
+        seed = check_seed(seed)
+        budget = check_budget(budget)
+        problem = SearchProblem(bqm, threshold, exclude)
+        self._check_size(problem)
+        rng = make_rng(seed)
+        t0 = time.perf_counter_ns()
+        result = self._find(problem, budget, rng, max_heads=max(1, int(max_heads)), **kwargs)
+        t1 = time.perf_counter_ns()
+        return self._sampleset(problem, result, seed, t1 - t0)
+
+    # ------------------------------------------------------------------ helpers
+    def _check_size(self, problem: SearchProblem) -> None:
+        from grover_train.errors import TooManyQubitsError
+
+        if self.max_variables is not None and problem.num_variables > self.max_variables:
+            raise TooManyQubitsError(
+                f"finder {self.name!r} handles at most {self.max_variables} variables, the "
+                f"model has {problem.num_variables}: use a sampling finder such as 'sa' or "
+                "a smaller window (--max-qubits)"
+            )
+
+    def _sampleset(self, problem: SearchProblem, result: FindResult, seed, elapsed_ns: int):
+        n = problem.num_variables
+        if result.samples:
+            rows = np.unique(np.atleast_2d(np.vstack(result.samples)).astype(np.int8), axis=0)
+            rows = rows[problem.is_head(rows)] if len(rows) else rows
+        else:
+            rows = np.empty((0, n), dtype=np.int8)
+        ss = dimod.SampleSet.from_samples_bqm((rows, problem.variables), problem.bqm)
+        ss = ss.truncate(len(ss)) if len(ss) else ss  # sorted by energy
+        ss.info.update(
+            {
+                "finder": self.name,
+                "queries": int(result.queries),
+                "threshold": problem.threshold,
+                "exclude": dict(problem.exclude) if problem.exclude else None,
+                "seed": seed,
+                "num_heads": len(ss),
+                "timing": {"preprocessing_ns": 0, "sampling_ns": int(elapsed_ns),
+                           "postprocessing_ns": 0},
+                "wall_s": elapsed_ns / 1e9,
+                **result.info,
+            }
+        )
+        return ss
+
+    def _find(self, problem: SearchProblem, budget: int, rng: np.random.Generator,
+              max_heads: int = 1, **kwargs) -> FindResult:
+        raise NotImplementedError

@@ -1,0 +1,208 @@
+"""Free landscapes of one sample as dimod models, thresholds and label exclusion.
+
+Variable convention (used by every finder and circuit): the free landscape of a one-layer
+network has integer variables ``0..H-1`` for the hidden spins and ``H..H+C-1`` for the outputs.
+For a full enumeration, state index ``z`` has bit ``i`` equal to the BINARY value of the
+``i``-th variable of ``bqm.variables`` (SPIN -1 -> 0, +1 -> 1, as dimod maps them). This is
+Qiskit's little-endian qubit order: qubit ``i`` carries variable ``i``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import dimod
+import numpy as np
+
+from grover_train.errors import InputError, TooManyQubitsError
+from grover_train.model.network import DragonNetwork, one_hot_spins
+
+#: Largest number of variables a full 2^n enumeration is allowed to take (2^26 floats = 512 MiB).
+MAX_ENUMERATION_VARIABLES = 26
+
+
+def free_bqm(net: DragonNetwork, x: np.ndarray) -> dimod.BinaryQuadraticModel:
+    """The Ising model over s = (h, y) for input ``x`` of a one-hidden-layer network.
+
+    Linear -(W x + b) on h, -c on y, quadratic -U_kj on (y_k, h_j).
+
+    >>> net = DragonNetwork.random(4, 3, 2, seed=0)
+    >>> bqm = free_bqm(net, np.ones(4))
+    >>> bqm.num_variables, bqm.num_interactions, bqm.vartype is dimod.SPIN
+    (5, 6, True)
+    """
+    if net.num_layers != 1:
+        raise InputError("free_bqm takes a one-hidden-layer network; use "
+                         "grover_train.model.deep for deeper ones")
+    x = net.check_inputs(x)[0]
+    H, C = net.hidden[0], net.num_classes
+    field = net.W[0] @ x + net.b[0]
+    linear = np.concatenate([-field, -net.c])
+    rows = np.repeat(np.arange(C), H) + H
+    cols = np.tile(np.arange(H), C)
+    quad = -net.U.reshape(-1)
+    return dimod.BinaryQuadraticModel.from_numpy_vectors(
+        linear, (rows, cols, quad), 0.0, dimod.SPIN, variable_order=list(range(H + C))
+    )
+
+
+def label_exclusion(net: DragonNetwork, label: int) -> dict[int, int]:
+    """The output assignment y = e_label that is *not* a head, as {variable: spin}.
+
+    >>> net = DragonNetwork.random(4, 3, 2, seed=0)
+    >>> label_exclusion(net, 1)
+    {3: -1, 4: 1}
+    """
+    H, C = net.hidden[-1], net.num_classes
+    offset = sum(net.hidden) - H  # deep nets keep the outputs after all hidden units
+    e = one_hot_spins(np.array([label]), C)[0]
+    return {offset + H + k: int(e[k]) for k in range(C)}
+
+
+def head_threshold(net: DragonNetwork, x: np.ndarray, label: int, margin: float = 0.0) -> float:
+    """tau = E+(x, label) + margin: configurations below it (other labels) are heads."""
+    if margin < 0:
+        raise InputError(f"the margin must be >= 0, got {margin}")
+    return float(net.clamped_energies(x)[0, int(label)] + margin)
+
+
+def energy_vector(bqm: dimod.BinaryQuadraticModel) -> np.ndarray:
+    """Energies of all 2^n states in the little-endian order of the module docstring.
+
+    Cost O(n 2^n) by doubling: adding variable i appends the states with bit i set.
+
+    >>> bqm = dimod.BQM({0: 1.0, 1: -2.0}, {(0, 1): 0.5}, 0.25, 'SPIN')
+    >>> energy_vector(bqm).tolist()
+    [1.75, 2.75, -3.25, -0.25]
+    """
+    n = bqm.num_variables
+    if n > MAX_ENUMERATION_VARIABLES:
+        raise TooManyQubitsError(
+            f"enumerating 2^{n} states is too large (limit {MAX_ENUMERATION_VARIABLES} "
+            "variables): use a sampling finder such as 'sa' instead"
+        )
+    spin = bqm.spin if bqm.vartype is dimod.BINARY else bqm
+    order = list(bqm.variables)
+    index = {v: i for i, v in enumerate(order)}
+    h = np.array([spin.get_linear(v) for v in order], dtype=float)
+    J = np.zeros((n, n))
+    for (u, v), bias in spin.quadratic.items():
+        i, j = index[u], index[v]
+        J[max(i, j), min(i, j)] += bias
+    E = np.array([float(spin.offset)])
+    for i in range(n):
+        f = np.array([h[i]])
+        for j in range(i):
+            if J[i, j] != 0.0:
+                f = np.concatenate([f - J[i, j], f + J[i, j]])
+            else:
+                f = np.concatenate([f, f])
+        E = np.concatenate([E - f, E + f])
+    return E
+
+
+def states_to_samples(z: np.ndarray, n: int, vartype=dimod.SPIN) -> np.ndarray:
+    """Turn state indices into sample rows (one column per variable, in bqm order).
+
+    >>> states_to_samples(np.array([1, 2]), 2).tolist()
+    [[1, -1], [-1, 1]]
+    """
+    z = np.asarray(z, dtype=np.int64)
+    bits = ((z[:, None] >> np.arange(n)[None, :]) & 1).astype(np.int8)
+    if dimod.as_vartype(vartype) is dimod.SPIN:
+        return (2 * bits - 1).astype(np.int8)
+    return bits
+
+
+def samples_to_states(samples: np.ndarray, vartype=dimod.SPIN) -> np.ndarray:
+    """Inverse of :func:`states_to_samples`.
+
+    >>> samples_to_states(np.array([[1, -1], [-1, 1]])).tolist()
+    [1, 2]
+    """
+    s = np.atleast_2d(np.asarray(samples))
+    bits = (s > 0).astype(np.int64) if dimod.as_vartype(vartype) is dimod.SPIN else s.astype(
+        np.int64)
+    return (bits << np.arange(s.shape[1])[None, :]).sum(axis=1)
+
+
+def exclusion_mask(
+    bqm: dimod.BinaryQuadraticModel, exclude: Mapping | None
+) -> np.ndarray | None:
+    """Boolean vector over all 2^n states, True where the state matches ``exclude``."""
+    if not exclude:
+        return None
+    n = bqm.num_variables
+    order = list(bqm.variables)
+    z = np.arange(2**n, dtype=np.int64)
+    mask = np.ones(2**n, dtype=bool)
+    for v, val in exclude.items():
+        if v not in bqm.variables:
+            raise InputError(f"excluded variable {v!r} is not a variable of the model")
+        i = order.index(v)
+        bit = 1 if (val > 0 if bqm.vartype is dimod.SPIN else val == 1) else 0
+        mask &= ((z >> i) & 1) == bit
+    return mask
+
+
+def check_exclude(bqm: dimod.BinaryQuadraticModel, exclude: Mapping | None) -> dict | None:
+    """Validate an exclusion assignment against the model's variables and vartype."""
+    if exclude is None:
+        return None
+    allowed = {-1, 1} if bqm.vartype is dimod.SPIN else {0, 1}
+    out = {}
+    for v, val in dict(exclude).items():
+        if v not in bqm.variables:
+            raise InputError(f"excluded variable {v!r} is not a variable of the model")
+        if val not in allowed:
+            raise InputError(f"excluded value {val!r} of variable {v!r} is not in "
+                             f"{sorted(allowed)} ({bqm.vartype.name})")
+        out[v] = int(val)
+    return out
+
+
+def clamped_outputs_energy(net: DragonNetwork, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """min_h E(h, y | x) for every output configuration y in {+-1}^C.
+
+    Returns (G, Y) with G of shape (N, 2^C) and Y of shape (2^C, C). For a one-layer net this
+    is the exact minimum over all hidden states, so heads exist iff min over y != e_k of G is
+    below the threshold: the training error is exact for any H while C stays small.
+    """
+    C = net.num_classes
+    if C > 20:
+        raise TooManyQubitsError(f"{C} output spins are too many to enumerate (limit 20)")
+    Y = states_to_samples(np.arange(2**C), C).astype(float)
+    Z = net.top_input(X)
+    F = Z @ net.W[-1].T + net.b[-1]  # (N, H)
+    G = np.empty((Z.shape[0], Y.shape[0]))
+    for start in range(0, Y.shape[0], 64):
+        Yb = Y[start:start + 64]
+        G[:, start:start + 64] = -np.abs(F[:, None, :] + (Yb @ net.U)[None, :, :]).sum(axis=2) \
+            - (Yb @ net.c)[None, :]
+    return G, Y
+
+
+def has_head(net: DragonNetwork, X: np.ndarray, labels: np.ndarray,
+             margin: float = 0.0) -> np.ndarray:
+    """Exact per-sample flag: does (x, label) have a head (y != e_label, E < E+ + margin)?
+
+    >>> net = DragonNetwork.random(6, 4, 3, seed=0)
+    >>> has_head(net, np.ones((2, 6)), np.array([0, 1])).dtype
+    dtype('bool')
+    """
+    labels = np.asarray(labels, dtype=int)
+    G, Y = clamped_outputs_energy(net, X)
+    C = net.num_classes
+    own = samples_to_states(one_hot_spins(labels, C))  # column of e_label in G
+    tau = G[np.arange(len(labels)), own] + margin
+    G = G.copy()
+    G[np.arange(len(labels)), own] = np.inf
+    return G.min(axis=1) < tau
+
+
+def training_error(net: DragonNetwork, X: np.ndarray, labels: np.ndarray,
+                   margin: float = 0.0) -> float:
+    """eps: fraction of samples that still have a head (exact, by enumerating outputs)."""
+    if len(labels) == 0:
+        return float("nan")
+    return float(np.mean(has_head(net, X, labels, margin)))
