@@ -1,0 +1,504 @@
+"""Search-level experiment: queries to the first head against the head probability p_A.
+
+For one landscape and one state preparation A (``uniform`` or ``dqa``) a run measures:
+
+- ``p_A``: the exact head probability of A, sum over heads of |<s|A|0>|^2 (uniform: heads/2^n;
+  dqa: from the DQA statevector of :mod:`grover_train.finders.coherent.prep`);
+- ``classical``: classical repetition of A: draw states from A's distribution until a head
+  (one query per draw, design section 3); ``searches`` seeded searches;
+- ``amplified``: amplitude amplification with the BBHT schedule on the ``exact`` backend, via
+  the ``grover`` finder (``r + 1`` queries per round); ``searches`` seeded searches;
+- ``sa`` / ``sqa``: annealing reads until a head with the ``sa`` and ``sqa`` finders
+  (``anneal_searches`` seeded searches; run with the uniform preparation only since they do not
+  use A).
+
+:func:`fit_search_scaling` fits log(mean queries) against log(1/p_A) over landscapes, with a
+bootstrap over landscapes and, within each, over searches. Classical repetition has slope 1,
+amplitude amplification 1/2 (BBHT's overhead lowers the small-1/p_A end slightly).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from grover_train.errors import InputError, UnknownNameError
+from grover_train.finders.problem import SearchProblem
+from grover_train.rng import child_seed
+from grover_train.scaling.fits import BootstrapCI, PowerLawFit, fit_power_law
+from grover_train.scaling.landscapes import Landscape, make_landscape
+
+PREPS = ("uniform", "dqa")
+METHODS = ("classical", "amplified", "sa", "sqa")
+#: keys a search run spec may hold (checked by the sweep loader)
+SPEC_KEYS = {
+    "family",
+    "n",
+    "seed",
+    "stage",
+    "index",
+    "heads",
+    "prep",
+    "searches",
+    "anneal_searches",
+    "annealers",
+    "steps",
+    "dt",
+    "budget_factor",
+    "epochs",
+    "margin",
+}
+#: points with 1/p_A below this are left out of the slope fits (BBHT's constant overhead
+#: dominates there; see docs/measuring.md)
+MIN_INV_P = 10.0
+
+
+def _get(spec: Any, key: str, default: Any = None) -> Any:
+    if isinstance(spec, Mapping):
+        return spec.get(key, default)
+    return getattr(spec, key, default)
+
+
+# --------------------------------------------------------------------------- preparation
+def prep_distribution(
+    problem: SearchProblem, prep: str = "uniform", *, steps: int = 8, dt: float = 0.8
+) -> np.ndarray:
+    """Probabilities |<s|A|0>|^2 over the 2^n states (little-endian order).
+
+    >>> from grover_train.scaling.landscapes import sk_landscape
+    >>> p = prep_distribution(sk_landscape(4, 0).problem())
+    >>> p.shape, float(p.sum())
+    ((16,), 1.0)
+    """
+    n = problem.num_variables
+    if prep == "uniform":
+        return np.full(2**n, 1.0 / 2**n)
+    if prep == "dqa":
+        key = ("search_level.dqa", steps, dt)
+        if key not in problem._cache:
+            from grover_train.finders.coherent.prep import Preparation
+
+            amp = np.asarray(Preparation("dqa", steps, dt).statevector(problem))
+            probs = np.abs(amp) ** 2
+            problem._cache[key] = probs / probs.sum()
+        return problem._cache[key]
+    raise UnknownNameError(f"unknown preparation {prep!r}: choose one of {', '.join(PREPS)}")
+
+
+def head_probability(problem: SearchProblem, probs: np.ndarray) -> float:
+    """p_A: the marked mass of a preparation's distribution.
+
+    >>> from grover_train.scaling.landscapes import sk_landscape
+    >>> pr = sk_landscape(6, 0, heads=4).problem()
+    >>> head_probability(pr, prep_distribution(pr)) == 4 / 64
+    True
+    """
+    return float(probs[problem.marked].sum())
+
+
+# --------------------------------------------------------------------------- searches
+def classical_repetition(
+    problem: SearchProblem, probs: np.ndarray, rng: np.random.Generator, budget: int
+) -> tuple[int, bool]:
+    """Draw states from ``probs`` (one query each) until a head; return (queries, found).
+
+    >>> from grover_train.scaling.landscapes import sk_landscape
+    >>> pr = sk_landscape(6, 0, heads=4).problem()
+    >>> q, found = classical_repetition(pr, prep_distribution(pr), np.random.default_rng(0), 10**4)
+    >>> found and q >= 1
+    True
+    """
+    marked = problem.marked
+    N = marked.size
+    uniform = bool(np.all(probs == probs[0]))
+    cdf = None if uniform else np.cumsum(probs)
+    used, batch = 0, 256
+    while used < budget:
+        k = min(batch, budget - used)
+        if uniform:
+            z = rng.integers(0, N, size=k)
+        else:
+            z = np.minimum(np.searchsorted(cdf, rng.random(k) * cdf[-1], side="right"), N - 1)
+        hits = np.flatnonzero(marked[z])
+        if hits.size:
+            return used + int(hits[0]) + 1, True
+        used += k
+        batch = min(batch * 4, 1 << 20)
+    return used, False
+
+
+def bbht_model(
+    p: float,
+    rng: np.random.Generator,
+    budget: int,
+    lam: float = 6 / 5,
+    num_states: int | None = None,
+) -> tuple[int, bool]:
+    """Queries to the first head of BBHT amplitude amplification on an ideal (exact) machine
+    with head probability ``p``: rounds j ~ U[0, m), cost j + 1, success sin^2((2j+1) theta),
+    m <- min(lam m, sqrt(N)). An independent model of the ``grover`` finder's exact backend,
+    used as a cross-check and when that finder is not installed.
+
+    >>> qs = [bbht_model(1e-4, np.random.default_rng(s), 10**6)[0] for s in range(200)]
+    >>> bool(50 < np.mean(qs) < 400)
+    True
+    """
+    if p <= 0:
+        return budget, False
+    theta = np.arcsin(np.sqrt(min(p, 1.0)))
+    cap = np.sqrt(num_states) if num_states else np.inf
+    m, used = 1.0, 0
+    while used < budget:
+        j = int(rng.integers(0, max(1, int(m))))
+        used += j + 1
+        if rng.random() < np.sin((2 * j + 1) * theta) ** 2:
+            return min(used, budget), used <= budget
+        m = min(lam * m, cap)
+    return budget, False
+
+
+def amplified_search(
+    problem: SearchProblem, prep: str, seed: int, budget: int, *, steps: int = 8, dt: float = 0.8
+) -> tuple[int, bool, str]:
+    """One BBHT search with the ``grover`` finder on the exact backend.
+
+    Returns (queries, found, implementation); the implementation is ``"grover-finder"``, or
+    ``"bbht-model"`` when the coherent finder is not installed.
+    """
+    try:
+        from grover_train.finders import get_finder
+
+        options = {"prep": prep, "schedule": "bbht", "backend": "exact"}
+        if prep == "dqa":
+            options.update(steps=steps, dt=dt)
+        finder = get_finder("grover", **options)
+    except ImportError:
+        probs = prep_distribution(problem, prep, steps=steps, dt=dt)
+        rng = np.random.default_rng(seed)
+        q, found = bbht_model(
+            head_probability(problem, probs), rng, budget, num_states=problem.marked.size
+        )
+        return q, found, "bbht-model"
+    from grover_train.rng import make_rng
+
+    # _find on our cached problem: the finder reuses its energies and prep statevector
+    result = finder._find(problem, budget, make_rng(seed), max_heads=1)
+    found = any(bool(np.any(problem.is_head(np.atleast_2d(s)))) for s in result.samples)
+    return int(result.queries), found, "grover-finder"
+
+
+def annealer_search(landscape: Landscape, name: str, seed: int, budget: int) -> tuple[int, bool]:
+    """Annealing reads (queries) until the first head with the ``sa`` or ``sqa`` finder."""
+    from grover_train.finders import get_finder
+
+    ss = get_finder(name).sample(
+        landscape.bqm,
+        threshold=landscape.threshold,
+        exclude=landscape.exclude,
+        budget=budget,
+        seed=seed,
+        max_heads=1,
+    )
+    return int(ss.info["queries"]), len(ss) > 0
+
+
+# --------------------------------------------------------------------------- one run
+def landscape_of(spec: Any) -> Landscape:
+    """The landscape a search spec names (family, n, seed, stage, index, heads...)."""
+    family = _get(spec, "family", "sk")
+    options = {}
+    for key in ("epochs", "margin"):
+        if _get(spec, key) is not None:
+            options[key] = _get(spec, key)
+    return make_landscape(
+        family,
+        int(_get(spec, "n", 10)),
+        int(_get(spec, "seed", 0)),
+        stage=_get(spec, "stage", "") or "",
+        index=int(_get(spec, "index", 0)),
+        heads=int(_get(spec, "heads", 2)),
+        **options,
+    )
+
+
+def run_search_spec(spec: Any, progress: bool = False):
+    """Run the search-level measurement of one landscape and one preparation.
+
+    Returns a :class:`grover_train.scaling.runners.RunOutput`: ``summary`` with ``p_A``,
+    ``inv_p``, ``num_heads`` and ``mean.<method>``; ``metrics`` with one row per search
+    (``method``, ``search``, ``seed``, ``queries``, ``found``).
+
+    >>> out = run_search_spec({"family": "sk", "n": 6, "seed": 0, "heads": 4, "searches": 8,
+    ...                        "anneal_searches": 0})
+    >>> out.summary["p_A"], len(out.metrics)
+    (0.0625, 16)
+    """
+    from grover_train.scaling.runners import RunOutput
+
+    t0 = time.perf_counter()
+    prep = _get(spec, "prep", "uniform")
+    if prep not in PREPS:
+        raise UnknownNameError(f"unknown preparation {prep!r}: choose one of {', '.join(PREPS)}")
+    steps, dt = int(_get(spec, "steps", 8)), float(_get(spec, "dt", 0.8))
+    searches = int(_get(spec, "searches", 64))
+    anneal = int(_get(spec, "anneal_searches", 8)) if prep == "uniform" else 0
+    annealers = list(_get(spec, "annealers", ["sa", "sqa"]))
+    factor = float(_get(spec, "budget_factor", 60.0))
+    seed = int(_get(spec, "seed", 0))
+
+    ls = landscape_of(spec)
+    problem = ls.problem()
+    probs = prep_distribution(problem, prep, steps=steps, dt=dt)
+    p = head_probability(problem, probs)
+    if p <= 0:
+        raise InputError(f"landscape {ls.name} has no heads under {prep!r}: pick another")
+    budget = int(min(max(factor / p, 1000), 2**40))
+    rng = np.random.default_rng([seed, 1])  # independent of the landscape's own stream
+    metrics: list[dict] = []
+    impl = None
+    for i in range(searches):
+        s = child_seed(rng)
+        q, found = classical_repetition(problem, probs, np.random.default_rng(s), budget)
+        metrics.append(
+            {"method": "classical", "search": i, "seed": s, "queries": q, "found": found}
+        )
+    for i in range(searches):
+        s = child_seed(rng)
+        q, found, impl = amplified_search(problem, prep, s, budget, steps=steps, dt=dt)
+        metrics.append(
+            {"method": "amplified", "search": i, "seed": s, "queries": q, "found": found}
+        )
+    for name in annealers if anneal else []:
+        for i in range(anneal):
+            s = child_seed(rng)
+            try:
+                q, found = annealer_search(ls, name, s, max(budget // 1000, 200))
+            except ImportError:
+                break  # annealing finders not installed: the run records none
+            metrics.append({"method": name, "search": i, "seed": s, "queries": q, "found": found})
+    for step, row in enumerate(metrics):
+        row["step"] = step
+    summary: dict[str, Any] = {
+        "family": ls.family,
+        "n": ls.n,
+        "stage": ls.stage,
+        "landscape": ls.name,
+        "prep": prep,
+        "p_A": p,
+        "inv_p": 1.0 / p,
+        "num_heads": int(problem.marked.sum()),
+        "num_states": int(problem.marked.size),
+        "amplified_impl": impl,
+        "p_uniform": float(problem.marked.mean()),
+    }
+    for method in METHODS:
+        q = [m["queries"] for m in metrics if m["method"] == method]
+        if q:
+            summary[f"mean.{method}"] = float(np.mean(q))
+            summary[f"found.{method}"] = float(
+                np.mean([m["found"] for m in metrics if m["method"] == method])
+            )
+    summary["queries"] = int(sum(m["queries"] for m in metrics))
+    summary["wall_s"] = time.perf_counter() - t0
+    return RunOutput(summary, metrics, seed=seed)
+
+
+# --------------------------------------------------------------------------- fits
+@dataclass(frozen=True)
+class SearchPoint:
+    """One landscape under one preparation: p_A and the queries of each search per method."""
+
+    landscape: str
+    prep: str
+    p_A: float
+    p_uniform: float
+    queries: dict  # method -> np.ndarray of queries to the first head
+
+    @property
+    def inv_p(self) -> float:
+        return 1.0 / self.p_A
+
+
+@dataclass(frozen=True)
+class SearchFit:
+    """Slopes of log(mean queries) vs log(1/p_A) with bootstrap intervals."""
+
+    classical: PowerLawFit
+    coherent: PowerLawFit
+    classical_ci: BootstrapCI
+    coherent_ci: BootstrapCI
+    ratio_ci: BootstrapCI
+    annealers: dict  # name -> (PowerLawFit, BootstrapCI) vs 1/p_uniform
+    num_points: int
+    decades: float
+
+    @property
+    def ratio(self) -> float:
+        return self.classical.slope / self.coherent.slope
+
+
+def points_from_runs(runs: Sequence[tuple[dict, list[dict]]]) -> list[SearchPoint]:
+    """Turn (summary, metrics) pairs of search runs into :class:`SearchPoint` objects."""
+    pts = []
+    for summary, metrics in runs:
+        q: dict[str, list] = {}
+        for m in metrics:
+            q.setdefault(m["method"], []).append(float(m["queries"]))
+        pts.append(
+            SearchPoint(
+                summary["landscape"],
+                summary["prep"],
+                float(summary["p_A"]),
+                float(summary.get("p_uniform", summary["p_A"])),
+                {k: np.asarray(v) for k, v in q.items()},
+            )
+        )
+    return pts
+
+
+def _slope(
+    points: Sequence[SearchPoint], method: str, rng: np.random.Generator | None, x: str = "inv_p"
+) -> float:
+    xs, ys = [], []
+    for pt in points:
+        q = pt.queries.get(method)
+        if q is None or q.size == 0:
+            continue
+        if rng is not None:
+            q = q[rng.integers(0, q.size, size=q.size)]
+        xs.append(pt.inv_p if x == "inv_p" else 1.0 / pt.p_uniform)
+        ys.append(q.mean())
+    return fit_power_law(xs, ys).slope
+
+
+def fit_search_scaling(
+    points: Sequence[SearchPoint],
+    *,
+    num_boot: int = 1000,
+    seed: int = 0,
+    min_inv_p: float = MIN_INV_P,
+    level: float = 0.95,
+) -> SearchFit:
+    """Fit the classical and coherent slopes, their ratio and the annealers' cost per head.
+
+    Points with 1/p_A < ``min_inv_p`` are left out. The bootstrap resamples landscapes (with
+    their preparations) and, within each, the searches.
+
+    >>> rng = np.random.default_rng(0)
+    >>> pts = [SearchPoint(f"l{i}", "uniform", p, p, {"classical": rng.geometric(p, 64),
+    ...        "amplified": np.array([bbht_model(p, rng, 10**9)[0] for _ in range(64)])})
+    ...        for i, p in enumerate(np.logspace(-1.5, -5.5, 9))]
+    >>> fit = fit_search_scaling(pts, num_boot=100)
+    >>> 0.9 < fit.classical.slope < 1.1, 0.4 < fit.coherent.slope < 0.6
+    (True, True)
+    """
+    pts = [pt for pt in points if pt.inv_p >= min_inv_p]
+    if len({pt.p_A for pt in pts}) < 2:
+        raise InputError(
+            "the search-level fit needs landscapes with at least two different "
+            f"p_A above 1/p_A = {min_inv_p}: run more landscapes"
+        )
+
+    def xy(method: str, x: str = "inv_p"):
+        use = [pt for pt in pts if method in pt.queries and pt.queries[method].size]
+        xs = [pt.inv_p if x == "inv_p" else 1 / pt.p_uniform for pt in use]
+        return xs, [pt.queries[method].mean() for pt in use]
+
+    classical = fit_power_law(*xy("classical"))
+    coherent = fit_power_law(*xy("amplified"))
+    by_land: dict[str, list[SearchPoint]] = {}
+    for pt in pts:
+        by_land.setdefault(pt.landscape, []).append(pt)
+    lands = list(by_land)
+    rng = np.random.default_rng(seed)
+    boots: dict[str, list[float]] = {"classical": [], "amplified": [], "ratio": []}
+    ann_names = sorted({m for pt in pts for m in pt.queries} - {"classical", "amplified"})
+    ann_boot: dict[str, list[float]] = {a: [] for a in ann_names}
+    for _ in range(int(num_boot)):
+        pick = [
+            pt for i in rng.integers(0, len(lands), size=len(lands)) for pt in by_land[lands[i]]
+        ]
+        try:
+            c = _slope(pick, "classical", rng)
+            a = _slope(pick, "amplified", rng)
+        except InputError:
+            continue
+        boots["classical"].append(c)
+        boots["amplified"].append(a)
+        boots["ratio"].append(c / a)
+        for name in ann_names:
+            try:
+                ann_boot[name].append(_slope(pick, name, rng, x="uniform"))
+            except InputError:
+                pass
+
+    def ci(values: list[float], estimate: float) -> BootstrapCI:
+        if not values:
+            return BootstrapCI(estimate, float("nan"), float("nan"), level, 0)
+        lo, hi = np.quantile(values, [(1 - level) / 2, (1 + level) / 2])
+        return BootstrapCI(estimate, float(lo), float(hi), level, len(values))
+
+    annealers = {}
+    for name in ann_names:
+        xs, ys = xy(name, "uniform")
+        if len(set(xs)) >= 2:
+            f = fit_power_law(xs, ys)
+            annealers[name] = (f, ci(ann_boot[name], f.slope))
+    inv = [pt.inv_p for pt in pts]
+    return SearchFit(
+        classical,
+        coherent,
+        ci(boots["classical"], classical.slope),
+        ci(boots["amplified"], coherent.slope),
+        ci(boots["ratio"], classical.slope / coherent.slope),
+        annealers,
+        len(pts),
+        float(np.log10(max(inv) / min(inv))),
+    )
+
+
+def search_specs(*, quick: bool = True, seeds: Sequence[int] = (0, 1)) -> list[dict]:
+    """The run specs of the search-level experiment (SK sizes 8..20 and dragon landscapes at
+    two stages and four sizes, each under the uniform and dqa preparations).
+
+    >>> len(search_specs(quick=True)) > 10
+    True
+    """
+    sizes = (8, 10, 12, 14, 16, 18, 20) if not quick else (8, 11, 14, 17, 20)
+    searches = 200 if not quick else 64
+    anneal = 16 if not quick else 4
+    specs = []
+    for prep in PREPS:
+        for seed in seeds:
+            for n in sizes:
+                specs.append(
+                    {
+                        "kind": "search",
+                        "family": "sk",
+                        "n": n,
+                        "seed": seed,
+                        "heads": 2,
+                        "prep": prep,
+                        "searches": searches,
+                        "anneal_searches": anneal,
+                    }
+                )
+            for n in (8, 12, 16, 20):
+                for stage in ("early", "late"):
+                    specs.append(
+                        {
+                            "kind": "search",
+                            "family": "dragon",
+                            "n": n,
+                            "seed": seed,
+                            "stage": stage,
+                            "prep": prep,
+                            "searches": searches,
+                            "anneal_searches": anneal,
+                        }
+                    )
+    return specs
