@@ -6,8 +6,14 @@ process pool or a Dask worker can pickle them by reference.
 
 from __future__ import annotations
 
+import importlib
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+from grover_train.errors import UnknownNameError
+from grover_train.provenance import versions
 
 
 @dataclass
@@ -32,3 +38,114 @@ class RunOutput:
     wall_s: float | None = None
     seed: int | None = None
     versions: dict[str, str] | None = None
+
+
+def run_train_spec(spec: dict[str, Any]) -> RunOutput:
+    """Train one network as a run spec says (dataset keys, finder keys, train_model keywords).
+
+    The dataset seed is ``data_seed`` when given, else ``seed``: runs that differ only in the
+    finder see the same data. ``prep``, ``backend`` and ``schedule`` go into the finder's
+    options, together with ``finder_options``; every other key is a keyword of
+    :func:`grover_train.train.cutting.train_model`. Progress bars are off.
+    """
+    from grover_train.data.datasets import load_dataset
+    from grover_train.train.cutting import train_model
+
+    spec = dict(spec)
+    spec.pop("kind", None)
+    seed = spec.get("seed", 0)
+    data = {"seed": spec.pop("data_seed", seed)}
+    for key in ("classes", "pool", "mnist_path", "num_samples", "test_fraction"):
+        if key in spec:
+            data[key] = spec.pop(key)
+    if "teacher" in spec:
+        data["teacher_sizes"] = tuple(spec.pop("teacher"))
+    dataset = load_dataset(spec.pop("dataset", "teacher"), **data)
+    finder_options = dict(spec.pop("finder_options", {}) or {})
+    for key in ("prep", "backend", "schedule"):
+        if key in spec:
+            finder_options[key] = spec.pop(key)
+    result = train_model(dataset, finder_options=finder_options, progress=False, **spec)
+    return RunOutput(summary=dict(result.summary), metrics=[dict(m) for m in result.metrics])
+
+
+def _search(spec: dict[str, Any]) -> RunOutput:
+    """Search-level run: dispatched to ``grover_train.scaling.search_level.run_search_spec``."""
+    from grover_train.scaling.search_level import run_search_spec
+
+    return run_search_spec(spec)
+
+
+#: sweep kind -> runner (a picklable module-level function spec -> RunOutput)
+RUNNERS: dict[str, Callable[[dict[str, Any]], RunOutput]] = {
+    "train": run_train_spec,
+    "search": _search,
+}
+
+
+def get_runner(kind: str) -> Callable[[dict[str, Any]], RunOutput]:
+    """The runner of a sweep kind: a name of :data:`RUNNERS` or ``"package.module:function"``.
+
+    >>> get_runner("train").__name__
+    'run_train_spec'
+    >>> get_runner("nope")
+    Traceback (most recent call last):
+    ...
+    grover_train.errors.UnknownNameError: unknown sweep kind 'nope': use train, search or ...
+    """
+    if kind in RUNNERS:
+        return RUNNERS[kind]
+    if ":" in kind:
+        module_name, _, attr = kind.partition(":")
+        try:
+            fn = getattr(importlib.import_module(module_name), attr)
+        except (ImportError, AttributeError) as exc:
+            raise UnknownNameError(
+                f"runner {kind!r} cannot be imported ({exc}): give an importable "
+                "'package.module:function'"
+            ) from None
+        return fn
+    raise UnknownNameError(
+        f"unknown sweep kind {kind!r}: use {', '.join(RUNNERS)} or a 'package.module:function'"
+    )
+
+
+def execute(spec: dict[str, Any]) -> RunOutput:
+    """Run one spec with its kind's runner and fill queries, wall_s, seed and versions.
+
+    >>> out = execute({"kind": "grover_train.scaling.runners:echo", "seed": 4, "queries": 9})
+    >>> out.seed, out.queries, "numpy" in out.versions, out.wall_s >= 0
+    (4, 9, True, True)
+    """
+    runner = get_runner(str(spec.get("kind")))
+    t0 = time.perf_counter()
+    out = runner(dict(spec))
+    wall = time.perf_counter() - t0
+    if not isinstance(out, RunOutput):
+        raise TypeError(
+            f"runner of kind {spec.get('kind')!r} returned {type(out).__name__}, not RunOutput"
+        )
+    if out.wall_s is None:
+        out.wall_s = wall
+    if out.queries is None and out.summary.get("queries") is not None:
+        out.queries = int(out.summary["queries"])
+    if out.seed is None and spec.get("seed") is not None:
+        out.seed = int(spec["seed"])
+    if out.versions is None:
+        out.versions = versions()
+    return out
+
+
+def echo(spec: dict[str, Any]) -> RunOutput:
+    """A trivial runner for checks and examples: its summary is the spec itself.
+
+    A spec with ``fail = true`` raises :class:`RuntimeError` (to exercise failure handling).
+
+    >>> echo({"kind": "x", "queries": 3}).summary["queries"]
+    3
+    """
+    if spec.get("fail"):
+        raise RuntimeError(f"run asked to fail: {spec.get('fail')}")
+    steps = int(spec.get("steps", 2))
+    metrics = [{"step": i, "queries": i * int(spec.get("queries", 1))} for i in range(steps)]
+    return RunOutput(summary=dict(spec), metrics=metrics)

@@ -1,0 +1,310 @@
+"""Sweep files: a TOML grid of runs turned into a list of run specs.
+
+A sweep file has three tables (see ``docs/sweeps.md`` and ``docs/example-sweep.toml``)::
+
+    [sweep]                      # what the sweep is
+    name = "train-small"
+    kind = "train"               # "train", "search", or "package.module:function"
+
+    [grid]                       # lists: every combination is one run
+    finder = ["random", "sa", "grover"]
+    prep = ["uniform", "dqa"]    # coherent-only keys are dropped for classical finders
+    seed = [0, 1, 2]
+
+    [fixed]                      # scalars applied to every run
+    dataset = "teacher"
+    teacher = [6, 4, 2]
+    hidden = 4
+    budget = 2000
+
+``[[grid]]`` (an array of tables) gives several grids whose runs are joined, e.g. one grid for
+the classical finders and one for the coherent ones. A run spec is a flat dict holding ``kind``
+and one value per key; :func:`run_id` hashes its canonical JSON, so the same run always gets
+the same id and a re-run sweep finds what is already finished.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import inspect
+import itertools
+import json
+import os
+import tomllib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from grover_train.errors import InputError, UnknownNameError
+from grover_train.rng import SEED_MAX
+
+#: sweep kinds with a built-in runner (``grover_train.scaling.runners.RUNNERS``)
+KINDS = ("train", "search")
+SWEEP_KEYS = {"name", "kind", "description"}
+TOP_KEYS = {"sweep", "grid", "fixed"}
+#: keys that only mean something to a coherent finder; dropped from runs of other finders
+COHERENT_KEYS = ("prep", "backend", "schedule")
+COHERENT_FINDERS = {"grover"}
+
+
+def _is_int(v: object) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _int_list(v: object, length: int | None = None) -> bool:
+    return (
+        isinstance(v, list)
+        and bool(v)
+        and all(_is_int(x) and x > 0 for x in v)
+        and (length is None or len(v) == length)
+    )
+
+
+#: key -> (check, what a good value looks like); used to check every value of a train sweep
+TRAIN_TYPES: dict[str, tuple[Callable[[object], bool], str]] = {
+    "dataset": (lambda v: isinstance(v, str), 'a dataset name, e.g. "teacher" or "digits"'),
+    "finder": (lambda v: isinstance(v, str), 'a finder name, e.g. "sa" or "grover"'),
+    "prep": (lambda v: isinstance(v, str), 'a state preparation, "uniform" or "dqa"'),
+    "backend": (lambda v: isinstance(v, str), 'a coherent backend name, e.g. "exact"'),
+    "schedule": (lambda v: isinstance(v, str), 'a schedule, "bbht", "dh" or "fixed-point"'),
+    "seed": (lambda v: _is_int(v) and 0 <= v <= SEED_MAX, f"an integer in [0, {SEED_MAX}]"),
+    "data_seed": (lambda v: _is_int(v) and 0 <= v <= SEED_MAX, f"an integer in [0, {SEED_MAX}]"),
+    "budget": (lambda v: _is_int(v) and v > 0, "a positive integer number of queries"),
+    "num_samples": (lambda v: _is_int(v) and v > 0, "a positive integer"),
+    "pool": (lambda v: isinstance(v, bool), "true or false"),
+    "classes": (lambda v: isinstance(v, list) and all(_is_int(x) for x in v), "a list of labels"),
+    "teacher": (lambda v: _int_list(v, 3), "three positive integers [D, H, C]"),
+    "hidden": (lambda v: (_is_int(v) and v > 0) or _int_list(v), "an integer or list of them"),
+    "finder_options": (lambda v: isinstance(v, dict), "an inline table, e.g. {num_reads = 4}"),
+    "mnist_path": (lambda v: isinstance(v, str), "a path to a local MNIST file"),
+    "test_fraction": (lambda v: isinstance(v, float) and 0 < v < 1, "a number in (0, 1)"),
+}
+
+
+@dataclass
+class Sweep:
+    """A parsed sweep: its name, kind and the run specs of its grid.
+
+    >>> s = parse_sweep({"sweep": {"name": "s", "kind": "train"},
+    ...                  "grid": {"seed": [0, 1]}, "fixed": {"finder": "random"}})
+    >>> [spec["seed"] for spec in s.specs]
+    [0, 1]
+    """
+
+    name: str
+    kind: str
+    specs: list[dict[str, Any]] = field(default_factory=list)
+    source: str | None = None
+
+
+def canonical_json(obj: Any) -> str:
+    """The one JSON text of ``obj``: sorted keys, no spaces.
+
+    >>> canonical_json({"b": 1, "a": [2, 3]})
+    '{"a":[2,3],"b":1}'
+    """
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+
+
+def run_id(spec: dict[str, Any]) -> str:
+    """Stable id of a run: the sha256 of the spec's canonical JSON (hex).
+
+    >>> run_id({"kind": "train", "seed": 0}) == run_id({"seed": 0, "kind": "train"})
+    True
+    >>> len(run_id({"kind": "train"}))
+    64
+    """
+    return hashlib.sha256(canonical_json(spec).encode()).hexdigest()
+
+
+def load_sweep(path: str | os.PathLike) -> Sweep:
+    """Read a sweep TOML file.
+
+    Raises:
+        InputError: the file is missing, is not TOML, or breaks the schema (the message names
+            the key and the fix).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(
+            f"sweep file {str(path)!r} not found: give the path of a TOML sweep file "
+            "(see docs/example-sweep.toml)"
+        )
+    try:
+        with path.open("rb") as fh:
+            doc = tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(
+            f"sweep file {str(path)!r} is not valid TOML ({exc}): fix the syntax "
+            "(see docs/example-sweep.toml)"
+        ) from None
+    except UnicodeDecodeError:
+        raise InputError(f"sweep file {str(path)!r} is not UTF-8 text: give a TOML file") from None
+    sweep = parse_sweep(doc, where=str(path))
+    sweep.source = str(path)
+    return sweep
+
+
+def parse_sweep(doc: dict[str, Any], where: str = "sweep") -> Sweep:
+    """Validate a parsed sweep document and expand its grid into run specs.
+
+    >>> s = parse_sweep({"sweep": {"name": "s", "kind": "train"},
+    ...                  "grid": {"finder": ["random", "grover"], "prep": ["uniform", "dqa"]}})
+    >>> [(x["finder"], x.get("prep")) for x in s.specs]
+    [('random', None), ('grover', 'uniform'), ('grover', 'dqa')]
+    >>> parse_sweep({"sweep": {"kind": "train"}, "grid": {"seed": []}})
+    Traceback (most recent call last):
+    ...
+    grover_train.errors.InputError: sweep: grid.seed is an empty list: give at least one value ...
+    """
+    if not isinstance(doc, dict):
+        raise InputError(f"{where}: a sweep must be a table with [sweep], [grid] and [fixed]")
+    for key in doc:
+        if key not in TOP_KEYS:
+            raise InputError(
+                f"{where}: unknown table [{key}]: use only [sweep], [grid] and "
+                "[fixed] (see docs/example-sweep.toml)"
+            )
+    head = doc.get("sweep")
+    if not isinstance(head, dict):
+        raise InputError(
+            f'{where}: missing [sweep] table: add [sweep] with kind = "train" or '
+            '"search" and a name'
+        )
+    for key in head:
+        if key not in SWEEP_KEYS:
+            raise InputError(
+                f"{where}: unknown key sweep.{key}: use only {', '.join(sorted(SWEEP_KEYS))}"
+            )
+    kind = head.get("kind")
+    if not isinstance(kind, str) or not (kind in KINDS or ":" in kind):
+        raise InputError(
+            f"{where}: sweep.kind is {kind!r}: use one of {', '.join(KINDS)} "
+            "or a 'package.module:function' runner"
+        )
+    name = head.get("name", Path(where).stem if where != "sweep" else "sweep")
+    if not isinstance(name, str) or not name:
+        raise InputError(f'{where}: sweep.name must be a non-empty string, e.g. name = "small"')
+    fixed = doc.get("fixed", {})
+    if not isinstance(fixed, dict):
+        raise InputError(f"{where}: [fixed] must be a table of key = value lines")
+    grids = doc.get("grid", [{}])
+    if isinstance(grids, dict):
+        grids = [grids]
+    if not isinstance(grids, list) or not all(isinstance(g, dict) for g in grids):
+        raise InputError(f"{where}: [grid] must be a table (or [[grid]] tables) of key = [values]")
+    known = spec_keys(kind)
+    specs: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for grid in grids:
+        for spec in _expand(grid, fixed, kind, known, where):
+            rid = run_id(spec)
+            if rid not in seen:  # dropping coherent-only keys can make two runs the same
+                seen.add(rid)
+                specs.append(spec)
+    return Sweep(name=name, kind=kind, specs=specs)
+
+
+def _expand(grid: dict, fixed: dict, kind: str, known: set[str] | None, where: str):
+    for key, values in grid.items():
+        if key in fixed:
+            raise InputError(f"{where}: {key!r} is in both [grid] and [fixed]: keep it in one")
+        if not isinstance(values, list):
+            raise InputError(
+                f"{where}: grid.{key} must be a list of values, e.g. "
+                f"{key} = [{_toml(values)}]; put single values in [fixed]"
+            )
+        if not values:
+            raise InputError(
+                f"{where}: grid.{key} is an empty list: give at least one value or remove the key"
+            )
+    for key, value in [*fixed.items(), *((k, v) for k, vs in grid.items() for v in vs)]:
+        _check_value(key, value, kind, known, where)
+    keys = list(grid)
+    for combo in itertools.product(*(grid[k] for k in keys)):
+        spec = {"kind": kind, **fixed, **dict(zip(keys, combo, strict=True))}
+        if "finder" in spec and spec["finder"] not in COHERENT_FINDERS:
+            for k in COHERENT_KEYS:
+                spec.pop(k, None)
+        yield spec
+
+
+def _check_value(key: str, value: object, kind: str, known: set[str] | None, where: str) -> None:
+    if key == "kind":
+        raise InputError(f"{where}: 'kind' belongs in [sweep], not in [grid] or [fixed]")
+    if known is not None and key not in known:
+        raise InputError(
+            f"{where}: unknown key {key!r} for a {kind} sweep: use one of "
+            f"{', '.join(sorted(known))}"
+        )
+    if kind == "train" and key in TRAIN_TYPES:
+        ok, hint = TRAIN_TYPES[key]
+        if not ok(value):
+            raise InputError(f"{where}: {key} = {_toml(value)} has the wrong type: give {hint}")
+
+
+def _toml(value: object) -> str:
+    return json.dumps(value) if not isinstance(value, bool) else str(value).lower()
+
+
+def spec_keys(kind: str) -> set[str] | None:
+    """Keys a run spec of ``kind`` may hold (``None``: any key, for custom runners).
+
+    Train sweeps accept the dataset and finder keys of :data:`TRAIN_TYPES` plus every keyword
+    of ``grover_train.train.cutting.train_model``; search sweeps accept
+    ``grover_train.scaling.search_level.SPEC_KEYS`` when that module defines it.
+
+    >>> {"finder", "seed", "budget"} <= spec_keys("train")
+    True
+    """
+    if kind == "train":
+        return set(TRAIN_TYPES) | _train_model_keywords()
+    if kind == "search":
+        try:
+            module = importlib.import_module("grover_train.scaling.search_level")
+        except ModuleNotFoundError:
+            return None
+        keys = getattr(module, "SPEC_KEYS", None)
+        return set(keys) if keys is not None else None
+    if kind in KINDS or ":" in kind:
+        return None
+    raise UnknownNameError(f"unknown sweep kind {kind!r}: use one of {', '.join(KINDS)}")
+
+
+#: train_model keywords the train runner fills itself; not settable from a sweep file
+TRAIN_RESERVED = {"dataset", "finder_options", "progress", "metrics_path", "self"}
+
+
+def _train_model_keywords() -> set[str]:
+    try:
+        from grover_train.train.cutting import train_model
+    except ImportError:
+        return set()
+    params = inspect.signature(train_model).parameters
+    return {
+        name
+        for name, p in params.items()
+        if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD) and name not in TRAIN_RESERVED
+    }
+
+
+def specs_of(config: str | os.PathLike | Sweep | Iterable[dict[str, Any]]) -> Sweep:
+    """Turn a sweep file path, a :class:`Sweep` or a list of specs into a :class:`Sweep`.
+
+    Specs given directly must each hold a ``kind``; the sweep's name is ``"adhoc"``.
+
+    >>> specs_of([{"kind": "train", "seed": 1}]).name
+    'adhoc'
+    """
+    if isinstance(config, Sweep):
+        return config
+    if isinstance(config, (str, os.PathLike)):
+        return load_sweep(config)
+    specs = [dict(s) for s in config]
+    for s in specs:
+        if not isinstance(s.get("kind"), str):
+            raise InputError(f"run spec {s!r} has no 'kind': add kind = 'train' or 'search'")
+    kinds = sorted({s["kind"] for s in specs})
+    return Sweep(name="adhoc", kind=kinds[0] if len(kinds) == 1 else "mixed", specs=specs)
