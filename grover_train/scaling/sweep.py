@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sqlite3
 import sys
 import time
 import traceback
@@ -139,6 +140,17 @@ def run_sweep(
             else:
                 outcomes = _on_pool(todo, db, sweep.name, workers)
             for rid, spec, out in outcomes:
+                if not isinstance(out, Failure):
+                    try:
+                        db.record(spec, out, sweep=sweep.name)
+                    except (sqlite3.IntegrityError, TypeError, ValueError) as exc:
+                        # output the store cannot hold (e.g. two metric rows with one step):
+                        # the transaction rolled back; keep the run as failed, go on
+                        out = Failure(
+                            f"output not storable: {type(exc).__name__}: {exc}",
+                            traceback.format_exc(),
+                            out.wall_s or 0.0,
+                        )
                 if isinstance(out, Failure):
                     db.record_failure(
                         spec, out.error, out.traceback, sweep=sweep.name, wall_s=out.wall_s
@@ -146,7 +158,6 @@ def run_sweep(
                     result.failed.append(rid)
                     bar.set_postfix(failed=len(result.failed))
                 else:
-                    db.record(spec, out, sweep=sweep.name)
                     result.finished.append(rid)
                 bar.update(1)
         finally:
