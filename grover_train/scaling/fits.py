@@ -217,12 +217,23 @@ class TrainingFit:
 
     finder: str
     alpha: float
-    ci: BootstrapCI
+    ci: BootstrapCI | None
     fit: PowerLawFit
     window_rule: str
     num_seeds: int
     grid: tuple
     mean_eps: tuple
+    window: tuple = ()
+
+    def alpha_of(self, curves: Sequence[tuple[np.ndarray, np.ndarray]]) -> float:
+        """alpha of other curves (e.g. a bootstrap resample) on this fit's grid and window."""
+        grid = np.asarray(self.grid)
+        idx = np.asarray(self.window, dtype=int)
+        m = curve_on_grid(curves, grid)[idx]
+        keep = m > 0
+        if keep.sum() < 2:
+            raise InputError("no positive eps in the window")
+        return -fit_power_law(grid[idx][keep], m[keep]).slope
 
     def to_dict(self) -> dict:
         return {
@@ -269,16 +280,17 @@ def fit_training_curves(
         )
     fit = fit_power_law(grid[idx], mean[idx])
 
-    def alpha_of(sample: list) -> float:
-        m = curve_on_grid(sample, grid)[idx]
-        if np.any(m <= 0):
-            keep = m > 0
-            if keep.sum() < 2:
-                raise InputError("resample has no positive eps")
-            return -fit_power_law(grid[idx][keep], m[keep]).slope
-        return -fit_power_law(grid[idx], m).slope
-
-    ci = bootstrap_ci(curves, alpha_of, num_boot=num_boot, seed=seed)
-    return TrainingFit(
-        finder, -fit.slope, ci, fit, rule, len(curves), tuple(grid.tolist()), tuple(mean.tolist())
+    out = TrainingFit(
+        finder,
+        -fit.slope,
+        None,
+        fit,
+        rule,
+        len(curves),
+        tuple(grid.tolist()),
+        tuple(mean.tolist()),
+        tuple(int(i) for i in idx),
     )
+    ci = bootstrap_ci(curves, out.alpha_of, num_boot=num_boot, seed=seed)
+    object.__setattr__(out, "ci", ci)  # frozen dataclass: the interval needs out.alpha_of
+    return out

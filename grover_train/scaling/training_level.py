@@ -1,0 +1,159 @@
+"""Training-level experiment: eps against cumulative queries per finder, and its fits.
+
+Every finder trains the same network on the same data with the same seeds (the ``train`` sweep
+runner, :func:`grover_train.scaling.runners.run_train_spec`); each run's metrics hold the
+cumulative ``queries`` and the exact training error ``train_error`` (eps) after each step.
+:func:`fit_training` fits eps ~ C^-alpha on the late regime of the seed-averaged curve (the
+rule of :mod:`grover_train.scaling.fits`) with a bootstrap over seeds.
+
+Finder labels: ``backprop``, ``random``, ``sa``, ``sqa``, ``grover-uniform``, ``grover-dqa``
+(the ``grover`` finder with the ``exact`` backend and the ``bbht`` schedule, by preparation).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from grover_train.errors import InputError
+from grover_train.scaling.fits import TrainingFit, bootstrap_ci, fit_training_curves
+
+#: the finders the report needs, in table order
+FINDER_LABELS = ("backprop", "random", "sa", "sqa", "grover-uniform", "grover-dqa")
+#: metric keys accepted for eps and for the cumulative query count (first one present wins)
+EPS_KEYS = ("train_error", "eps")
+QUERY_KEYS = ("cumulative_queries", "queries")
+
+
+def finder_label(spec: Mapping[str, Any]) -> str:
+    """``grover-<prep>`` for the coherent finder, else the finder's name.
+
+    >>> finder_label({"finder": "grover", "prep": "dqa"}), finder_label({"finder": "sa"})
+    ('grover-dqa', 'sa')
+    """
+    name = str(spec.get("finder", "?"))
+    if name == "grover":
+        prep = spec.get("prep") or (spec.get("finder_options") or {}).get("prep", "uniform")
+        return f"grover-{prep}"
+    return name
+
+
+def curve_of(metrics: Sequence[Mapping[str, Any]]) -> tuple[np.ndarray, np.ndarray]:
+    """(cumulative queries, eps) of one run's metric rows, rows without eps dropped.
+
+    Per-step query counts are summed when the rows hold no cumulative count (detected by a
+    decreasing ``queries`` column).
+
+    >>> curve_of([{"queries": 0, "train_error": 1.0}, {"queries": 10, "train_error": 0.5}])
+    (array([ 0., 10.]), array([1. , 0.5]))
+    """
+    q, e = [], []
+    for row in metrics:
+        eps = next((row[k] for k in EPS_KEYS if row.get(k) is not None), None)
+        queries = next((row[k] for k in QUERY_KEYS if row.get(k) is not None), None)
+        if eps is None or queries is None:
+            continue
+        q.append(float(queries))
+        e.append(float(eps))
+    q_arr, e_arr = np.asarray(q), np.asarray(e)
+    if q_arr.size > 1 and np.any(np.diff(q_arr) < 0):
+        q_arr = np.cumsum(q_arr)
+    return q_arr, e_arr
+
+
+def curves_from_store(store) -> dict[str, list[tuple[np.ndarray, np.ndarray, int]]]:
+    """Finished ``train`` runs of a store grouped by finder label: (queries, eps, seed)."""
+    out: dict[str, list] = {}
+    for rec in store.runs(kind="train", status="finished"):
+        q, e = curve_of(store.metrics(rec["run_id"]))
+        if q.size:
+            out.setdefault(finder_label(rec["spec"]), []).append((q, e, rec.get("seed")))
+    return out
+
+
+def fit_training(
+    curves: Mapping[str, Sequence[tuple]], *, num_boot: int = 1000, seed: int = 0
+) -> dict[str, TrainingFit | str]:
+    """Fit every finder's curves; a finder whose fit fails maps to the reason (a string).
+
+    >>> C = np.logspace(0, 4, 30)
+    >>> fits = fit_training({"sa": [(C, (1 + C) ** -1.0 * s) for s in (0.9, 1.1)]}, num_boot=50)
+    >>> round(fits["sa"].alpha, 1)
+    1.0
+    """
+    out: dict[str, TrainingFit | str] = {}
+    for label, runs in curves.items():
+        try:
+            out[label] = fit_training_curves(
+                label, [(r[0], r[1]) for r in runs], num_boot=num_boot, seed=seed
+            )
+        except InputError as exc:
+            out[label] = str(exc)
+    return out
+
+
+def alpha_ratio(
+    coherent: Sequence[tuple],
+    classical: Sequence[tuple],
+    fit_c: TrainingFit,
+    fit_k: TrainingFit,
+    *,
+    num_boot: int = 1000,
+    seed: int = 0,
+):
+    """alpha_coherent / alpha_classical with a bootstrap over seeds (paired by seed when both
+    finders ran the same seeds, else resampled independently)."""
+    by_seed_c = {r[2]: r for r in coherent}
+    by_seed_k = {r[2]: r for r in classical}
+    common = sorted(set(by_seed_c) & set(by_seed_k), key=str)
+    if len(common) >= 2:
+        groups = [(by_seed_c[s], by_seed_k[s]) for s in common]
+    else:
+        m = max(len(coherent), len(classical))
+        groups = [(coherent[i % len(coherent)], classical[i % len(classical)]) for i in range(m)]
+
+    def stat(sample: list) -> float:
+        a = fit_c.alpha_of([(g[0][0], g[0][1]) for g in sample])
+        b = fit_k.alpha_of([(g[1][0], g[1][1]) for g in sample])
+        if b == 0:
+            raise InputError("classical alpha is zero")
+        return a / b
+
+    ci = bootstrap_ci(groups, stat, num_boot=num_boot, seed=seed)
+    return ci
+
+
+def training_specs(*, quick: bool = True, seeds: Sequence[int] | None = None) -> list[dict]:
+    """Run specs of the training-level experiment: every finder on pooled 4x4 digits with
+    three classes and 8 hidden units (n = H + C = 11 spins: the exact backend enumerates
+    2^11 states), the same data and seeds for each finder.
+
+    >>> specs = training_specs(quick=True)
+    >>> sorted({finder_label(s) for s in specs}) == sorted(FINDER_LABELS)
+    True
+    """
+    seeds = list(seeds if seeds is not None else (range(4) if quick else range(8)))
+    base = {
+        "kind": "train",
+        "dataset": "digits",
+        "pool": True,
+        "classes": [0, 1, 2],
+        "hidden": 8,
+        "data_seed": 0,
+    }
+    budget = 20000 if quick else 200000
+    finders: list[dict] = [
+        {"finder": "backprop"},
+        {"finder": "random"},
+        {"finder": "sa"},
+        {"finder": "sqa"},
+        {"finder": "grover", "prep": "uniform", "backend": "exact", "schedule": "bbht"},
+        {"finder": "grover", "prep": "dqa", "backend": "exact", "schedule": "bbht"},
+    ]
+    specs = []
+    for f in finders:
+        for s in seeds:
+            specs.append({**base, **f, "seed": int(s), "budget": budget})
+    return specs
