@@ -29,6 +29,10 @@ from grover_train.scaling.runners import RunOutput, execute
 from grover_train.scaling.store import Store
 
 
+#: how long to try reaching a Dask scheduler before giving up
+DASK_CONNECT_TIMEOUT = "20s"
+
+
 @dataclass
 class Failure:
     """What a worker sends back when a run raised (exceptions themselves may not pickle)."""
@@ -133,7 +137,9 @@ def run_sweep(
             dynamic_ncols=True,
         )
         try:
-            if dask_address is not None:
+            if not todo:
+                outcomes = iter(())
+            elif dask_address is not None:
                 outcomes = _on_dask(todo, db, sweep.name, dask_address, workers)
             elif workers == 1:
                 outcomes = _in_process(todo, db, sweep.name)
@@ -216,7 +222,7 @@ def _on_dask(todo, db: Store, name: str, address: str, workers: int) -> Iterator
     from dask.distributed import Client, as_completed
 
     try:
-        client = Client(address, timeout="20s", set_as_default=False)
+        client = Client(address, timeout=DASK_CONNECT_TIMEOUT, set_as_default=False)
     except (OSError, TimeoutError, ValueError) as exc:
         raise InputError(
             f"cannot reach the Dask scheduler at {address!r} ({exc}): start one "
@@ -226,18 +232,17 @@ def _on_dask(todo, db: Store, name: str, address: str, workers: int) -> Iterator
         threads = sum(client.nthreads().values()) or 1
         limit = max(workers, threads) if workers > 1 else threads
         queue = list(reversed(todo))
-        pending = as_completed()
         running: dict[str, tuple[str, dict[str, Any]]] = {}
 
-        def submit() -> None:
+        def submit():
             rid, spec = queue.pop()
             db.mark_started(spec, name)
             fut = client.submit(safe_execute, spec, pure=False)
             running[fut.key] = (rid, spec)
-            pending.add(fut)
+            return fut
 
-        while queue and len(running) < limit:
-            submit()
+        first = [submit() for _ in range(min(limit, len(queue)))]
+        pending = as_completed(first, loop=client.loop)
         for fut in pending:
             rid, spec = running.pop(fut.key)
             try:
@@ -247,6 +252,6 @@ def _on_dask(todo, db: Store, name: str, address: str, workers: int) -> Iterator
             fut.release()
             yield rid, spec, out
             if queue:
-                submit()
+                pending.add(submit())
     finally:
         client.close()
