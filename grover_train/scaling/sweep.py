@@ -28,7 +28,6 @@ from grover_train.scaling.config import Sweep, run_id, specs_of
 from grover_train.scaling.runners import RunOutput, execute
 from grover_train.scaling.store import Store
 
-
 #: how long to try reaching a Dask scheduler before giving up
 DASK_CONNECT_TIMEOUT = "20s"
 
