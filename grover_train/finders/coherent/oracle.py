@@ -128,12 +128,14 @@ def quantize(
     """Integer BINARY coefficients of ``bqm`` (see :class:`Quantization`).
 
     The scale: ``scale`` if given; otherwise 1 when all non-offset BINARY coefficients are
-    integers (exact); otherwise the smallest integer d <= 64 making them all integers (exact);
+    integers (exact); otherwise the smallest integer d <= 16 making them all integers (exact);
     otherwise 2^bits / max |coefficient| (``bits`` defaults to 6), rounded to nearest.
 
-    >>> q = quantize(dimod.BQM({0: 0.3, 1: -0.7}, {}, 0.0, 'BINARY'), bits=4)
+    >>> quantize(dimod.BQM({0: 0.5, 1: -0.75}, {}, 0.0, 'BINARY')).linear   # scale 4, exact
+    (2, -3)
+    >>> q = quantize(dimod.BQM({0: 0.31, 1: -0.7}, {}, 0.0, 'BINARY'), bits=4)
     >>> q.linear, round(q.scale, 3), round(q.rounding_error_bound, 3)
-    ((7, -16), 22.857, 0.286)
+    ((7, -16), 22.857, 0.086)
     """
     if bqm.num_variables == 0:
         raise InputError("the model has no variables: nothing to search")
@@ -148,7 +150,7 @@ def quantize(
     elif _is_integer(coefs):
         scale = 1.0
     else:
-        scale = next((float(d) for d in range(2, 65) if _is_integer(d * coefs)), None)
+        scale = next((float(d) for d in range(2, 17) if _is_integer(d * coefs)), None)
         if scale is None:
             bits = DEFAULT_BITS if bits is None else int(bits)
             if bits < 1:
