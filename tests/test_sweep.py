@@ -173,9 +173,12 @@ def test_process_pool_gives_the_in_process_store(tmp_path):
 
 def test_storage_error_marks_the_run_failed(tmp_path):
     spec = {"kind": "test_sweep:duplicate_steps", "seed": 0}
-    res = run_sweep([spec, {"kind": ECHO, "seed": 1}], tmp_path / "s.sqlite", progress=False)
+    res = run_sweep(
+        [spec, {"kind": ECHO, "seed": 1}], tmp_path / "s.sqlite", progress=False, name="named"
+    )
     assert len(res.failed) == 1 and len(res.finished) == 1
     with Store(tmp_path / "s.sqlite") as s:
+        assert {r["sweep"] for r in s.runs()} == {"named"}
         (rec,) = s.runs(status="failed")
         assert "output not storable: IntegrityError" in rec["error"]
         assert s.metrics(rec["run_id"]) == []

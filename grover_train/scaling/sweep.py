@@ -90,6 +90,7 @@ def run_sweep(
     workers: int = 1,
     dask_address: str | None = None,
     progress: bool = True,
+    name: str | None = None,
 ) -> SweepResult:
     """Run every run of a sweep that the store does not hold as finished.
 
@@ -102,6 +103,8 @@ def run_sweep(
         dask_address: address of a running ``dask.distributed`` scheduler, e.g.
             ``"tcp://10.0.0.5:8786"``; runs then execute on its workers.
         progress: show a tqdm bar (runs done, failed, time left) on stderr.
+        name: the sweep name stored with each run (default: the file's ``[sweep] name``, or
+            ``"adhoc"`` for a list of specs).
 
     Returns:
         :class:`SweepResult` with the counts of this call.
@@ -117,6 +120,8 @@ def run_sweep(
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise InputError(f"workers must be a positive integer, got {workers!r}")
     sweep = specs_of(config_or_specs)
+    if name is not None:
+        sweep = Sweep(name=name, kind=sweep.kind, specs=sweep.specs, source=sweep.source)
     own_store = not isinstance(store, Store)
     db = Store(store) if own_store else store
     try:
