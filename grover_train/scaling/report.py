@@ -290,7 +290,10 @@ def plot_search(result: dict[str, Any], path: Path) -> None:
     ax.set_xlabel("1 / p_A")
     ax.set_ylabel("mean queries to the first head")
     ax.set_title("Search level")
-    ax.legend(fontsize=7)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=7)
+    else:
+        ax.text(0.5, 0.5, "no runs in the store", ha="center", transform=ax.transAxes)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -341,7 +344,10 @@ def plot_training(result: dict[str, Any], path: Path) -> None:
     ax.set_xlabel("cumulative queries C")
     ax.set_ylabel("training error eps (seed mean)")
     ax.set_title("Training level")
-    ax.legend(fontsize=7)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=7)
+    else:
+        ax.text(0.5, 0.5, "no runs in the store", ha="center", transform=ax.transAxes)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

@@ -1,0 +1,115 @@
+"""Power-law fits, the late-window rule and bootstrap intervals on synthetic data."""
+
+import numpy as np
+import pytest
+
+from grover_train.errors import InputError
+from grover_train.scaling.fits import (
+    bootstrap_ci,
+    curve_on_grid,
+    fit_power_law,
+    fit_training_curves,
+    late_window,
+)
+
+
+@pytest.mark.parametrize("slope", [-0.78, -1.01, 0.5, 1.0])
+def test_fit_recovers_noisy_power_law(slope):
+    rng = np.random.default_rng(3)
+    x = np.logspace(1, 6, 60)
+    y = 2.5 * x**slope * np.exp(rng.normal(0, 0.05, x.size))
+    f = fit_power_law(x, y)
+    assert abs(f.slope - slope) < 0.01
+    assert abs(np.log(f.prefactor) - np.log(2.5)) < 0.1
+    assert f.decades == pytest.approx(5.0)
+    assert f.r2 > 0.99
+    assert f.num_points == 60
+
+
+def test_fit_exact_and_predict():
+    x = np.array([2.0, 20.0, 200.0])
+    f = fit_power_law(x, 7 * x**-0.5)
+    assert f.slope == pytest.approx(-0.5, abs=1e-12)
+    np.testing.assert_allclose(f.predict([50.0]), 7 * 50**-0.5)
+
+
+@pytest.mark.parametrize(
+    "x, y, match",
+    [
+        ([1, 2], [1, 0], "positive"),
+        ([1, 1], [1, 2], "two distinct"),
+        ([1, 2, 3], [1, 2], "same length"),
+        ([1, np.nan], [1, 2], "positive"),
+    ],
+)
+def test_fit_rejects_bad_input(x, y, match):
+    with pytest.raises(InputError, match=match):
+        fit_power_law(x, y)
+
+
+def test_late_window_half_rule_and_zeros():
+    C = np.logspace(0, 5, 11)
+    eps = np.array([0.8, 0.7, 0.5, 0.4, 0.3, 0.2, 0.1, 0.05, 0.02, 0.0, 0.0])
+    idx, rule = late_window(C, eps)
+    assert rule == "half"
+    assert idx.tolist() == [3, 4, 5, 6, 7, 8]  # from eps <= 0.4 to the last eps > 0
+
+
+def test_late_window_falls_back_to_last_decade():
+    C = np.logspace(0, 3, 13)  # eps never halves
+    eps = np.linspace(0.8, 0.5, 13)
+    idx, rule = late_window(C, eps)
+    assert rule == "last-decade"
+    assert C[idx].min() >= C[-1] / 10 - 1e-9 and idx[-1] == 12
+
+
+def test_curve_on_grid_is_a_step_function_mean():
+    a = (np.array([0, 10, 100]), np.array([1.0, 0.5, 0.25]))
+    b = (np.array([0, 50]), np.array([1.0, 0.0]))
+    got = curve_on_grid([a, b], np.array([5, 10, 60, 200]))
+    np.testing.assert_allclose(got, [1.0, 0.75, 0.25, 0.125])
+
+
+def test_bootstrap_ci_covers_the_true_mean():
+    """Percentile intervals of the mean cover the true value in about 95% of datasets."""
+    rng = np.random.default_rng(11)
+    hits = 0
+    trials = 60
+    for t in range(trials):
+        data = list(rng.normal(1.0, 2.0, size=40))
+        ci = bootstrap_ci(data, lambda g: float(np.mean(g)), num_boot=300, seed=t)
+        hits += ci.contains(1.0)
+        assert ci.low < ci.estimate < ci.high
+    assert hits / trials >= 0.85
+
+
+def test_bootstrap_ci_is_seeded():
+    data = list(np.arange(20.0))
+    a = bootstrap_ci(data, np.mean, num_boot=200, seed=5)
+    b = bootstrap_ci(data, np.mean, num_boot=200, seed=5)
+    c = bootstrap_ci(data, np.mean, num_boot=200, seed=6)
+    assert a == b and a != c
+
+
+def test_training_fit_recovers_alpha_with_interval():
+    rng = np.random.default_rng(2)
+    alpha = 0.78
+    curves = []
+    for _ in range(6):  # seeds: different prefactors, noise and query grids
+        C = np.unique(np.logspace(0.5, 5, rng.integers(30, 60)).astype(int)).astype(float)
+        a = rng.normal(alpha, 0.05)  # seeds differ in their exponent too
+        eps = 0.9 * rng.uniform(0.7, 1.3) * (C / 3) ** -a
+        eps *= np.exp(rng.normal(0, 0.1, C.size))  # per-step scatter
+        curves.append((C, eps))
+    fit = fit_training_curves("backprop", curves, num_boot=300, seed=0)
+    assert abs(fit.alpha - alpha) < 0.05
+    assert fit.ci.low <= alpha <= fit.ci.high
+    assert 0.01 < fit.ci.high - fit.ci.low < 0.2
+    assert fit.window_rule == "half" and fit.num_seeds == 6
+    assert fit.to_dict()["window"][1] <= min(c[0].max() for c in curves)
+
+
+def test_training_fit_without_decay_raises():
+    C = np.logspace(0, 3, 20)
+    with pytest.raises(InputError, match="no late regime"):
+        fit_training_curves("x", [(C, np.zeros_like(C))], num_boot=10)

@@ -1,0 +1,137 @@
+"""The report from a small store: files, keys, recovered exponents, and the CLI errors."""
+
+import json
+
+import numpy as np
+import pytest
+
+from grover_train.cli.main import main
+from grover_train.errors import InputError
+from grover_train.scaling.report import write_report
+from grover_train.scaling.runners import RunOutput
+from grover_train.scaling.search_level import run_search_spec
+from grover_train.scaling.store import Store
+from grover_train.scaling.training_level import FINDER_LABELS
+
+TRUE_ALPHA = {
+    "backprop": 0.78,
+    "random": 0.5,
+    "sa": 1.0,
+    "sqa": 1.0,
+    "grover-uniform": 0.9,
+    "grover-dqa": 1.8,
+}
+
+
+def _train_spec(label, seed):
+    if label.startswith("grover-"):
+        return {"kind": "train", "finder": "grover", "prep": label.split("-")[1], "seed": seed}
+    return {"kind": "train", "finder": label, "seed": seed}
+
+
+@pytest.fixture(scope="module")
+def store_path(tmp_path_factory):
+    path = tmp_path_factory.mktemp("store") / "results.sqlite"
+    store = Store(path)
+    for family, n, extra in [
+        ("sk", 6, {"heads": 2}),
+        ("sk", 9, {"heads": 2}),
+        ("sk", 12, {"heads": 2}),
+        ("sk", 14, {"heads": 2}),
+        ("dragon", 12, {"stage": "late"}),
+    ]:
+        spec = {
+            "kind": "search",
+            "family": family,
+            "n": n,
+            "seed": 0,
+            "searches": 24,
+            "anneal_searches": 0,
+            **extra,
+        }
+        store.record(spec, run_search_spec(spec))
+    rng = np.random.default_rng(0)
+    for label, alpha in TRUE_ALPHA.items():
+        for seed in range(4):
+            C = np.unique(np.logspace(1, 5, 40).astype(int))
+            eps = 0.8 * (C / 10.0) ** -rng.normal(alpha, 0.03) * np.exp(rng.normal(0, 0.05, 40))
+            metrics = [
+                {"step": i, "queries": int(c), "train_error": float(e)}
+                for i, (c, e) in enumerate(zip(C, np.minimum(eps, 1), strict=True))
+            ]
+            store.record(_train_spec(label, seed), RunOutput({"queries": int(C[-1])}, metrics))
+    store.close()
+    return path
+
+
+def test_report_writes_all_files_and_keys(store_path, tmp_path):
+    res = write_report(store_path, tmp_path / "out", num_boot=200)
+    out = tmp_path / "out"
+    for name in ("report.md", "exponents.json", "search_scaling.png", "training_scaling.png"):
+        assert (out / name).stat().st_size > 0
+    assert (out / "search_scaling.png").read_bytes()[:4] == b"\x89PNG"
+    exp = json.loads((out / "exponents.json").read_text())
+    for key in (
+        "search.coherent_slope",
+        "search.classical_slope",
+        "search.ratio",
+        "search.coherent_slope_ci",
+        "search.classical_slope_ci",
+        "search.ratio_ci",
+        "paper.backprop",
+        "paper.annealing",
+        "paper.coherent_max_factor",
+    ):
+        assert key in exp
+    assert exp["paper.backprop"] == 0.78 and exp["paper.annealing"] == 1.01
+    for label in FINDER_LABELS:
+        alpha, (lo, hi) = exp[f"training.{label}.alpha"], exp[f"training.{label}.ci"]
+        assert abs(alpha - TRUE_ALPHA[label]) < 0.06, label
+        assert lo <= alpha <= hi
+    # search slopes from 5 landscapes: classical ~1, coherent ~1/2 (loose: few searches)
+    assert 0.8 < exp["search.classical_slope"] < 1.2
+    assert 0.3 < exp["search.coherent_slope"] < 0.7
+    lo, hi = exp["search.ratio_ci"]
+    assert lo <= exp["search.ratio"] <= hi
+    ratio = exp["training.grover-dqa.ratio_vs_sqa"]
+    assert ratio == pytest.approx(exp["training.grover-dqa.alpha"] / exp["training.sqa.alpha"])
+    assert res["files"][0].endswith("report.md")
+
+
+def test_report_text_has_table_and_verdict(store_path, tmp_path):
+    write_report(store_path, tmp_path, num_boot=100)
+    text = (tmp_path / "report.md").read_text()
+    assert "| alpha backprop | 0.78 |" in text
+    assert "| alpha sa (annealing) | 1.01 |" in text
+    assert "## Verdict" in text and "reconstruction" in text
+    verdict = text.split("## Verdict")[1].split("##")[0]
+    # grover-uniform / random ~ 1.8 is within 2x; grover-dqa / sqa ~ 1.8 as well
+    assert "grover-uniform vs random" in verdict and "'up to 2x' holds" in verdict
+
+
+def test_report_cli_prints_json(store_path, tmp_path, capsys):
+    assert (
+        main(["report", "--store", str(store_path), "--out", str(tmp_path), "--bootstrap", "50"])
+        == 0
+    )
+    last = capsys.readouterr().out.strip().splitlines()[-1]
+    assert "search.ratio" in json.loads(last)
+
+
+def test_missing_store_is_an_input_error(tmp_path, capsys):
+    missing = tmp_path / "nope.sqlite"
+    with pytest.raises(InputError, match="not found"):
+        write_report(missing, tmp_path / "out")
+    assert main(["report", "--store", str(missing), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "not found" in err and "reproduce" in err and len(err.strip().splitlines()) == 1
+    assert not missing.exists()  # the report never creates an empty store
+
+
+def test_report_of_a_store_without_runs(tmp_path):
+    path = tmp_path / "empty.sqlite"
+    Store(path).close()
+    exp = write_report(path, tmp_path / "out", num_boot=10)
+    assert exp["search.coherent_slope"] is None
+    assert exp["training.backprop.alpha"] is None
+    assert (tmp_path / "out" / "report.md").exists()
