@@ -135,3 +135,36 @@ def test_report_of_a_store_without_runs(tmp_path):
     assert exp["search.coherent_slope"] is None
     assert exp["training.backprop.alpha"] is None
     assert (tmp_path / "out" / "report.md").exists()
+
+
+def test_reproduce_is_resumable_and_writes_the_report(tmp_path, monkeypatch, capsys):
+    from grover_train.scaling import search_level, training_level
+
+    tiny = [
+        {
+            "kind": "search",
+            "family": "sk",
+            "n": n,
+            "seed": 0,
+            "heads": 2,
+            "searches": 8,
+            "anneal_searches": 0,
+        }
+        for n in (6, 8, 10)
+    ]
+    monkeypatch.setattr(search_level, "search_specs", lambda quick=True, **kw: tiny)
+    monkeypatch.setattr(
+        training_level,
+        "training_specs",
+        lambda quick=True, seeds=None: [{"kind": "grover_train.scaling.runners:echo", "seed": 0}],
+    )
+    args = ["reproduce", "--quick", "--out", str(tmp_path), "--no-progress", "--bootstrap", "20"]
+    assert main(args) == 0
+    first = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert first["sweeps"]["search-level-quick"]["finished"] == 3
+    assert (tmp_path / "results.sqlite").exists() and (tmp_path / "report.md").exists()
+    assert main(args) == 0  # second run: everything is already finished
+    second = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert second["sweeps"]["search-level-quick"]["skipped"] == 3
+    assert second["sweeps"]["search-level-quick"]["finished"] == 0
+    assert second["search.classical_slope"] == first["search.classical_slope"]

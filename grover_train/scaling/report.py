@@ -372,6 +372,10 @@ def write_report(
         counts = store.counts()
         n_search = len(store.runs(kind="search", status="finished"))
         n_train = len(store.runs(kind="train", status="finished"))
+        failures: dict[str, int] = {}
+        for rec in store.runs(status="failed"):
+            key = f"{rec['kind']}: {(rec.get('error') or '?').splitlines()[0][:160]}"
+            failures[key] = failures.get(key, 0) + 1
     finally:
         store.close()
     exps = exponents(result)
@@ -402,7 +406,7 @@ training; over landscapes and their searches for the search level).
 
 {verdict(result)}
 
-## Plots
+{_failures_text(failures)}## Plots
 
 - `search_scaling.png`: mean queries to the first head against 1/p_A (circles: uniform A,
   squares: dqa A) with both fitted slopes.
@@ -423,6 +427,20 @@ training; over landscapes and their searches for the search level).
         for n in ("report.md", "exponents.json", "search_scaling.png", "training_scaling.png")
     ]
     return {**exps, "files": files, "table": tbl, "verdict": verdict(result)}
+
+
+def _failures_text(failures: dict[str, int]) -> str:
+    if not failures:
+        return ""
+    lines = [
+        "## Failed runs",
+        "",
+        "Runs that failed are left out of every fit; rerun the same "
+        "command to retry them once the cause is fixed.",
+        "",
+    ]
+    lines += [f"- {n} x {msg}" for msg, n in sorted(failures.items(), key=lambda kv: -kv[1])]
+    return "\n".join(lines) + "\n\n"
 
 
 def _clean(o):
