@@ -63,7 +63,8 @@ def spin_terms(problem: SearchProblem) -> tuple[np.ndarray, list[tuple[int, int,
     spin = bqm if bqm.vartype.name == "SPIN" else bqm.spin
     index = {v: i for i, v in enumerate(problem.variables)}
     h = np.array([float(spin.get_linear(v)) for v in problem.variables])
-    J = [(index[u], index[v], float(bias)) for (u, v), bias in spin.quadratic.items() if bias]
+    pairs = [(*sorted((index[u], index[v])), float(b)) for (u, v), b in spin.quadratic.items()]
+    J = [(i, j, b) for i, j, b in pairs if b]
     return h, J
 
 
