@@ -78,14 +78,9 @@ def prep_distribution(
     if prep == "uniform":
         return np.full(2**n, 1.0 / 2**n)
     if prep == "dqa":
-        key = ("search_level.dqa", steps, dt)
-        if key not in problem._cache:
-            from grover_train.finders.coherent.prep import Preparation
+        from grover_train.finders.coherent.prep import Preparation
 
-            amp = np.asarray(Preparation("dqa", steps, dt).statevector(problem))
-            probs = np.abs(amp) ** 2
-            problem._cache[key] = probs / probs.sum()
-        return problem._cache[key]
+        return Preparation("dqa", steps, dt).probabilities(problem)  # cached on the problem
     raise UnknownNameError(f"unknown preparation {prep!r}: choose one of {', '.join(PREPS)}")
 
 
@@ -461,13 +456,14 @@ def fit_search_scaling(
     )
 
 
-def search_specs(*, quick: bool = True, seeds: Sequence[int] = (0, 1)) -> list[dict]:
+def search_specs(*, quick: bool = True, seeds: Sequence[int] | None = None) -> list[dict]:
     """The run specs of the search-level experiment (SK sizes 8..20 and dragon landscapes at
     two stages and four sizes, each under the uniform and dqa preparations).
 
     >>> len(search_specs(quick=True)) > 10
     True
     """
+    seeds = tuple(seeds) if seeds is not None else ((0, 1) if quick else (0, 1, 2))
     sizes = (8, 10, 12, 14, 16, 18, 20) if not quick else (8, 11, 14, 17, 20)
     searches = 200 if not quick else 64
     anneal = 16 if not quick else 4
