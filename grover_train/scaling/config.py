@@ -53,6 +53,10 @@ def _is_int(v: object) -> bool:
     return isinstance(v, int) and not isinstance(v, bool)
 
 
+def _is_num(v: object) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
 def _int_list(v: object, length: int | None = None) -> bool:
     return (
         isinstance(v, list)
@@ -81,6 +85,18 @@ TRAIN_TYPES: dict[str, tuple[Callable[[object], bool], str]] = {
     "mnist_path": (lambda v: isinstance(v, str), "a path to a local MNIST file"),
     "test_fraction": (lambda v: isinstance(v, float) and 0 < v < 1, "a number in (0, 1)"),
 }
+#: keys the train runner itself uses (dataset and finder); the rest go to train_model
+RUNNER_KEYS = frozenset(TRAIN_TYPES)
+_POS_INT = (lambda v: _is_int(v) and v > 0, "a positive integer")
+_NONNEG = (lambda v: _is_num(v) and v >= 0, "a number >= 0")
+# keywords of train_model with a known type (the others are checked by train_model itself)
+TRAIN_TYPES.update(
+    {k: _POS_INT for k in ("batch_size", "max_heads", "eval_size", "max_qubits", "eval_every")}
+)
+TRAIN_TYPES.update({k: _NONNEG for k in ("margin", "eta_decay", "weight_decay")})
+TRAIN_TYPES.update({k: (lambda v: _is_num(v) and v > 0, "a number > 0") for k in ("eta",)})
+TRAIN_TYPES["search_budget"] = _POS_INT
+TRAIN_TYPES["init_scale"] = (lambda v: _is_num(v) and v > 0, "a number > 0")
 
 
 @dataclass
@@ -252,7 +268,7 @@ def _toml(value: object) -> str:
 def spec_keys(kind: str) -> set[str] | None:
     """Keys a run spec of ``kind`` may hold (``None``: any key, for custom runners).
 
-    Train sweeps accept the dataset and finder keys of :data:`TRAIN_TYPES` plus every keyword
+    Train sweeps accept the dataset and finder keys of :data:`RUNNER_KEYS` plus every keyword
     of ``grover_train.train.cutting.train_model``; search sweeps accept
     ``grover_train.scaling.search_level.SPEC_KEYS`` when that module defines it.
 
@@ -260,7 +276,7 @@ def spec_keys(kind: str) -> set[str] | None:
     True
     """
     if kind == "train":
-        return set(TRAIN_TYPES) | _train_model_keywords()
+        return set(RUNNER_KEYS) | (_train_model_keywords() or set(TRAIN_TYPES))
     if kind == "search":
         try:
             module = importlib.import_module("grover_train.scaling.search_level")
@@ -274,7 +290,7 @@ def spec_keys(kind: str) -> set[str] | None:
 
 
 #: train_model keywords the train runner fills itself; not settable from a sweep file
-TRAIN_RESERVED = {"dataset", "finder_options", "progress", "metrics_path", "self"}
+TRAIN_RESERVED = {"dataset", "finder_options", "progress", "metrics_path", "init", "resume", "self"}
 
 
 def _train_model_keywords() -> set[str]:
