@@ -6,9 +6,13 @@ landscape (a :class:`HeadProblem`); ``HeadProblem.to_full`` turns the rows it re
 full configurations, so that the cut (:func:`grover_train.train.cutting.cut`) never depends on
 which window was searched.
 
-This version searches the last hidden layer and the outputs (for one hidden layer that is the
-whole free landscape of design section 2). Layers below the window are fixed by the forward pass
-h_l = sign(W_l h_{l-1} + b_l) and act as clamped input.
+Windows (docs/deep.md): without ``max_qubits`` one problem holds the whole network (for one
+hidden layer exactly the free landscape of design section 2). With ``max_qubits`` the network is
+split by :func:`grover_train.model.deep.plan_windows` into windows of at most that many spins
+(whole consecutive layers where they fit, else blocks of units of a layer, always with the
+outputs); every spin outside the window stays at its value in the sample's positive
+configuration, so every head a window finds is a head of the whole network. ``step`` picks the
+window of the schedule (top-down, one window per visit); without it every window is returned.
 """
 
 from __future__ import annotations
@@ -20,9 +24,8 @@ from typing import NamedTuple
 import dimod
 import numpy as np
 
-from grover_train.errors import TooManyQubitsError
-from grover_train.model.landscape import label_exclusion
-from grover_train.model.network import DragonNetwork, one_hot_spins, sign
+from grover_train.model import deep
+from grover_train.model.network import DragonNetwork
 
 
 class FullConfig(NamedTuple):
@@ -49,6 +52,12 @@ class HeadProblem:
     threshold: float
     exclude: dict
     expand: Callable[[np.ndarray], list[FullConfig]]
+    #: the window searched (None: built by hand)
+    window: deep.Window | None = None
+    #: the sample's positive configuration (the cut's positive; frozen values outside)
+    positive: FullConfig | None = None
+    #: classical queries spent building the problem and polishing the heads it mapped back
+    classical_queries: int = 0
 
     @property
     def num_variables(self) -> int:
@@ -84,20 +93,21 @@ def top_window_bqm(net: DragonNetwork, z: np.ndarray) -> dimod.BinaryQuadraticMo
     )
 
 
-def positive_config(net: DragonNetwork, x: np.ndarray, label: int) -> FullConfig:
-    """The correct configuration of (x, label): lower layers by the forward pass, the last
-    hidden layer h+ = sign(W_L h_{L-1} + b_L + U^T e_label), outputs e_label.
+def positive_config(
+    net: DragonNetwork, x: np.ndarray, label: int, sweeps: int | None = None
+) -> FullConfig:
+    """The correct configuration of (x, label), the cut's positive: lower layers by the forward
+    pass, the last hidden layer h+ = sign(W_L h_{L-1} + b_L + U^T e_label), outputs e_label;
+    for deep networks then ``sweeps`` rounds of coordinate descent with the outputs clamped
+    (:func:`grover_train.model.deep.positive_config`, docs/deep.md).
 
     >>> net = DragonNetwork.random(4, 3, 2, seed=0)
     >>> pos = positive_config(net, np.ones(4), 1)
     >>> pos.y.tolist(), pos.hidden[0].shape
     ([-1.0, 1.0], (3,))
     """
-    hs = net.forward(np.asarray(x, dtype=float)[None, :], net.num_layers - 1)
-    z = hs[-1][0]
-    e = one_hot_spins(np.array([label]), net.num_classes)[0]
-    top = sign(net.W[-1] @ z + net.b[-1] + net.U.T @ e)
-    return FullConfig([h[0] for h in hs[1:]] + [top], e)
+    hs, e = deep.positive_config(net, np.asarray(x, dtype=float), int(label), sweeps)
+    return FullConfig(hs, e)
 
 
 def sample_problems(
@@ -107,6 +117,8 @@ def sample_problems(
     *,
     margin: float = 0.0,
     max_qubits: int | None = None,
+    step: int | None = None,
+    sweeps: int | None = None,
 ) -> list[HeadProblem]:
     """The landscapes to search for heads of one training sample (x, label).
 
@@ -115,39 +127,80 @@ def sample_problems(
         x: one input row of +-1 values.
         label: the correct class index.
         margin: kappa >= 0; states below E+ + kappa with another output are heads.
-        max_qubits: largest landscape the finder may get (None: no limit).
+        max_qubits: largest landscape the finder may get (None: the whole network).
+        step: training step; picks window ``step % len(windows)`` of the top-down schedule
+            (None: all windows, in schedule order).
+        sweeps: coordinate-descent rounds for the positive configuration and for polishing
+            heads of deep networks (None: :data:`grover_train.model.deep.DEFAULT_SWEEPS`).
 
     Returns:
-        One problem per window (one for this version: the last hidden layer and the outputs).
+        One problem per window searched.
 
     >>> net = DragonNetwork.random(4, 3, 2, seed=0)
     >>> [p] = sample_problems(net, np.ones(4), 0, margin=0.5)
     >>> p.num_variables, p.exclude
     (5, {3: 1, 4: -1})
+    >>> [p.window.name for p in sample_problems(net, np.ones(4), 0, max_qubits=4)]
+    ['h1[2:3]+y', 'h1[0:2]+y']
     """
     x = np.asarray(x, dtype=float)
-    hs = net.forward(x[None, :], net.num_layers - 1)
-    lower = [h[0] for h in hs[1:]]
-    z = hs[-1][0]
-    H, C = net.hidden[-1], net.num_classes
-    if max_qubits is not None and H + C > max_qubits:
-        raise TooManyQubitsError(
-            f"the last hidden layer and the outputs need {H + C} qubits, more than "
-            f"--max-qubits {max_qubits}: raise --max-qubits or use fewer hidden units"
-        )
-    bqm = top_window_bqm(net, z)
-    e = one_hot_spins(np.array([label]), C)[0]
-    F = net.W[-1] @ z + net.b[-1]
-    threshold = float(-np.abs(F + net.U.T @ e).sum() - e @ net.c + margin)
-    # label_exclusion numbers outputs after all hidden units; the window numbers them after H.
-    offset = sum(net.hidden) - H
-    exclude = {v - offset: s for v, s in label_exclusion(net, label).items()}
+    label = int(label)
+    windows = deep.plan_windows(net.hidden, net.num_classes, max_qubits)
+    if step is not None:
+        windows = [windows[int(step) % len(windows)]]
+    sweeps = deep.DEFAULT_SWEEPS if sweeps is None else int(sweeps)
+    hs, e = deep.forward_config(net, x, label)
+    threshold = deep.config_energy(net, x, hs, e) + float(margin)
+    spent = 0
+    if net.num_layers > 1:
+        hs, spent = deep.descend_counted(net, x, hs, e, sweeps=sweeps)
+    positive = FullConfig(hs, e)
+    return [_window_problem(net, x, label, w, positive, threshold, sweeps, spent) for w in windows]
+
+
+def _window_problem(
+    net: DragonNetwork,
+    x: np.ndarray,
+    label: int,
+    window: deep.Window,
+    positive: FullConfig,
+    threshold: float,
+    sweeps: int,
+    spent: int,
+) -> HeadProblem:
+    masks = window.masks(net.hidden)
+    n_h, C = window.num_hidden, net.num_classes
+    bqm = deep.window_bqm(net, x, window, positive.hidden)
+    polish = sweeps > 0 and not all(m.all() for m in masks)
+    problem = HeadProblem(
+        bqm,
+        threshold,
+        deep.window_exclusion(window, label),
+        lambda r: [],
+        window=window,
+        positive=positive,
+        classical_queries=spent,
+    )
 
     def expand(rows: np.ndarray) -> list[FullConfig]:
-        rows = rows.astype(float)
-        return [FullConfig([*lower, r[:H]], r[H : H + C]) for r in rows]
+        out = []
+        for r in rows.astype(float):
+            hs = [h.copy() for h in positive.hidden]
+            at = 0
+            for layer, a, b in window.blocks:
+                hs[layer][a:b] = r[at : at + b - a]
+                at += b - a
+            y = r[n_h : n_h + C]
+            if polish:
+                # the spins outside the window relax towards this head's outputs: the energy
+                # only goes down, so the result is still a head (docs/deep.md)
+                hs, cost = deep.descend_counted(net, x, hs, y, frozen=masks, sweeps=sweeps)
+                problem.classical_queries += cost
+            out.append(FullConfig(hs, y))
+        return out
 
-    return [HeadProblem(bqm, threshold, exclude, expand)]
+    problem.expand = expand
+    return problem
 
 
 __all__ = ["FullConfig", "HeadProblem", "positive_config", "sample_problems", "top_window_bqm"]
