@@ -1,0 +1,326 @@
+"""The ``aer`` backend: the Qiskit search circuits on qiskit-aer (design section 5).
+
+Builds the circuits of :mod:`grover_train.finders.coherent.circuits` (hardware oracle by default,
+or the diagonal simulation oracle), transpiles the preparation A and one *parametrised* iterate
+G(tau, alpha, beta) once per (landscape, preparation, exclusion) and re-binds the threshold and
+phases for every round, then reads the problem-qubit probabilities from Aer's
+``save_probabilities`` (the value register is uncomputed to |0>, so marginalising it is exact).
+
+Options pass through to :class:`qiskit_aer.AerSimulator` (``device="GPU"``, MPI ``blocking_*``
+options, ``precision``...). ``noise=True`` adds a small depolarizing model (1e-3 on one-qubit
+gates, 1e-2 on CX); probabilities are then the exact noisy ones (density matrix) up to
+``max_density_qubits`` qubits and shot estimates beyond.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import OrderedDict
+
+import dimod
+import numpy as np
+from qiskit import QuantumCircuit, transpile
+from qiskit.circuit import Parameter
+from qiskit_aer import AerSimulator
+from qiskit_aer.library import SaveProbabilities
+from qiskit_aer.noise import NoiseModel, depolarizing_error
+
+from grover_train.errors import BudgetError, InputError, TooManyQubitsError
+from grover_train.finders.coherent.backends.base import Backend, as_phases
+from grover_train.finders.coherent.circuits import (
+    ORACLES,
+    circuit_resources,
+    grover_iterate,
+    prep_circuit,
+)
+from grover_train.finders.coherent.oracle import quantize, value_register_size
+from grover_train.finders.problem import SearchProblem
+from grover_train.rng import child_seed
+
+METHODS = ("statevector", "matrix_product_state", "density_matrix")
+#: largest circuit (problem + value qubits) each method simulates by default
+DEFAULT_MAX_QUBITS = {"statevector": 28, "matrix_product_state": None, "density_matrix": 14}
+
+
+def bqm_key(bqm: dimod.BinaryQuadraticModel) -> tuple:
+    """A hashable content key of a BQM (variables, vartype, biases) for circuit caches."""
+    return (
+        bqm.vartype.name,
+        tuple(bqm.variables),
+        tuple(float(b) for b in bqm.linear.values()),
+        tuple((u, v, float(b)) for (u, v), b in bqm.quadratic.items()),
+        float(bqm.offset),
+    )
+
+
+def default_noise_model(p1: float = 1e-3, p2: float = 1e-2) -> NoiseModel:
+    """Depolarizing noise: ``p1`` on sx/x, ``p2`` on cx (rz is virtual, noiseless).
+
+    >>> sorted(default_noise_model().basis_gates)
+    ['cx', 'id', 'rz', 'sx', 'x']
+    """
+    nm = NoiseModel(basis_gates=["cx", "id", "rz", "sx", "x"])
+    nm.add_all_qubit_quantum_error(depolarizing_error(p1, 1), ["sx", "x"])
+    nm.add_all_qubit_quantum_error(depolarizing_error(p2, 2), ["cx"])
+    return nm
+
+
+class AerBackend(Backend):
+    """Qiskit circuits on qiskit-aer.
+
+    Args:
+        method: "statevector", "matrix_product_state" or "density_matrix".
+        noise_model: a :class:`qiskit_aer.noise.NoiseModel` (or use ``noise=True``).
+        oracle: "hardware" (gate-level, quantized energies) or "diagonal" (DiagonalGate).
+        device: "CPU" or "GPU" (qiskit-aer-gpu), passed to AerSimulator.
+        noise: True for :func:`default_noise_model`, or a NoiseModel.
+        shots: shots used to estimate noisy probabilities beyond ``max_density_qubits``.
+        max_qubits: largest circuit simulated (default by method: 28, None, 14).
+        **aer_options: passed to :class:`qiskit_aer.AerSimulator`.
+
+    >>> from grover_train.finders.coherent.prep import Preparation
+    >>> bqm = dimod.BQM({0: 1.0, 1: -2.0}, {(0, 1): 3.0}, 0.0, 'BINARY')   # E = 0, 1, -2, 2
+    >>> p = AerBackend().probabilities(SearchProblem(bqm, -1.0), Preparation('uniform'), 1)
+    >>> np.round(p, 6).tolist()   # one marked state out of 4: one iterate finds it
+    [0.0, 0.0, 1.0, 0.0]
+    """
+
+    name = "aer"
+
+    def __init__(
+        self,
+        method: str = "statevector",
+        noise_model: NoiseModel | None = None,
+        oracle: str = "hardware",
+        device: str = "CPU",
+        *,
+        noise: bool | NoiseModel | None = None,
+        shots: int = 4096,
+        max_qubits: int | None = None,
+        max_density_qubits: int = 12,
+        quantization: dict | None = None,
+        **aer_options,
+    ) -> None:
+        if method not in METHODS:
+            raise InputError(f"unknown Aer method {method!r}: choose one of {', '.join(METHODS)}")
+        if oracle not in ORACLES:
+            raise InputError(f"unknown oracle {oracle!r}: choose one of {', '.join(ORACLES)}")
+        if isinstance(shots, bool) or not isinstance(shots, int | np.integer) or shots < 1:
+            raise BudgetError(f"shots must be a positive integer, got {shots!r}")
+        if noise is True:
+            noise_model = noise_model or default_noise_model()
+        elif isinstance(noise, NoiseModel):
+            noise_model = noise
+        self.method = method
+        self.oracle = oracle
+        self.device = device
+        self.noise_model = noise_model
+        self.shots = int(shots)
+        self.max_density_qubits = int(max_density_qubits)
+        self.quant_options = dict(quantization or {})
+        self.max_qubits = DEFAULT_MAX_QUBITS[method] if max_qubits is None else int(max_qubits)
+        self.exact_probabilities = noise_model is None
+        self.aer_options = dict(aer_options)
+        self._sims: dict[str, AerSimulator] = {}
+        self._targets: dict = {}
+        self._cache: OrderedDict = OrderedDict()
+        self._tau, self._alpha, self._beta = Parameter("tau"), Parameter("alpha"), Parameter("beta")
+
+    # ------------------------------------------------------------------ simulators
+    def _simulator(self, method: str | None = None) -> AerSimulator:
+        method = method or self.method
+        if method not in self._sims:
+            self._sims[method] = AerSimulator(
+                method=method,
+                device=self.device,
+                noise_model=self.noise_model,
+                **self.aer_options,
+            )
+        return self._sims[method]
+
+    def _transpile(self, qc: QuantumCircuit) -> QuantumCircuit:
+        if self.noise_model is not None:  # the noise applies to the model's basis gates
+            return transpile(
+                qc,
+                basis_gates=self.noise_model.basis_gates,
+                optimization_level=1,
+                seed_transpiler=0,
+            )
+        # Aer rebuilds its target on every access: build it once
+        if self.method not in self._targets:
+            self._targets[self.method] = self._simulator().target
+        return transpile(qc, target=self._targets[self.method], optimization_level=0)
+
+    # ------------------------------------------------------------------ circuits
+    def num_qubits(self, problem: SearchProblem) -> int:
+        """Qubits of the search circuit: n problem qubits (+ m value qubits, hardware oracle)."""
+        n = problem.num_variables
+        if self.oracle == "diagonal":
+            return n
+        return n + value_register_size(quantize(problem.bqm, **self.quant_options))
+
+    def check_size(self, problem: SearchProblem) -> None:
+        n = problem.num_variables
+        if n == 0:
+            raise InputError("the model has no variables: nothing to search")
+        width = self.num_qubits(problem)
+        if self.max_qubits is not None and width > self.max_qubits:
+            raise TooManyQubitsError(
+                f"backend 'aer' ({self.method}) simulates at most {self.max_qubits} qubits, this "
+                f"search circuit needs {width} ({n} problem + {width - n} value qubits): use "
+                "oracle='diagonal', method='matrix_product_state', a smaller landscape, or the "
+                "'exact'/'statevector' backend"
+            )
+
+    def _blocks(self, problem: SearchProblem, prep) -> dict:
+        """Transpiled A and parametrised iterate for (landscape, preparation, exclusion)."""
+        excl = tuple(sorted(problem.exclude.items(), key=repr)) if problem.exclude else None
+        key = (bqm_key(problem.bqm), prep, excl, self.oracle)
+        if key in self._cache:
+            self._cache.move_to_end(key)
+            return self._cache[key]
+        self.check_size(problem)
+        n = problem.num_variables
+        blocks: dict = {"n": n, "prep": None, "iterate": None, "info": None}
+        if self.oracle == "hardware":
+            quant = quantize(problem.bqm, **self.quant_options)
+            G = grover_iterate(
+                problem.bqm,
+                prep,
+                exclude=problem.exclude,
+                oracle="hardware",
+                threshold=self._tau,
+                alpha=self._alpha,
+                beta=self._beta,
+                quantization=quant,
+            )
+            blocks["info"] = G.metadata["oracle_info"]
+            blocks["width"] = G.num_qubits
+            blocks["iterate"] = self._transpile(G)
+            blocks["logical_iterate"] = G
+        else:
+            blocks["width"] = n
+        A = QuantumCircuit(blocks["width"])
+        A.compose(prep_circuit(problem.bqm, prep), range(n), inplace=True)
+        blocks["prep"] = self._transpile(A)
+        self._cache[key] = blocks
+        while len(self._cache) > 8:
+            self._cache.popitem(last=False)
+        return blocks
+
+    def circuit(self, problem: SearchProblem, prep, iterates) -> QuantumCircuit:
+        """The bound, transpiled search circuit (no measurements) for this round."""
+        pairs = as_phases(iterates)
+        b = self._blocks(problem, prep)
+        qc = b["prep"].copy()
+        if self.oracle == "hardware":
+            t = b["info"].bind_value(problem.threshold)
+            for a, be in pairs:
+                qc.compose(
+                    b["iterate"].assign_parameters({self._tau: t, self._alpha: a, self._beta: be}),
+                    inplace=True,
+                )
+        else:
+            built = {}
+            for pair in pairs:
+                if pair not in built:
+                    G = grover_iterate(
+                        problem.bqm,
+                        prep,
+                        exclude=problem.exclude,
+                        oracle="diagonal",
+                        threshold=problem.threshold,
+                        alpha=pair[0],
+                        beta=pair[1],
+                    )
+                    built[pair] = self._transpile(G)
+                qc.compose(built[pair], inplace=True)
+        return qc
+
+    # ------------------------------------------------------------------ running
+    def probabilities(self, problem: SearchProblem, prep, iterates) -> np.ndarray:
+        """P(z) over the 2^n problem states (exact unless noisy and too large for a density
+        matrix; then estimated from ``shots``)."""
+        qc = self.circuit(problem, prep, iterates)
+        n = problem.num_variables
+        method = self.method
+        if self.noise_model is not None:
+            if qc.num_qubits > self.max_density_qubits:
+                z = self._run_shots(qc, n, self.shots, np.random.default_rng(0))
+                return np.bincount(z, minlength=2**n) / self.shots
+            method = "density_matrix"
+        qc.append(SaveProbabilities(n, label="probabilities"), range(n))
+        result = self._simulator(method).run(qc, shots=1).result()
+        p = np.asarray(result.data(0)["probabilities"], dtype=float)
+        if p.size < 2**n:  # Aer may drop trailing zeros
+            p = np.concatenate([p, np.zeros(2**n - p.size)])
+        return p
+
+    def sample(
+        self, problem: SearchProblem, prep, iterates, shots: int, rng: np.random.Generator
+    ) -> np.ndarray:
+        """Measure the problem qubits ``shots`` times (Aer's seed_simulator drawn from ``rng``)."""
+        if isinstance(shots, bool) or not isinstance(shots, int | np.integer) or shots < 1:
+            raise BudgetError(f"shots must be a positive integer, got {shots!r}")
+        qc = self.circuit(problem, prep, iterates)
+        return self._run_shots(qc, problem.num_variables, int(shots), rng)
+
+    def _run_shots(
+        self, qc: QuantumCircuit, n: int, shots: int, rng: np.random.Generator
+    ) -> np.ndarray:
+        qc = qc.copy()
+        qc.add_register(_creg(n))
+        qc.measure(range(n), range(n))
+        counts = self._simulator().run(qc, shots=shots, seed_simulator=child_seed(rng)).result()
+        counts = counts.get_counts(0)
+        keys = np.array([int(k.replace(" ", ""), 2) for k in counts], dtype=np.int64)
+        z = np.repeat(keys, [counts[k] for k in counts])
+        return rng.permutation(z)
+
+    def resources(self, problem: SearchProblem, prep, iterates) -> dict:
+        """Qubits, 2-qubit gates and depth (cx + u basis) of the search circuit and per iterate."""
+        pairs = as_phases(iterates)
+        b = self._blocks(problem, prep)
+        n = problem.num_variables
+        if "iterate_resources" not in b:
+            A = prep_circuit(problem.bqm, prep)
+            if self.oracle == "hardware":
+                G = b["logical_iterate"].assign_parameters(
+                    {self._tau: 0, self._alpha: math.pi, self._beta: math.pi}
+                )
+            else:
+                G = grover_iterate(
+                    problem.bqm,
+                    prep,
+                    exclude=problem.exclude,
+                    oracle="diagonal",
+                    threshold=problem.threshold,
+                )
+            b["iterate_resources"] = circuit_resources(G)
+            b["prep_resources"] = circuit_resources(A)
+        ri, rp = b["iterate_resources"], b["prep_resources"]
+        r = len(pairs)
+        out = {
+            "num_qubits": b["width"],
+            "num_value_qubits": b["width"] - n,
+            "two_qubit_gates": rp["two_qubit_gates"] + r * ri["two_qubit_gates"],
+            "depth": rp["depth"] + r * ri["depth"],
+            "per_iterate": {k: ri[k] for k in ("two_qubit_gates", "depth")},
+            "circuits": 1,
+            "oracle": self.oracle,
+            "method": self.method,
+        }
+        if b["info"] is not None:
+            q = b["info"].quantization
+            out.update(
+                scale=q.scale,
+                rounding_error_bound=q.rounding_error_bound,
+                integer_threshold=b["info"].bind_value(problem.threshold),
+            )
+        return out
+
+
+def _creg(n: int):
+    from qiskit import ClassicalRegister
+
+    return ClassicalRegister(n, "meas")
