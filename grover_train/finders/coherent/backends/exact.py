@@ -55,7 +55,7 @@ class _SortedIndex:
         E = problem.energies
         excl = problem.excluded
         free = np.flatnonzero(~excl)
-        order = free[np.argsort(E[free], kind="stable")]
+        order = free[np.argsort(E[free])]  # any deterministic sort will do
         self.states = order
         self.energies = E[order]
         self.cdf = np.cumsum(probs[order])

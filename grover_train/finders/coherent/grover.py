@@ -1,0 +1,142 @@
+"""The ``grover`` head finder: amplitude amplification Q = -A S_0 A^dagger O_tau (design 4).
+
+``GroverFinder(prep, schedule, backend)`` combines a state preparation (:mod:`.prep`), a schedule
+(:mod:`.schedules`) and a backend (:mod:`.backends`). Every round runs A Q^r (or generalised
+iterates), measures once and checks the state classically: r + 1 queries (design section 3).
+Heads come back as a :class:`dimod.SampleSet` with energies recomputed classically; ``info``
+holds ``queries``, ``circuits``, ``shots``, ``num_qubits``, ``rounds`` and ``thresholds``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from grover_train.finders.base import FindResult, HeadFinder
+from grover_train.finders.coherent.backends import Backend, get_backend
+from grover_train.finders.coherent.prep import Preparation
+from grover_train.finders.coherent.schedules import RoundRunner, get_schedule
+from grover_train.finders.problem import SearchProblem
+from grover_train.model.landscape import states_to_samples
+
+
+class GroverFinder(HeadFinder):
+    """Coherent head finder.
+
+    Args:
+        prep: "uniform" or "dqa".
+        schedule: "bbht", "dh" or "fixed-point".
+        backend: a backend name (see :func:`get_backend`) or a :class:`Backend`.
+        steps, dt: DQA ramp (ignored for uniform).
+        backend_options: keyword options of the backend (e.g. ``{"method": "statevector"}``).
+        progress: show a tqdm bar of the queries spent (stderr).
+        **schedule_options: ``lam``, ``m_max`` (bbht, dh), ``delta``, ``w0``, ``w_min``,
+            ``shrink`` (fixed-point).
+
+    >>> import dimod
+    >>> bqm = dimod.generators.ran_r(1, 10, seed=3)
+    >>> ss = GroverFinder(schedule='dh').sample(bqm, threshold=0.0, budget=300, seed=1)
+    >>> bool(ss.first.energy == min(SearchProblem(bqm, 0.0).energies))    # the ground state
+    True
+    >>> ss.info['queries'] <= 300
+    True
+    """
+
+    name = "grover"
+
+    def __init__(
+        self,
+        prep: str = "uniform",
+        schedule: str = "bbht",
+        backend: str | Backend = "exact",
+        steps: int = 8,
+        dt: float = 0.8,
+        backend_options: dict | None = None,
+        progress: bool = False,
+        **schedule_options,
+    ) -> None:
+        self.prep = Preparation(prep, steps=steps, dt=dt)
+        self.schedule = schedule
+        self._run = get_schedule(schedule)
+        self.backend = get_backend(backend, **(backend_options or {}))
+        self.max_variables = self.backend.max_qubits
+        self.progress = progress
+        self.schedule_options = dict(schedule_options)
+        # check the option names now rather than at the first search
+        import inspect
+
+        allowed = set(inspect.signature(self._run).parameters) - {"runner", "max_heads"}
+        unknown = set(self.schedule_options) - allowed
+        if unknown:
+            raise TypeError(
+                f"schedule {schedule!r} has no option(s) {sorted(unknown)}: "
+                f"it takes {sorted(allowed)}"
+            )
+
+    @property
+    def parameters(self) -> dict:
+        return {**super().parameters, "random_start": []}
+
+    @property
+    def properties(self) -> dict:
+        return {
+            **super().properties,
+            "prep": self.prep.label(),
+            "schedule": self.schedule,
+            "backend": self.backend.name,
+        }
+
+    def _check_size(self, problem: SearchProblem) -> None:
+        self.backend.check_size(problem)
+
+    def _find(
+        self,
+        problem: SearchProblem,
+        budget: int,
+        rng: np.random.Generator,
+        max_heads: int = 1,
+        random_start: bool = False,
+        **kw,
+    ) -> FindResult:
+        opts = dict(self.schedule_options)
+        if random_start:
+            if self.schedule != "dh":
+                raise TypeError("random_start applies to the 'dh' schedule only")
+            opts["random_start"] = True
+        bar = tqdm(
+            total=budget,
+            desc=f"grover {self.schedule}",
+            unit="q",
+            disable=not self.progress,
+            leave=False,
+        )
+        runner = RoundRunner(problem, self.prep, self.backend, rng, budget, progress=bar.update)
+        try:
+            self._run(runner, max_heads=max_heads, **opts)
+        finally:
+            bar.close()
+        heads = sorted(runner.heads.items(), key=lambda kv: (kv[1], kv[0]))[:max_heads]
+        z = np.array([s for s, _ in heads], dtype=np.int64)
+        rows = states_to_samples(z, problem.num_variables, problem.bqm.vartype)
+        rounds = runner.rounds
+        circuits = sum(1 for r in rounds if not r.get("start"))
+        resources = self.backend.resources(problem, self.prep, runner.max_calls_iterates)
+        thresholds = []
+        for r in rounds:
+            if r["threshold"] is not None and r["threshold"] not in thresholds:
+                thresholds.append(r["threshold"])
+        info = {
+            "prep": self.prep.label(),
+            "schedule": self.schedule,
+            "backend": self.backend.name,
+            "circuits": circuits,
+            "shots": circuits,  # one shot per circuit: every measurement is checked
+            "num_qubits": int(resources.get("num_qubits", problem.num_variables)),
+            "resources": resources,
+            "max_oracle_calls": runner.max_calls,
+            "oracle_calls": sum(r["r"] for r in rounds),
+            "thresholds": thresholds,
+            "rounds": rounds,
+            "best_energy": min((r["energy"] for r in rounds), default=None),
+        }
+        return FindResult([rows] if len(rows) else [], queries=runner.queries, info=info)

@@ -1,0 +1,253 @@
+"""Schedules of the coherent search: how many iterates each round runs (design section 4).
+
+A round prepares psi = G_r ... G_1 A|0> on a backend, measures once and checks the measured state
+classically. It costs r + 1 queries: r oracle calls plus the classical check (design section 3);
+generalised (fixed-point) iterates count one oracle call each. Every round is recorded as a dict
+(``r``, ``threshold``, ``found``, ``energy``, ``queries``) in ``info["rounds"]``.
+
+- ``bbht`` (Boyer, Brassard, Hoyer, Tapp 1998): unknown number of heads. m = 1; each round draws
+  r uniformly from {0, ..., ceil(m) - 1}; after a miss m = min(lambda m, m_max) with
+  lambda = 6/5 and m_max = sqrt(2^n).
+- ``dh`` (Durr, Hoyer 1996): minimum finding. The threshold starts at the given one, or at the
+  energy of a uniformly random state (1 query); BBHT rounds run at the current threshold and each
+  success lowers it to the energy found (and restarts m = 1). Runs until the budget is spent and
+  returns the deepest heads found.
+- ``fixed-point`` (Yoder, Low, Chuang 2014): for a lower bound w on P_A(marked) and error delta,
+  L = 2l + 1 >= log(2/delta)/sqrt(w) (odd) and l generalised iterates with phases from the
+  Chebyshev construction give P(head) >= 1 - delta^2 for every P_A(marked) >= w. After a miss
+  w is halved (so L grows by about sqrt 2) down to ``w_min`` = 2^-n.
+
+A round never spends more than the queries left; the last round is shortened to fit.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import dimod
+import numpy as np
+
+from grover_train.errors import InputError, UnknownNameError
+from grover_train.finders.coherent.backends.base import Backend, Iterates, num_oracle_calls
+from grover_train.finders.coherent.prep import Preparation
+from grover_train.finders.problem import SearchProblem
+from grover_train.model.landscape import states_to_samples
+
+#: the schedule names
+SCHEDULES = ("bbht", "dh", "fixed-point")
+
+
+def ylc_phases(
+    w: float, delta: float, max_iterates: int | None = None
+) -> list[tuple[float, float]]:
+    """(alpha, beta) pairs of the Yoder-Low-Chuang fixed-point search.
+
+    L is the smallest odd integer >= log(2/delta)/sqrt(w); there are l = (L-1)/2 iterates
+    (fewer when ``max_iterates`` caps them, with L = 2 * max_iterates + 1). With
+    gamma^-1 = T_{1/L}(1/delta), a_j = 2 arccot(tan(2 pi j/L) sqrt(1 - gamma^2)) and
+    b_j = -a_{l-j+1}; iterate j is G(alpha = b_j, beta = -a_j) in the convention of
+    :mod:`.backends.base` (our S_0 phase e^{i beta} is YLC's S_s(a) = e^{-i a} on |s>).
+
+    >>> from grover_train.finders.coherent.backends.exact import two_level_amplitudes
+    >>> ph = ylc_phases(0.05, 0.5)
+    >>> len(ph), min(abs(two_level_amplitudes(p, ph)[0]) ** 2 for p in (0.05, 0.3, 0.9)) > 0.749
+    (3, True)
+    """
+    if not (0.0 < w <= 1.0):
+        raise InputError(f"the fixed-point lower bound w must be in (0, 1], got {w!r}")
+    if not (0.0 < delta < 1.0):
+        raise InputError(f"the fixed-point error delta must be in (0, 1), got {delta!r}")
+    L = math.ceil(math.log(2.0 / delta) / math.sqrt(w))
+    L += 1 - L % 2
+    if max_iterates is not None:
+        L = min(L, 2 * max(int(max_iterates), 0) + 1)
+    ell = (L - 1) // 2
+    if ell == 0:
+        return []
+    gamma = 1.0 / math.cosh(math.acosh(1.0 / delta) / L)
+    root = math.sqrt(max(1.0 - gamma * gamma, 0.0))
+    a = [2.0 * math.atan2(1.0, math.tan(2.0 * math.pi * j / L) * root) for j in range(1, ell + 1)]
+    b = [-a[ell - j] for j in range(1, ell + 1)]
+    return [(b[j], -a[j]) for j in range(ell)]
+
+
+def with_threshold(problem: SearchProblem, threshold: float) -> SearchProblem:
+    """The same landscape and exclusion at another threshold, sharing the cached enumeration
+    (energies, exclusion mask, preparation distributions) so a round costs no re-enumeration."""
+    if threshold == problem.threshold:
+        return problem
+    new = SearchProblem(problem.bqm, threshold, problem.exclude, _cache=problem._cache)
+    for name in ("energies", "excluded"):
+        if name in problem.__dict__:
+            new.__dict__[name] = problem.__dict__[name]
+    return new
+
+
+@dataclass
+class RoundRunner:
+    """Runs rounds on a backend, keeps the query count and the record of every round."""
+
+    problem: SearchProblem
+    prep: Preparation
+    backend: Backend
+    rng: np.random.Generator
+    budget: int
+    queries: int = 0
+    rounds: list = field(default_factory=list)
+    heads: dict = field(default_factory=dict)  # state index -> energy, every head seen
+    max_calls: int = 0
+    max_calls_iterates: Iterates = 0
+    progress: Callable[[int], None] | None = None
+
+    @property
+    def remaining(self) -> int:
+        return self.budget - self.queries
+
+    def energy(self, z: int) -> float:
+        row = states_to_samples(np.array([z]), self.problem.num_variables, self.problem.bqm.vartype)
+        return float(self.problem.bqm.energies((row, self.problem.variables))[0])
+
+    def is_head(self, z: int, threshold: float) -> bool:
+        """Classical check of a measured state against a threshold (and the exclusion)."""
+        p = self.problem
+        row = states_to_samples(np.array([z]), p.num_variables, p.bqm.vartype)
+        return bool(with_threshold(p, threshold).is_head(row)[0])
+
+    def charge(self, queries: int) -> None:
+        self.queries += int(queries)
+        if self.progress is not None:
+            self.progress(int(queries))
+
+    def run(self, threshold: float, iterates: Iterates, **record) -> tuple[int, float, bool]:
+        """One round: prepare, measure once, check. Returns (state, energy, is head)."""
+        calls = num_oracle_calls(iterates)
+        problem = with_threshold(self.problem, threshold)
+        z = int(self.backend.sample(problem, self.prep, iterates, 1, self.rng)[0])
+        energy = self.energy(z)
+        head = self.is_head(z, threshold)
+        self.charge(calls + 1)
+        if calls >= self.max_calls:
+            self.max_calls, self.max_calls_iterates = calls, iterates
+        if head and self.is_head(z, self.problem.threshold):
+            self.heads[z] = energy
+        self.rounds.append(
+            {
+                "r": calls,
+                "threshold": float(threshold),
+                "found": head,
+                "energy": energy,
+                "queries": calls + 1,
+                **record,
+            }
+        )
+        return z, energy, head
+
+
+def _m_max(problem: SearchProblem, m_max: float | None) -> float:
+    return float(m_max) if m_max is not None else math.sqrt(2.0**problem.num_variables)
+
+
+def run_bbht(
+    runner: RoundRunner, max_heads: int = 1, lam: float = 6 / 5, m_max: float | None = None
+) -> None:
+    """BBHT at the problem's threshold until ``max_heads`` distinct heads or the budget."""
+    _check_lambda(lam)
+    top = _m_max(runner.problem, m_max)
+    m = 1.0
+    t = runner.problem.threshold
+    while runner.remaining >= 1 and len(runner.heads) < max_heads:
+        r = int(runner.rng.integers(0, math.ceil(m)))
+        r = min(r, runner.remaining - 1)
+        _, _, found = runner.run(t, r, m=m)
+        if not found:
+            m = min(lam * m, top)
+
+
+def run_dh(
+    runner: RoundRunner,
+    max_heads: int = 1,
+    lam: float = 6 / 5,
+    m_max: float | None = None,
+    random_start: bool = False,
+) -> None:
+    """Durr-Hoyer: BBHT rounds with a threshold that descends to each energy found."""
+    _check_lambda(lam)
+    top = _m_max(runner.problem, m_max)
+    t = runner.problem.threshold
+    if random_start and runner.remaining >= 1:
+        n = runner.problem.num_variables
+        z = int(runner.rng.integers(0, 2**n)) if n < 63 else 0
+        e = runner.energy(z)
+        runner.charge(1)
+        runner.rounds.append(
+            {"r": 0, "threshold": None, "found": True, "energy": e, "queries": 1, "start": True}
+        )
+        if runner.is_head(z, t):
+            runner.heads[z] = e
+        t = min(t, e)
+    m = 1.0
+    while runner.remaining >= 1:
+        r = int(runner.rng.integers(0, math.ceil(m)))
+        r = min(r, runner.remaining - 1)
+        _, e, found = runner.run(t, r, m=m)
+        if found:
+            t = e
+            m = 1.0
+        else:
+            m = min(lam * m, top)
+
+
+def run_fixed_point(
+    runner: RoundRunner,
+    max_heads: int = 1,
+    delta: float = 0.5,
+    w0: float = 0.5,
+    w_min: float | None = None,
+    shrink: float = 2.0,
+) -> None:
+    """Yoder-Low-Chuang rounds with a lower bound w that halves after each miss."""
+    if not shrink > 1.0:
+        raise InputError(f"shrink must be > 1, got {shrink!r}")
+    floor = float(w_min) if w_min is not None else 2.0**-runner.problem.num_variables
+    w = float(w0)
+    t = runner.problem.threshold
+    while runner.remaining >= 1 and len(runner.heads) < max_heads:
+        phases = ylc_phases(w, delta, max_iterates=runner.remaining - 1)
+        _, _, found = runner.run(t, phases, w=w)
+        if not found:
+            w = max(w / shrink, floor)
+
+
+def _check_lambda(lam: float) -> None:
+    if not (1.0 < float(lam) < 4.0 / 3.0 + 1e-12):
+        raise InputError(f"the BBHT growth factor lambda must be in (1, 4/3], got {lam!r}")
+
+
+RUNNERS = {"bbht": run_bbht, "dh": run_dh, "fixed-point": run_fixed_point}
+
+
+def get_schedule(name: str) -> Callable:
+    """The round loop of a schedule by name.
+
+    >>> get_schedule('dh').__name__
+    'run_dh'
+    """
+    if name not in RUNNERS:
+        raise UnknownNameError(f"unknown schedule {name!r}: choose one of {', '.join(SCHEDULES)}")
+    return RUNNERS[name]
+
+
+def energy_upper_bound(bqm: dimod.BinaryQuadraticModel) -> float:
+    """A bound above every energy of ``bqm`` (offset plus the absolute SPIN biases).
+
+    >>> energy_upper_bound(dimod.BQM({0: 1.0}, {(0, 1): -2.0}, 0.5, 'SPIN'))
+    3.5
+    """
+    spin = bqm.spin if bqm.vartype is dimod.BINARY else bqm
+    return float(
+        spin.offset
+        + sum(abs(b) for b in spin.linear.values())
+        + sum(abs(b) for b in spin.quadratic.values())
+    )
