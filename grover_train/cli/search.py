@@ -1,0 +1,254 @@
+"""``grover-train search``: coherent search for a state below a threshold in a BQM file.
+
+BQM files are dimod ``to_serializable()`` JSON. A bitstring lists the BINARY value of each
+variable in the order of ``bqm.variables``, first variable leftmost (SPIN -1/+1 -> 0/1).
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import math
+from pathlib import Path
+
+import dimod
+
+from grover_train.cli.main import print_json
+from grover_train.errors import InputError
+
+
+def load_bqm(path: str) -> dimod.BinaryQuadraticModel:
+    """Read a dimod ``to_serializable()`` JSON file.
+
+    >>> import tempfile, os
+    >>> bqm = dimod.BQM({'a': 1.0}, {}, 0.0, 'SPIN')
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     f = os.path.join(d, 'm.json')
+    ...     _ = Path(f).write_text(json.dumps(bqm.to_serializable()))
+    ...     load_bqm(f) == bqm
+    True
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(
+            f"BQM file {str(path)!r} not found: pass a dimod to_serializable() JSON file with --bqm"
+        )
+    try:
+        obj = json.loads(p.read_text())
+        bqm = dimod.BinaryQuadraticModel.from_serializable(obj)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(
+            f"BQM file {str(path)!r} is not JSON ({exc}): write it with "
+            "json.dump(bqm.to_serializable(), f)"
+        ) from exc
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+        raise InputError(
+            f"BQM file {str(path)!r} is not a dimod serialized BQM ({exc!r}): "
+            "write it with json.dump(bqm.to_serializable(), f)"
+        ) from exc
+    if not isinstance(bqm, dimod.BinaryQuadraticModel):
+        raise InputError(
+            f"{str(path)!r} holds a {type(bqm).__name__}, not a binary quadratic model"
+        )
+    if bqm.num_variables == 0:
+        raise InputError(f"the BQM in {str(path)!r} has no variables: nothing to search")
+    return bqm
+
+
+def bitstring(z: int, n: int) -> str:
+    """The bitstring of state index ``z``: BINARY value of variable i at position i.
+
+    >>> bitstring(1, 3), bitstring(6, 3)
+    ('100', '011')
+    """
+    return "".join("1" if (int(z) >> i) & 1 else "0" for i in range(n))
+
+
+def sample_bitstring(sample: dict, variables: list) -> str:
+    """Bitstring of a dimod sample (SPIN +1 or BINARY 1 -> '1')."""
+    return "".join("1" if sample[v] > 0 else "0" for v in variables)
+
+
+def check_threshold(value: float | None, required: bool = True) -> float | None:
+    """A threshold must be a finite number.
+
+    >>> check_threshold(-1.5)
+    -1.5
+    """
+    if value is None:
+        if required:
+            raise InputError(
+                "--threshold is required for this schedule: pass e.g. "
+                "--threshold -3.5 (only --schedule dh can start without one)"
+            )
+        return None
+    if not math.isfinite(value):
+        raise InputError(
+            f"--threshold must be a finite number, got {value}: pass e.g. --threshold -3.5"
+        )
+    return float(value)
+
+
+def parse_backend_options(items: list[str] | None) -> dict:
+    """``["method=matrix_product_state", "noise=true"]`` -> dict (values read as Python
+    literals when they are, else kept as strings; true/false/none accepted).
+
+    >>> parse_backend_options(["method=statevector", "noise=true", "shots=10"])
+    {'method': 'statevector', 'noise': True, 'shots': 10}
+    """
+    out: dict = {}
+    for item in items or []:
+        key, sep, raw = item.partition("=")
+        if not sep or not key:
+            raise InputError(
+                f"--backend-option {item!r} is not KEY=VALUE: pass e.g. "
+                "--backend-option method=statevector"
+            )
+        low = raw.strip().lower()
+        if low in ("true", "false", "none"):
+            out[key] = {"true": True, "false": False, "none": None}[low]
+            continue
+        try:
+            out[key] = ast.literal_eval(raw)
+        except (ValueError, SyntaxError):
+            out[key] = raw
+    return out
+
+
+def add_common(p: argparse.ArgumentParser, threshold_help: str) -> None:
+    """Arguments shared by ``search`` and ``amplify``."""
+    p.add_argument(
+        "--bqm", required=True, metavar="FILE", help="dimod to_serializable() JSON of the landscape"
+    )
+    p.add_argument("--threshold", type=float, default=None, metavar="T", help=threshold_help)
+    p.add_argument(
+        "--prep",
+        default="uniform",
+        choices=["uniform", "dqa"],
+        help="state preparation A (default uniform)",
+    )
+    p.add_argument("--steps", type=int, default=8, help="DQA steps p (default 8)")
+    p.add_argument("--dt", type=float, default=0.8, help="DQA step size (default 0.8)")
+    p.add_argument(
+        "--backend",
+        default="exact",
+        metavar="B",
+        help="exact, statevector, aer, pennylane, fake:NAME or ibm:NAME (default exact)",
+    )
+    p.add_argument(
+        "--backend-option",
+        action="append",
+        metavar="KEY=VALUE",
+        help="backend option, repeatable (e.g. method=matrix_product_state)",
+    )
+    p.add_argument("--seed", type=int, default=None, help="seed of every random stream")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print only the JSON result line (the default prints it too)",
+    )
+
+
+def register(subparsers) -> None:
+    """Add the ``search`` subcommand."""
+    p = subparsers.add_parser(
+        "search",
+        help="coherent (Grover-type) search of a BQM for a state below a threshold",
+        description="Amplitude amplification with a schedule (bbht, dh, fixed-point) on a "
+        "backend. Each round runs A Q^r, measures once and checks classically: r + 1 "
+        "queries. The last stdout line is a JSON object. See docs/coherent.md.",
+    )
+    add_common(
+        p,
+        "find a state with energy below T (optional for --schedule dh: it then "
+        "starts from a random state's energy)",
+    )
+    p.add_argument(
+        "--schedule",
+        default="dh",
+        choices=["bbht", "dh", "fixed-point"],
+        help="round schedule (default dh)",
+    )
+    p.add_argument(
+        "--budget",
+        type=int,
+        default=None,
+        metavar="Q",
+        help="query budget (default ceil(22.5 sqrt(2^n)))",
+    )
+    p.add_argument("--progress", action="store_true", help="show a progress bar on stderr")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the search and print its JSON summary."""
+    from grover_train.finders.coherent.grover import GroverFinder
+    from grover_train.finders.coherent.schedules import energy_upper_bound
+    from grover_train.finders.problem import SearchProblem
+
+    threshold = check_threshold(args.threshold, required=args.schedule != "dh")
+    bqm = load_bqm(args.bqm)
+    n = bqm.num_variables
+    finder = GroverFinder(
+        prep=args.prep,
+        schedule=args.schedule,
+        backend=args.backend,
+        steps=args.steps,
+        dt=args.dt,
+        progress=args.progress,
+        backend_options=parse_backend_options(args.backend_option),
+    )
+    random_start = threshold is None
+    # no threshold: every state counts, and dh starts from a random state's energy
+    tau = energy_upper_bound(bqm) + 1.0 if random_start else threshold
+    finder.backend.check_size(SearchProblem(bqm, tau))
+    budget = args.budget if args.budget is not None else math.ceil(22.5 * math.sqrt(2.0**n))
+    kw = {"random_start": True} if random_start else {}
+    ss = finder.sample(bqm, threshold=tau, budget=budget, seed=args.seed, **kw)
+    info = ss.info
+    found = len(ss) > 0
+    variables = list(bqm.variables)
+    out = {
+        "found": found,
+        "sample": sample_bitstring(ss.first.sample, variables) if found else None,
+        "energy": float(ss.first.energy) if found else None,
+        "queries": info["queries"],
+        "circuits": info["circuits"],
+        "shots": info["shots"],
+        "num_qubits": info["num_qubits"],
+        "wall_s": info["wall_s"],
+        "threshold": threshold,
+        "thresholds": info["thresholds"][:50],
+        "rounds": len(info["rounds"]),
+        "oracle_calls": info["oracle_calls"],
+        "budget": budget,
+        "schedule": args.schedule,
+        "prep": finder.prep.label(),
+        "backend": finder.backend.name,
+        "variables": [v if isinstance(v, int | str) else str(v) for v in variables],
+        "seed": args.seed,
+    }
+    if not args.json:
+        verdict = (
+            f"found {out['sample']} with energy {out['energy']:g}"
+            if found
+            else "no state below the threshold found"
+        )
+        print(
+            f"{verdict} after {out['queries']} queries ({out['circuits']} circuits, "
+            f"{out['num_qubits']} qubits, {out['wall_s']:.3f} s)"
+        )
+    print_json(out)
+    return 0
+
+
+__all__ = [
+    "bitstring",
+    "check_threshold",
+    "load_bqm",
+    "parse_backend_options",
+    "register",
+    "run",
+    "sample_bitstring",
+]
