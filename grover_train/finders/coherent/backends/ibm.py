@@ -1,0 +1,272 @@
+"""``fake:<name>`` and ``ibm:<name>`` backends: ISA circuits through qiskit-ibm-runtime.
+
+The search circuit (hardware oracle, threshold left as the parameter ``tau``) is transpiled once
+per (landscape, preparation, exclusion, iterate phases) to the device's instruction set with
+``generate_preset_pass_manager(backend=...)`` and run with ``qiskit_ibm_runtime.SamplerV2``; each
+round only passes a new integer threshold as the pub's parameter value.
+
+- ``fake:NAME`` (``manila``, ``FakeManilaV2``, ``brisbane``...): a fake backend of
+  :mod:`qiskit_ibm_runtime.fake_provider`, simulated locally by Aer *with the device's noise*.
+  ``noise=False`` runs the same ISA circuit on a noiseless Aer simulator (checks the transpiled
+  circuit without device errors).
+- ``ibm:NAME``: real hardware. Needs a saved account, see :data:`ACCOUNT_HELP`.
+
+Probabilities are shot estimates (``exact_probabilities = False``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import OrderedDict
+
+import numpy as np
+
+from grover_train.errors import AccountError, BudgetError, TooManyQubitsError, UnknownNameError
+from grover_train.finders.coherent.backends.aer import bqm_key
+from grover_train.finders.coherent.backends.base import Backend, as_phases
+from grover_train.finders.coherent.circuits import circuit_resources, search_circuit
+from grover_train.finders.coherent.oracle import quantize, value_register_size
+from grover_train.finders.problem import SearchProblem
+from grover_train.rng import child_seed, make_rng
+
+ACCOUNT_HELP = (
+    "no saved IBM Quantum account: save one once with "
+    '`python -c "from qiskit_ibm_runtime import QiskitRuntimeService as S; '
+    "S.save_account(channel='ibm_quantum_platform', token='<API key>', instance='<CRN>')\"` "
+    "or use a local fake backend such as --backend fake:manila"
+)
+
+
+def _norm(name: str) -> str:
+    """'FakeManilaV2', 'fake_manila', 'manila' -> 'manila'."""
+    s = name.lower().replace("_", "").replace("-", "")
+    s = s[4:] if s.startswith("fake") else s
+    return re.sub(r"v2$", "", s)
+
+
+def fake_backend_names() -> list[str]:
+    """Short names of the fake backends (``fake:<name>``).
+
+    >>> 'manila' in fake_backend_names()
+    True
+    """
+    from qiskit_ibm_runtime import fake_provider
+
+    return sorted(
+        {_norm(n) for n in dir(fake_provider) if n.startswith("Fake") and "Provider" not in n}
+    )
+
+
+def fake_backend(name: str):
+    """Instantiate a fake backend from a short or class name (V2 classes preferred).
+
+    >>> fake_backend('manila').num_qubits
+    5
+    """
+    from qiskit_ibm_runtime import fake_provider
+
+    key = _norm(name)
+    matches = [
+        n
+        for n in dir(fake_provider)
+        if n.startswith("Fake") and "Provider" not in n and _norm(n) == key
+    ]
+    if not matches:
+        raise UnknownNameError(
+            f"unknown fake backend {name!r}: choose one of {', '.join(fake_backend_names())} "
+            "(e.g. fake:manila)"
+        )
+    matches.sort(key=lambda n: (not n.endswith("V2"), n))
+    return getattr(fake_provider, matches[0])()
+
+
+def runtime_service(**kwargs):
+    """``QiskitRuntimeService(**kwargs)``, turning a missing account into :class:`AccountError`."""
+    from qiskit_ibm_runtime import QiskitRuntimeService
+
+    try:
+        return QiskitRuntimeService(**kwargs)
+    except Exception as exc:  # the runtime raises several types for a missing/invalid account
+        raise AccountError(f"{ACCOUNT_HELP} ({type(exc).__name__}: {exc})") from exc
+
+
+class IBMBackend(Backend):
+    """Search circuits on an IBM device (``ibm:NAME``) or its local fake (``fake:NAME``).
+
+    Args:
+        name: "fake:manila", "fake:FakeBrisbane", "ibm:ibm_brisbane", ...
+        shots: shots used by :meth:`probabilities` (estimates).
+        optimization_level: preset pass manager level (0-3).
+        noise: fake backends only; False runs the ISA circuit without device noise.
+        seed: seed of the shot stream used by :meth:`probabilities` and of the transpiler.
+        service: an existing ``QiskitRuntimeService`` (``ibm:`` only).
+        quantization: options of :func:`quantize` (``scale``/``bits``).
+
+    >>> b = IBMBackend('fake:manila')
+    >>> b.name, b.device_qubits, b.exact_probabilities
+    ('fake:manila', 5, False)
+    """
+
+    exact_probabilities = False
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        shots: int = 4096,
+        optimization_level: int = 2,
+        noise: bool = True,
+        seed: int | None = 0,
+        service=None,
+        quantization: dict | None = None,
+        oracle: str = "hardware",
+    ) -> None:
+        prefix, _, rest = str(name).partition(":")
+        if prefix not in ("fake", "ibm") or not rest:
+            raise UnknownNameError(
+                f"unknown backend {name!r}: use fake:<name> (e.g. fake:manila) or ibm:<name>"
+            )
+        if isinstance(shots, bool) or not isinstance(shots, int | np.integer) or shots < 1:
+            raise BudgetError(f"shots must be a positive integer, got {shots!r}")
+        if oracle != "hardware":
+            raise UnknownNameError(
+                f"oracle {oracle!r} cannot run on a device: fake:/ibm: use the 'hardware' oracle"
+            )
+        self.name = f"{prefix}:{rest}"
+        self.is_fake = prefix == "fake"
+        self.shots = int(shots)
+        self.optimization_level = int(optimization_level)
+        self.noise = bool(noise)
+        self.seed = seed
+        self.quant_options = dict(quantization or {})
+        self._rng = make_rng(seed)
+        if self.is_fake:
+            self.device = fake_backend(rest)
+        else:
+            service = service or runtime_service()
+            try:
+                self.device = service.backend(rest)
+            except Exception as exc:
+                raise UnknownNameError(
+                    f"IBM backend {rest!r} is not available to this account ({exc}): list "
+                    "yours with QiskitRuntimeService().backends()"
+                ) from exc
+        self.device_qubits = int(self.device.num_qubits)
+        self._pm = None
+        self._cache: OrderedDict = OrderedDict()
+
+    # ------------------------------------------------------------------ circuits
+    def num_qubits(self, problem: SearchProblem) -> int:
+        n = problem.num_variables
+        return n + value_register_size(quantize(problem.bqm, **self.quant_options))
+
+    def check_size(self, problem: SearchProblem) -> None:
+        width = self.num_qubits(problem)
+        if width > self.device_qubits:
+            n = problem.num_variables
+            raise TooManyQubitsError(
+                f"backend {self.name!r} has {self.device_qubits} qubits, this search circuit "
+                f"needs {width} ({n} problem + {width - n} value qubits): choose a larger "
+                "device (e.g. fake:brisbane, 127 qubits) or a smaller landscape"
+            )
+
+    def _pass_manager(self):
+        if self._pm is None:
+            from qiskit.transpiler import generate_preset_pass_manager
+
+            self._pm = generate_preset_pass_manager(
+                backend=self.device,
+                optimization_level=self.optimization_level,
+                seed_transpiler=0 if self.seed is None else int(self.seed),
+            )
+        return self._pm
+
+    def isa_circuit(self, problem: SearchProblem, prep, iterates) -> dict:
+        """The ISA-transpiled search circuit (parameter ``tau``) and its oracle info, cached."""
+        pairs = tuple(as_phases(iterates))
+        excl = tuple(sorted(problem.exclude.items(), key=repr)) if problem.exclude else None
+        key = (bqm_key(problem.bqm), prep, excl, pairs)
+        if key in self._cache:
+            self._cache.move_to_end(key)
+            return self._cache[key]
+        self.check_size(problem)
+        quant = quantize(problem.bqm, **self.quant_options)
+        logical = search_circuit(
+            problem.bqm,
+            prep,
+            list(pairs),
+            exclude=problem.exclude,
+            oracle="hardware",
+            measure=True,
+            quantization=quant,
+        )
+        isa = self._pass_manager().run(logical)
+        entry = {"isa": isa, "logical": logical, "info": logical.metadata["oracle_info"]}
+        self._cache[key] = entry
+        while len(self._cache) > 8:
+            self._cache.popitem(last=False)
+        return entry
+
+    # ------------------------------------------------------------------ running
+    def _sampler(self, seed: int):
+        from qiskit_ibm_runtime import SamplerV2
+
+        if not self.is_fake:
+            return SamplerV2(mode=self.device)
+        # local mode drops a seed of 0, so never pass 0
+        options = {"simulator": {"seed_simulator": max(1, int(seed))}}
+        if not self.noise:
+            from qiskit_aer import AerSimulator
+
+            return SamplerV2(mode=AerSimulator(), options=options)
+        return SamplerV2(mode=self.device, options=options)
+
+    def sample(
+        self, problem: SearchProblem, prep, iterates, shots: int, rng: np.random.Generator
+    ) -> np.ndarray:
+        """Run ``shots`` shots; state indices over the problem qubits (little-endian)."""
+        if isinstance(shots, bool) or not isinstance(shots, int | np.integer) or shots < 1:
+            raise BudgetError(f"shots must be a positive integer, got {shots!r}")
+        entry = self.isa_circuit(problem, prep, iterates)
+        isa, info = entry["isa"], entry["info"]
+        pub = (isa,) if not isa.parameters else (isa, [info.bind_value(problem.threshold)])
+        job = self._sampler(child_seed(rng)).run([pub], shots=int(shots))
+        bits = job.result()[0].data.meas
+        bools = bits.to_bool_array(order="little").reshape(-1, bits.num_bits)
+        n = problem.num_variables
+        return (bools[:, :n].astype(np.int64) << np.arange(n)[None, :]).sum(axis=1)
+
+    def probabilities(self, problem: SearchProblem, prep, iterates) -> np.ndarray:
+        """Shot estimate of P(z) from ``self.shots`` shots."""
+        z = self.sample(problem, prep, iterates, self.shots, self._rng)
+        return np.bincount(z, minlength=2**problem.num_variables) / z.size
+
+    def resources(self, problem: SearchProblem, prep, iterates) -> dict:
+        """Logical qubits, and ISA 2-qubit gates/depth on the device, shots per circuit."""
+        entry = self.isa_circuit(problem, prep, iterates)
+        isa = entry["isa"]
+        two = sum(
+            1
+            for inst in isa.data
+            if inst.operation.num_qubits == 2 and inst.operation.name != "barrier"
+        )
+        logical = circuit_resources(
+            entry["logical"].assign_parameters({p: 0 for p in entry["logical"].parameters})
+            if entry["logical"].parameters
+            else entry["logical"]
+        )
+        q = entry["info"].quantization
+        return {
+            "num_qubits": entry["logical"].num_qubits,
+            "num_value_qubits": entry["info"].num_value_qubits,
+            "two_qubit_gates": two,
+            "depth": isa.depth(),
+            "logical_two_qubit_gates": logical["two_qubit_gates"],
+            "circuits": 1,
+            "shots": self.shots,
+            "device": self.name,
+            "device_qubits": self.device_qubits,
+            "noise": self.noise if self.is_fake else True,
+            "scale": q.scale,
+            "rounding_error_bound": q.rounding_error_bound,
+        }
