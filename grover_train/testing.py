@@ -1,0 +1,220 @@
+"""A shipped test kit for head finders, in the spirit of :mod:`dimod.testing`.
+
+Use it to check a new finder (or a coherent backend) against the exact enumeration::
+
+    from grover_train import testing
+    testing.assert_finder_api(my_finder)
+    bqm, tau, exclude = testing.dragon_instance(6, 8, 3, seed=0)
+    testing.check_finder_against_exact(my_finder, bqm, tau, exclude, budget=500, seed=1)
+
+Every function raises :class:`AssertionError` with a message saying what is wrong.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import dimod
+import numpy as np
+
+from grover_train.finders.base import HeadFinder
+from grover_train.finders.problem import SearchProblem
+from grover_train.model.landscape import (
+    MAX_ENUMERATION_VARIABLES,
+    free_bqm,
+    head_threshold,
+    label_exclusion,
+)
+from grover_train.model.network import DragonNetwork
+from grover_train.rng import child_seed, make_rng
+
+#: Keys every finder's ``SampleSet.info`` must hold.
+INFO_KEYS = ("finder", "queries", "threshold", "exclude", "seed", "num_heads", "timing", "wall_s")
+
+#: Energies of the same state computed two ways may differ by rounding only.
+ENERGY_ATOL = 1e-9
+
+
+def assert_finder_api(finder: HeadFinder) -> None:
+    """Check that ``finder`` has the interface every finder shares.
+
+    It must be a :class:`dimod.Sampler` and a :class:`HeadFinder`, declare the common
+    parameters, and return a :class:`dimod.SampleSet` with the common ``info`` keys on a
+    two-spin model, in the model's vartype and variable labels.
+
+    >>> from grover_train.finders import get_finder
+    >>> assert_finder_api(get_finder('random'))
+    """
+    assert isinstance(finder, dimod.Sampler), f"{finder!r} is not a dimod.Sampler"
+    assert isinstance(finder, HeadFinder), f"{finder!r} is not a HeadFinder"
+    assert isinstance(finder.name, str) and finder.name, "a finder needs a non-empty name"
+    params = finder.parameters
+    assert isinstance(params, Mapping), "parameters must be a mapping"
+    for p in ("threshold", "exclude", "budget", "seed", "max_heads"):
+        assert p in params, f"parameter {p!r} missing from {finder.name}.parameters"
+    props = finder.properties
+    assert isinstance(props, Mapping) and props.get("name") == finder.name, (
+        "properties must be a mapping with the finder's name"
+    )
+    for vartype, ground in ((dimod.SPIN, {"a": 1, "b": 1}), (dimod.BINARY, {"a": 1, "b": 1})):
+        bqm = dimod.BQM({"a": -1.0, "b": -1.0}, {("a", "b"): -1.0}, 0.5, vartype)
+        tau = bqm.energy(ground) + 0.5  # only the ground state is below it
+        ss = finder.sample(bqm, threshold=tau, budget=64, seed=3)
+        assert isinstance(ss, dimod.SampleSet), f"sample returned {type(ss).__name__}"
+        assert ss.vartype is vartype, f"sampleset vartype {ss.vartype} != model's {vartype}"
+        assert set(ss.variables) == {"a", "b"}, f"sampleset variables {list(ss.variables)}"
+        missing = [k for k in INFO_KEYS if k not in ss.info]
+        assert not missing, f"{finder.name}: info lacks {missing}"
+        assert isinstance(ss.info["queries"], int) and ss.info["queries"] >= 0, (
+            f"queries must be a non-negative int, got {ss.info['queries']!r}"
+        )
+        for s in ss.samples():
+            assert dict(s) == ground, f"{finder.name} returned a non-head {dict(s)}"
+
+
+def check_finder_against_exact(
+    finder: HeadFinder,
+    bqm: dimod.BinaryQuadraticModel,
+    threshold: float,
+    exclude: Mapping | None = None,
+    *,
+    budget: int = 1000,
+    seed: int | None = 0,
+    max_heads: int = 1,
+) -> dimod.SampleSet:
+    """Run ``finder`` and check its answer against the full enumeration of ``bqm``.
+
+    Checks: every returned sample is a head of the exact enumeration (E < threshold and not
+    matching ``exclude``), with the energy of the enumeration; samples are distinct, sorted by
+    energy and at most ``max_heads``; ``info`` records the threshold, the seed, the number of
+    heads and at most ``budget`` queries (the ``exact`` finder, the reference, always costs
+    2^n); a landscape without heads gives an empty SampleSet. Returns the SampleSet.
+
+    >>> from grover_train.finders import get_finder
+    >>> bqm, tau, exc = dragon_instance(4, 5, 3, seed=0, margin=0.5)
+    >>> ss = check_finder_against_exact(get_finder('random'), bqm, tau, exc, budget=200)
+    """
+    n = bqm.num_variables
+    assert n <= MAX_ENUMERATION_VARIABLES, f"{n} variables are too many to enumerate"
+    problem = SearchProblem(bqm, threshold, exclude)
+    ss = finder.sample(
+        bqm, threshold=threshold, exclude=exclude, budget=budget, seed=seed, max_heads=max_heads
+    )
+    name = finder.name
+    assert list(ss.variables) == list(bqm.variables) or set(ss.variables) == set(bqm.variables), (
+        f"{name}: sampleset variables differ from the model's"
+    )
+    rows = np.atleast_2d(ss.record.sample)
+    if len(ss):
+        cols = [list(ss.variables).index(v) for v in bqm.variables]
+        rows = rows[:, cols]
+        z = problem.states(rows)
+        assert problem.marked[z].all(), (
+            f"{name} returned states {z[~problem.marked[z]].tolist()} that are not heads of "
+            "the exact enumeration"
+        )
+        exact = problem.energies[z]
+        assert np.allclose(ss.record.energy, exact, rtol=0, atol=ENERGY_ATOL), (
+            f"{name}: energies {ss.record.energy.tolist()} differ from the enumeration's "
+            f"{exact.tolist()}"
+        )
+        assert len(np.unique(z)) == len(z), f"{name} returned duplicate samples"
+        assert np.all(np.diff(ss.record.energy) >= 0), f"{name}: samples not sorted by energy"
+    if not problem.marked.any():
+        assert len(ss) == 0, f"{name} returned {len(ss)} samples but there are no heads"
+    assert len(ss) <= max_heads, f"{name} returned {len(ss)} > max_heads={max_heads} heads"
+    queries = ss.info["queries"]
+    if name == "exact":
+        assert queries == 2**n, f"exact must cost 2^{n} queries, got {queries}"
+    else:
+        assert 0 <= queries <= budget, f"{name} spent {queries} queries, budget {budget}"
+    assert ss.info["num_heads"] == len(ss), "info['num_heads'] differs from the sampleset"
+    assert ss.info["threshold"] == float(threshold), "info['threshold'] is not the threshold"
+    assert ss.info["seed"] == seed, "info['seed'] is not the seed"
+    return ss
+
+
+# ---------------------------------------------------------------------- instance generators
+def random_bqm(
+    n: int,
+    vartype=dimod.SPIN,
+    *,
+    seed: int | None = 0,
+    density: float = 0.5,
+    labels: list | None = None,
+) -> dimod.BinaryQuadraticModel:
+    """A random model with Gaussian biases, each coupler present with probability ``density``.
+
+    >>> bqm = random_bqm(5, 'BINARY', seed=1, labels=list('abcde'))
+    >>> bqm.num_variables, bqm.vartype is dimod.BINARY, list(bqm.variables)[:2]
+    (5, True, ['a', 'b'])
+    """
+    rng = make_rng(seed)
+    labels = list(range(n)) if labels is None else list(labels)
+    if len(labels) != n:
+        raise ValueError(f"{len(labels)} labels for {n} variables")
+    linear = {v: float(rng.normal()) for v in labels}
+    quad = {}
+    for i in range(n):
+        for j in range(i + 1, n):
+            if rng.random() < density:
+                quad[labels[i], labels[j]] = float(rng.normal())
+    return dimod.BQM(linear, quad, float(rng.normal()), vartype)
+
+
+def dragon_instance(
+    num_inputs: int = 6,
+    hidden: int = 8,
+    num_classes: int = 3,
+    *,
+    seed: int | None = 0,
+    margin: float = 0.0,
+    label: int | None = None,
+    scale: float = 1.0,
+) -> tuple[dimod.BinaryQuadraticModel, float, dict]:
+    """A dragon landscape: ``free_bqm`` of a random network for a random +-1 input, with the
+    head threshold of a label and its exclusion. Returns ``(bqm, threshold, exclude)``.
+
+    >>> bqm, tau, exclude = dragon_instance(6, 8, 3, seed=0)
+    >>> bqm.num_variables, sorted(exclude)
+    (11, [8, 9, 10])
+    """
+    rng = make_rng(seed)
+    net = DragonNetwork.random(num_inputs, hidden, num_classes, seed=child_seed(rng), scale=scale)
+    x = 2.0 * rng.integers(0, 2, size=num_inputs) - 1.0
+    k = int(rng.integers(num_classes)) if label is None else int(label)
+    return free_bqm(net, x), head_threshold(net, x, k, margin), label_exclusion(net, k)
+
+
+def dragon_instances(count: int, *, seed: int = 0, max_variables: int = 14) -> list:
+    """``count`` small dragon instances of mixed sizes and margins (n <= ``max_variables``).
+
+    >>> [b.num_variables for b, _, _ in dragon_instances(3)]
+    [13, 9, 9]
+    """
+    rng = make_rng(seed)
+    out = []
+    for i in range(count):
+        C = 2 + i % 3
+        H = int(rng.integers(min(4, max_variables - C), max_variables - C + 1))
+        out.append(
+            dragon_instance(
+                int(rng.integers(3, 9)),
+                H,
+                C,
+                seed=child_seed(rng),
+                margin=float(rng.choice([0.0, 0.5, 2.0])),
+            )
+        )
+    return out
+
+
+__all__ = [
+    "ENERGY_ATOL",
+    "INFO_KEYS",
+    "assert_finder_api",
+    "check_finder_against_exact",
+    "dragon_instance",
+    "dragon_instances",
+    "random_bqm",
+]
