@@ -13,7 +13,7 @@ index bit i = BINARY value of ``list(bqm.variables)[i]`` (Qiskit qubit i).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -63,6 +63,83 @@ def num_oracle_calls(iterates: Iterates) -> int:
     return len(as_phases(iterates))
 
 
+def check_shots(shots: object) -> int:
+    """A shot count must be a positive integer."""
+    if isinstance(shots, bool) or not isinstance(shots, int | np.integer) or shots < 1:
+        raise BudgetError(f"shots must be a positive integer, got {shots!r}")
+    return int(shots)
+
+
+class EnergyOrder:
+    """The non-excluded states sorted by energy, and the excluded states: the heads below any
+    threshold are a prefix of :attr:`states` (computed once per landscape, cached)."""
+
+    def __init__(self, problem: SearchProblem) -> None:
+        E = problem.energies
+        excl = problem.excluded
+        free = np.flatnonzero(~excl)
+        self.states = free[np.argsort(E[free])]  # any deterministic sort will do
+        self.energies = E[self.states]
+        self.excluded = np.flatnonzero(excl)
+
+    def num_marked(self, threshold: float) -> int:
+        """How many states are heads below ``threshold`` (they are ``states[:k]``)."""
+        return int(np.searchsorted(self.energies, threshold, side="left"))
+
+    def rest(self, k: int) -> np.ndarray:
+        """The non-heads: the free states above the k heads, then the excluded states."""
+        return np.concatenate([self.states[k:], self.excluded])
+
+
+def energy_order(problem: SearchProblem) -> EnergyOrder:
+    """The cached :class:`EnergyOrder` of a problem's landscape (threshold-independent)."""
+    key = ("energy-order",)
+    if key not in problem._cache:
+        problem._cache[key] = EnergyOrder(problem)
+    return problem._cache[key]
+
+
+def cdf_picker(states: np.ndarray, cdf: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+    """u in [0, 1) -> the state whose cumulative weight interval holds u * total."""
+
+    def pick(u: np.ndarray) -> np.ndarray:
+        pos = np.searchsorted(cdf, u * cdf[-1], side="right")
+        return states[np.minimum(pos, states.size - 1)]
+
+    return pick
+
+
+def draw_states(
+    p_head: float,
+    shots: int,
+    rng: np.random.Generator,
+    pick_head: Callable[[np.ndarray], np.ndarray] | None,
+    pick_rest: Callable[[np.ndarray], np.ndarray] | None,
+) -> np.ndarray:
+    """Two-stage draw: a head with probability ``p_head``, then a state of that side by its
+    picker (None: the side is empty). Two uniform numbers per shot, always in the same order,
+    so backends with equal distributions give equal samples.
+
+    >>> heads = cdf_picker(np.array([3]), np.array([1.0]))
+    >>> rest = cdf_picker(np.array([0, 1]), np.array([0.5, 1.0]))
+    >>> draw_states(1.0, 2, np.random.default_rng(0), heads, rest).tolist()
+    [3, 3]
+    """
+    shots = check_shots(shots)
+    u_side = rng.random(shots)
+    u = rng.random(shots)
+    good = u_side < p_head
+    if pick_head is None:
+        good[:] = False
+    if pick_rest is None:
+        good[:] = True
+    out = np.empty(shots, dtype=np.int64)
+    for mask, pick in ((good, pick_head), (~good, pick_rest)):
+        if mask.any():
+            out[mask] = pick(u[mask])
+    return out
+
+
 class Backend:
     """Base class of the coherent-search backends.
 
@@ -90,15 +167,20 @@ class Backend:
         shots: int,
         rng: np.random.Generator,
     ) -> np.ndarray:
-        """Measure ``shots`` times; return the state indices, shape (shots,)."""
-        if isinstance(shots, bool) or not isinstance(shots, int | np.integer) or shots < 1:
-            raise BudgetError(f"shots must be a positive integer, got {shots!r}")
-        p = np.asarray(self.probabilities(problem, prep, iterates), dtype=float)
-        p = np.clip(p, 0.0, None)
-        cdf = np.cumsum(p)
-        u = rng.random(int(shots)) * cdf[-1]
-        # searchsorted on the cumulative sum: O(2^n) once, no copy per shot (rng.choice copies)
-        return np.minimum(np.searchsorted(cdf, u, side="right"), p.size - 1).astype(np.int64)
+        """Measure ``shots`` times; return the state indices, shape (shots,).
+
+        The default draws from :meth:`probabilities` with :func:`draw_states`, the procedure the
+        ``exact`` backend reproduces analytically: backends whose probabilities agree give the
+        same samples for the same ``rng`` state.
+        """
+        check_shots(shots)
+        p = np.clip(np.asarray(self.probabilities(problem, prep, iterates), dtype=float), 0, None)
+        order = energy_order(problem)
+        k = order.num_marked(problem.threshold)
+        heads, rest = order.states[:k], order.rest(k)
+        pick_head = cdf_picker(heads, np.cumsum(p[heads])) if heads.size else None
+        pick_rest = cdf_picker(rest, np.cumsum(p[rest])) if rest.size else None
+        return draw_states(float(p[heads].sum()), shots, rng, pick_head, pick_rest)
 
     def resources(self, problem: SearchProblem, prep: Preparation, iterates: Iterates) -> dict:
         """num_qubits, two_qubit_gates, depth, circuits, shots where meaningful."""

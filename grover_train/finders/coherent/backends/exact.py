@@ -7,8 +7,9 @@ itself, so the state after any iterates is c_g|good> + c_b|bad> and
     P(z) = |c_g|^2 |a_z|^2 / p on marked z,    |c_b|^2 |a_z|^2 / (1 - p) elsewhere.
 
 Plain iterates give c_g = sin((2r+1) theta). Valid for any A. Sampling uses the states sorted by
-energy once per landscape and preparation (cached in ``problem._cache``), so a search round at a
-new threshold costs O(n) (two binary searches), which is what makes large sweeps possible.
+energy once per landscape (cached in ``problem._cache``) and the prep's cumulative sums along that
+order, so a search round at a new threshold costs O(n + log 2^n), which is what makes large
+sweeps possible.
 """
 
 from __future__ import annotations
@@ -17,8 +18,15 @@ import math
 
 import numpy as np
 
-from grover_train.errors import BudgetError
-from grover_train.finders.coherent.backends.base import Backend, Iterates, as_phases
+from grover_train.finders.coherent.backends.base import (
+    Backend,
+    Iterates,
+    as_phases,
+    cdf_picker,
+    check_shots,
+    draw_states,
+    energy_order,
+)
 from grover_train.finders.coherent.prep import Preparation
 from grover_train.finders.problem import SearchProblem
 from grover_train.model.landscape import MAX_ENUMERATION_VARIABLES
@@ -46,35 +54,17 @@ def two_level_amplitudes(p: float, iterates: Iterates) -> tuple[complex, complex
     return complex(v[0]), complex(v[1])
 
 
-class _SortedIndex:
-    """The non-excluded states sorted by energy with cumulative prep probabilities, and the
-    excluded states with theirs: heads below a threshold are a prefix of the first list."""
-
-    def __init__(self, problem: SearchProblem, prep: Preparation) -> None:
-        probs = prep.probabilities(problem)
-        E = problem.energies
-        excl = problem.excluded
-        free = np.flatnonzero(~excl)
-        order = free[np.argsort(E[free])]  # any deterministic sort will do
-        self.states = order
-        self.energies = E[order]
-        self.cdf = np.cumsum(probs[order])
-        self.excl_states = np.flatnonzero(excl)
-        self.excl_cdf = np.cumsum(probs[self.excl_states])
-
-    def num_marked(self, threshold: float) -> int:
-        return int(np.searchsorted(self.energies, threshold, side="left"))
-
-    def p_marked(self, threshold: float) -> float:
-        k = self.num_marked(threshold)
-        return float(self.cdf[k - 1]) if k else 0.0
-
-
-def sorted_index(problem: SearchProblem, prep: Preparation) -> _SortedIndex:
-    """The cached :class:`_SortedIndex` of a problem's landscape (threshold-independent)."""
-    key = ("exact-sorted-index", prep)
+def _prep_cdfs(problem: SearchProblem, prep: Preparation):
+    """The energy order, and cumulative prep probabilities along it and over the excluded."""
+    key = ("exact-cdfs", prep)
     if key not in problem._cache:
-        problem._cache[key] = _SortedIndex(problem, prep)
+        order = energy_order(problem)
+        probs = prep.probabilities(problem)
+        problem._cache[key] = (
+            order,
+            np.cumsum(probs[order.states]),
+            np.cumsum(probs[order.excluded]),
+        )
     return problem._cache[key]
 
 
@@ -111,7 +101,9 @@ class ExactBackend(Backend):
     def p_marked(self, problem: SearchProblem, prep: Preparation, iterates: Iterates) -> float:
         """P(measure a head) after the iterates, in O(n) once the landscape is indexed."""
         self.check_size(problem)
-        p = sorted_index(problem, prep).p_marked(problem.threshold)
+        order, cdf, _ = _prep_cdfs(problem, prep)
+        k = order.num_marked(problem.threshold)
+        p = float(cdf[k - 1]) if k else 0.0
         if p <= 0.0 or p >= 1.0:
             as_phases(iterates)
             return min(max(p, 0.0), 1.0)
@@ -125,38 +117,36 @@ class ExactBackend(Backend):
         shots: int,
         rng: np.random.Generator,
     ) -> np.ndarray:
-        """Two-stage draw: head or not with P(marked), then a state of that side from the prep
-        distribution restricted to it (binary search in the cached cumulative sums)."""
-        if isinstance(shots, bool) or not isinstance(shots, int | np.integer) or shots < 1:
-            raise BudgetError(f"shots must be a positive integer, got {shots!r}")
-        idx = sorted_index(problem, prep)
-        k = idx.num_marked(problem.threshold)
-        pa = float(idx.cdf[k - 1]) if k else 0.0
-        total = float(idx.cdf[-1]) if idx.cdf.size else 0.0
-        total_excl = float(idx.excl_cdf[-1]) if idx.excl_cdf.size else 0.0
+        """The draw of :meth:`Backend.sample` without building the 2^n vector: inside each side
+        the amplified distribution is the prep distribution, so the cached prep cumulative sums
+        serve every round and threshold (O(n + shots log 2^n) per call)."""
+        check_shots(shots)
+        self.check_size(problem)
+        order, cdf, excl_cdf = _prep_cdfs(problem, prep)
+        k = order.num_marked(problem.threshold)
+        pa = float(cdf[k - 1]) if k else 0.0
+        n_free = order.states.size
+        pick_head = cdf_picker(order.states[:k], cdf[:k]) if k else None
+        # the rest: the free states above the heads (cdf shifted by pa), then the excluded
+        # ones, as in Backend.sample, without an O(2^n) copy per round
+        free_mass = float(cdf[-1]) - pa if k < n_free else 0.0
+        excl_mass = float(excl_cdf[-1]) if excl_cdf.size else 0.0
+
+        def pick_rest(u: np.ndarray) -> np.ndarray:
+            w = u * (free_mass + excl_mass)
+            out = np.empty(u.size, dtype=np.int64)
+            free = w < free_mass if excl_cdf.size else np.ones(u.size, dtype=bool)
+            if free.any():
+                pos = np.searchsorted(cdf, pa + w[free], side="right")
+                out[free] = order.states[np.clip(pos, k, n_free - 1)]
+            if (~free).any():
+                pos = np.searchsorted(excl_cdf, w[~free] - free_mass, side="right")
+                out[~free] = order.excluded[np.minimum(pos, order.excluded.size - 1)]
+            return out
+
+        has_rest = k < n_free or order.excluded.size > 0
         pm = self.p_marked(problem, prep, iterates)
-        u_side = rng.random(int(shots))
-        u = rng.random(int(shots))
-        out = np.empty(int(shots), dtype=np.int64)
-        good = (u_side < pm) if 0.0 < pa else np.zeros(int(shots), dtype=bool)
-        if good.any():
-            pos = np.searchsorted(idx.cdf, u[good] * pa, side="right")
-            out[good] = idx.states[np.minimum(pos, k - 1)]
-        bad = ~good
-        if bad.any():
-            # unmarked mass: the non-excluded suffix (beyond the k heads) then the excluded
-            w = u[bad] * ((total - pa) + total_excl)
-            res = np.empty(int(bad.sum()), dtype=np.int64)
-            in_free = w < (total - pa)
-            if in_free.any():
-                pos = np.searchsorted(idx.cdf, pa + w[in_free], side="right")
-                pos = np.clip(pos, k, idx.states.size - 1)
-                res[in_free] = idx.states[pos]
-            if (~in_free).any():
-                pos = np.searchsorted(idx.excl_cdf, w[~in_free] - (total - pa), side="right")
-                res[~in_free] = idx.excl_states[np.minimum(pos, idx.excl_states.size - 1)]
-            out[bad] = res
-        return out
+        return draw_states(pm, shots, rng, pick_head, pick_rest if has_rest else None)
 
     def resources(self, problem: SearchProblem, prep: Preparation, iterates: Iterates) -> dict:
         return {"num_qubits": problem.num_variables}
