@@ -301,3 +301,17 @@ def test_finder_validation():
     with pytest.raises(TooManyQubitsError, match="27"):
         GroverFinder().sample(big, threshold=0.0, budget=10, seed=1)
     assert get_finder("grover", schedule="dh").name == "grover"
+
+
+@pytest.mark.parametrize("schedule", ["bbht", "dh", "fixed-point"])
+def test_grover_passes_the_finder_kit(schedule):
+    from grover_train import testing
+
+    for prep in ("uniform", "dqa"):
+        finder = get_finder("grover", schedule=schedule, prep=prep, steps=4)
+        testing.assert_finder_api(finder)
+        for seed in range(3):
+            bqm, tau, exc = testing.dragon_instance(4, 5, 3, seed=seed, margin=0.5)
+            testing.check_finder_against_exact(
+                finder, bqm, tau, exc, budget=200, seed=seed, max_heads=3
+            )
