@@ -9,6 +9,8 @@ holds ``queries``, ``circuits``, ``shots``, ``num_qubits``, ``rounds`` and ``thr
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 from tqdm.auto import tqdm
 
@@ -63,8 +65,6 @@ class GroverFinder(HeadFinder):
         self.progress = progress
         self.schedule_options = dict(schedule_options)
         # check the option names now rather than at the first search
-        import inspect
-
         allowed = set(inspect.signature(self._run).parameters) - {"runner", "max_heads"}
         unknown = set(self.schedule_options) - allowed
         if unknown:
