@@ -70,5 +70,8 @@ def load_model(path: str | os.PathLike) -> DragonNetwork:
         ) from None
     try:
         return DragonNetwork(W, b, U, c, meta)
-    except InputError as exc:
-        raise ModelFileError(f"model file {str(path)!r} is malformed: {exc}") from None
+    except (InputError, ValueError, TypeError) as exc:  # also non-numeric arrays
+        raise ModelFileError(
+            f"model file {str(path)!r} is malformed: {exc}; write models with "
+            "'grover-train train' or grover_train.model.io.save_model"
+        ) from None
