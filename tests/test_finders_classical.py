@@ -317,3 +317,16 @@ def test_empty_model(name):
     bqm = dimod.BQM("SPIN")
     ss = make(name).sample(bqm, threshold=1.0, budget=10, seed=0)
     assert ss.info["queries"] <= 10
+
+
+def test_docs_example_runs(capsys):
+    """The python example of docs/finders.md runs and prints what it says."""
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "finders.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", text, flags=re.S)
+    assert len(blocks) == 1
+    exec(compile(blocks[0], "docs/finders.md", "exec"), {})
+    out = capsys.readouterr().out
+    assert "heads; deepest" in out and "sa found" in out
