@@ -30,6 +30,7 @@ import numpy as np
 from grover_train.data.datasets import Dataset
 from grover_train.errors import BudgetError, InputError
 from grover_train.finders import HeadFinder, check_budget, get_finder
+from grover_train.model.deep import identity_init
 from grover_train.model.network import DragonNetwork, check_sizes
 from grover_train.provenance import versions
 from grover_train.rng import check_seed, child_seed
@@ -267,7 +268,7 @@ def train_model(
     if finder == "backprop":
         from grover_train.train.backprop import train_backprop
 
-        return train_backprop(
+        result = train_backprop(
             dataset,
             hidden=hidden,
             budget=budget,
@@ -280,6 +281,8 @@ def train_model(
             finder_options=finder_options,
             **{k: v for k, v in opts.items() if k not in ("max_heads", "search_budget")},
         )
+        result.summary.setdefault("max_qubits_used", 0)  # backprop searches no landscape
+        return result
     hidden = check_train_options(dataset, hidden, budget, seed, max_qubits=max_qubits, **opts)
     p = {**DEFAULTS, **opts}
     seed = check_seed(seed)
@@ -300,6 +303,8 @@ def train_model(
         net = DragonNetwork.random(
             dataset.num_inputs, hidden, dataset.num_classes, seed=init_seed, scale=p["init_scale"]
         )
+        if net.num_layers > 1:  # deep nets start near identity above layer 1 (docs/deep.md)
+            net = identity_init(net)
     if state["queries"] >= budget:
         raise BudgetError(
             f"the run already spent {state['queries']} queries of its budget: "
@@ -313,6 +318,7 @@ def train_model(
     queries, step, epoch, pos = state["queries"], state["step"], state["epoch"], state["pos"]
     wall0 = float(state.get("wall_s", 0.0))
     metrics: list[dict] = []
+    max_qubits_used = int(state.get("max_qubits_used", 0))
     checkpoints = _checkpoints(budget, num_evals)
     next_eval = _next_checkpoint(checkpoints, queries)
     t0 = time.perf_counter()
@@ -347,6 +353,7 @@ def train_model(
                         max_heads=p["max_heads"],
                     )
                     queries += int(ss.info["queries"])
+                    max_qubits_used = max(max_qubits_used, prob.num_variables)
                     # the deepest max_heads heads (a finder may return more)
                     rows = ss.record.sample[np.argsort(ss.record.energy, kind="stable")]
                     heads += prob.to_full(rows[: p["max_heads"]])
@@ -409,6 +416,7 @@ def train_model(
         "classes": list(dataset.classes),
         **{k: p[k] for k in DEFAULTS},
         "max_qubits": max_qubits,
+        "max_qubits_used": max_qubits_used,
         "versions": versions(),
     }
     net.meta = {
@@ -421,6 +429,7 @@ def train_model(
             "seed": seed,
             "wall_s": wall,
             "finder": finder_name,
+            "max_qubits_used": max_qubits_used,
         },
         "summary": {k: v for k, v in summary.items() if k != "versions"},
     }
