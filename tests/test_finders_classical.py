@@ -330,3 +330,27 @@ def test_docs_example_runs(capsys):
     exec(compile(blocks[0], "docs/finders.md", "exec"), {})
     out = capsys.readouterr().out
     assert "heads; deepest" in out and "sa found" in out
+
+
+class _SpinAnswers(dimod.Sampler):
+    """A sampler that answers every model in SPIN (some solvers do)."""
+
+    parameters = {"num_reads": []}
+    properties: dict = {}
+
+    def sample(self, bqm, **kw):
+        return dimod.RandomSampler().sample(bqm.spin, **kw)
+
+
+def test_dwave_sampler_answering_in_another_vartype():
+    bqm = testing.random_bqm(6, "BINARY", seed=8)
+    tau = float(np.sort(SearchProblem(bqm, 0.0).energies)[4]) + 1e-6
+    f = get_finder("dwave", sampler=_SpinAnswers(), num_reads=4)
+    ss = testing.check_finder_against_exact(f, bqm, tau, {0: 1}, budget=60, seed=0, max_heads=3)
+    assert len(ss) > 0 and ss.vartype is dimod.BINARY
+
+
+@pytest.mark.parametrize("name", ["sa", "cyclic-sa", "sqa", "dwave"])
+def test_options_are_properties(name):
+    props = make(name).properties
+    assert props["name"] == name and props["num_reads"] == OPTIONS[name]["num_reads"]

@@ -246,8 +246,14 @@ class SAFinder(HeadFinder):
         self.beta_schedule_type = beta_schedule_type
 
     @property
-    def parameters(self) -> dict:
-        return {**super().parameters, "num_reads": [], "num_sweeps": [], "beta_range": []}
+    def properties(self) -> dict:
+        return {
+            **super().properties,
+            "num_reads": self.num_reads,
+            "num_sweeps": self.num_sweeps,
+            "beta_range": self.beta_range,
+            "beta_schedule_type": self.beta_schedule_type,
+        }
 
     def _schedule(self, arrays, lo_hi=None, num=None) -> tuple[np.ndarray, tuple[float, float]]:
         lo, hi = lo_hi or self.beta_range or default_beta_range(*arrays[:4])
@@ -363,8 +369,12 @@ class CyclicSAFinder(SAFinder):
         self.restart_beta = None if restart_beta is None else float(restart_beta)
 
     @property
-    def parameters(self) -> dict:
-        return {**super().parameters, "restart_sweeps": [], "restart_beta": []}
+    def properties(self) -> dict:
+        return {
+            **super().properties,
+            "restart_sweeps": self.restart_sweeps,
+            "restart_beta": self.restart_beta,
+        }
 
     def _find(self, problem: SearchProblem, budget, rng, max_heads=1, **kw) -> FindResult:
         arrays = ising_arrays(problem)
@@ -429,14 +439,14 @@ class SQAFinder(HeadFinder):
         self._sampler = None
 
     @property
-    def parameters(self) -> dict:
+    def properties(self) -> dict:
         return {
-            **super().parameters,
-            "num_reads": [],
-            "num_sweeps": [],
-            "beta": [],
-            "gamma": [],
-            "trotter": [],
+            **super().properties,
+            "num_reads": self.num_reads,
+            "num_sweeps": self.num_sweeps,
+            "beta": self.beta,
+            "gamma": self.gamma,
+            "trotter": self.trotter,
         }
 
     def _find(self, problem: SearchProblem, budget, rng, max_heads=1, **kw) -> FindResult:
@@ -553,8 +563,12 @@ class DWaveFinder(HeadFinder):
         return self._sampler
 
     @property
-    def parameters(self) -> dict:
-        return {**super().parameters, "num_reads": [], "sample_kwargs": []}
+    def properties(self) -> dict:
+        return {
+            **super().properties,
+            "num_reads": self.num_reads,
+            "sample_kwargs": dict(self.sample_kwargs),
+        }
 
     def _find(self, problem: SearchProblem, budget, rng, max_heads=1, **kw) -> FindResult:
         sampler = self.sampler
@@ -575,8 +589,12 @@ class DWaveFinder(HeadFinder):
             ss = sampler.sample(problem.bqm, **opts)
             calls += 1
             rows = _expand(_reorder(ss, order), ss)[:k]
-            if problem.bqm.vartype is dimod.BINARY and ss.vartype is dimod.SPIN:
-                rows = _spin_to_vartype(rows, dimod.BINARY)
+            if ss.vartype is not problem.bqm.vartype:  # a sampler answering in the other one
+                rows = (
+                    _spin_to_vartype(rows, dimod.BINARY)
+                    if ss.vartype is dimod.SPIN
+                    else (2 * rows - 1).astype(np.int8)
+                )
             col.add(rows, reads=k)
         return col.result(
             num_reads=self.num_reads, sampler=type(sampler).__name__, sampler_calls=calls
