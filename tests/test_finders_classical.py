@@ -354,3 +354,13 @@ def test_dwave_sampler_answering_in_another_vartype():
 def test_options_are_properties(name):
     props = make(name).properties
     assert props["name"] == name and props["num_reads"] == OPTIONS[name]["num_reads"]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_info_is_json(name):
+    import json
+
+    bqm, tau, exclude = testing.dragon_instance(4, 5, 3, seed=2, margin=1.0)
+    for t in (tau, -100.0):  # with heads, and with none (no best state for some finders)
+        ss = make(name).sample(bqm, threshold=t, exclude=exclude, budget=9, seed=0)
+        json.loads(json.dumps(ss.info, allow_nan=False))

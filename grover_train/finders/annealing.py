@@ -183,7 +183,8 @@ class _Collector:
             self.best_state = rows[i].copy()
 
     def result(self, **info) -> FindResult:
-        info = {"reads_run": self.reads_run, "best_energy": self.best_energy, **info}
+        best = self.best_energy if np.isfinite(self.best_energy) else None  # None: no read
+        info = {"reads_run": self.reads_run, "best_energy": best, **info}
         return FindResult(self.found, queries=self.queries, info=info)
 
 
