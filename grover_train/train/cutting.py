@@ -30,7 +30,7 @@ import numpy as np
 from grover_train.data.datasets import Dataset
 from grover_train.errors import BudgetError, InputError
 from grover_train.finders import HeadFinder, check_budget, get_finder
-from grover_train.model.deep import identity_init
+from grover_train.model.deep import identity_init, plan_windows
 from grover_train.model.network import DragonNetwork, check_sizes
 from grover_train.provenance import versions
 from grover_train.rng import check_seed, child_seed
@@ -165,6 +165,7 @@ def check_train_options(dataset: Dataset, hidden, budget, seed, **opts) -> list[
     v = opts.get("max_qubits")
     if v is not None and (not isinstance(v, int | np.integer) or v < 2):
         raise InputError(f"--max-qubits must be an integer >= 2, got {v!r}")
+    plan_windows(hidden, dataset.num_classes, v)  # too small for the outputs + 1: InputError
     return hidden
 
 
