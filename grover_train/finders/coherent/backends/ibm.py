@@ -209,17 +209,25 @@ class IBMBackend(Backend):
 
     # ------------------------------------------------------------------ running
     def _sampler(self, seed: int):
+        import warnings
+
         from qiskit_ibm_runtime import SamplerV2
 
-        if not self.is_fake:
-            return SamplerV2(mode=self.device)
-        # local mode drops a seed of 0, so never pass 0
-        options = {"simulator": {"seed_simulator": max(1, int(seed))}}
-        if not self.noise:
-            from qiskit_aer import AerSimulator
+        # SamplerV2 is deprecated from qiskit-ibm-runtime 0.50 in favour of the client-side
+        # executor Sampler, whose local (fake backend) mode and seeding are not settled yet
+        with warnings.catch_warnings():
+            warnings.filterwarnings(
+                "ignore", "The SamplerV2 class is deprecated", DeprecationWarning
+            )
+            if not self.is_fake:
+                return SamplerV2(mode=self.device)
+            # local mode drops a seed of 0, so never pass 0
+            options = {"simulator": {"seed_simulator": max(1, int(seed))}}
+            if not self.noise:
+                from qiskit_aer import AerSimulator
 
-            return SamplerV2(mode=AerSimulator(), options=options)
-        return SamplerV2(mode=self.device, options=options)
+                return SamplerV2(mode=AerSimulator(), options=options)
+            return SamplerV2(mode=self.device, options=options)
 
     def sample(
         self, problem: SearchProblem, prep, iterates, shots: int, rng: np.random.Generator
