@@ -24,6 +24,10 @@ from grover_train.data.datasets import load_dataset
 from grover_train.model.deep import identity_init, plan_windows
 from grover_train.model.network import DragonNetwork
 
+#: head-cutting options of the comparison: a small training set (215 samples) needs more,
+#: smaller steps than the digits defaults of train_model
+CUTTING_OPTIONS = {"batch_size": 8, "eta": 0.1}
+
 #: the three methods of the comparison: label -> (finder, finder options, windowed)
 METHODS: dict[str, tuple[str, dict, bool]] = {
     "backprop": ("backprop", {}, False),
@@ -109,6 +113,7 @@ def run_deep_comparison(
             max_qubits=max_qubits if windowed else None,
             progress=progress,
             num_evals=20,
+            **({} if finder == "backprop" else CUTTING_OPTIONS),
         )
         used = int(result.summary.get("max_qubits_used", 0))
         for m in result.metrics:
@@ -137,6 +142,7 @@ def run_deep_comparison(
         "seed": seed,
         "budget": budget,
         "max_qubits": max_qubits,
+        "cutting_options": CUTTING_OPTIONS,
         "windows": [w.name for w in windows],
         "summary": summaries,
         "rows": rows,
@@ -175,4 +181,10 @@ def plot_deep_comparison(rows: list[dict], path: str | os.PathLike, max_qubits: 
     return path
 
 
-__all__ = ["METHODS", "comparison_setup", "plot_deep_comparison", "run_deep_comparison"]
+__all__ = [
+    "CUTTING_OPTIONS",
+    "METHODS",
+    "comparison_setup",
+    "plot_deep_comparison",
+    "run_deep_comparison",
+]

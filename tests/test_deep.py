@@ -1,0 +1,222 @@
+"""Deep networks and windows: window landscapes, positive configurations, heads, training."""
+
+from __future__ import annotations
+
+import itertools
+
+import dimod
+import numpy as np
+import pytest
+
+from grover_train.data.datasets import load_dataset
+from grover_train.errors import InputError
+from grover_train.finders import SearchProblem, get_finder
+from grover_train.model import deep
+from grover_train.model.io import load_model, save_model
+from grover_train.model.landscape import free_bqm, head_threshold, label_exclusion
+from grover_train.model.network import DragonNetwork
+from grover_train.train.cutting import train_model
+from grover_train.train.problems import sample_problems
+
+
+def _spins(rng, n):
+    return rng.choice([-1.0, 1.0], size=n)
+
+
+# ----------------------------------------------------------------------------- windows
+@pytest.mark.parametrize(
+    "hidden,C,mq",
+    [([32, 32, 32], 10, 24), ([8, 8], 3, 16), ([5, 2, 7], 2, 6), ([3], 4, 5), ([4, 4], 2, 100)],
+)
+def test_plan_windows_cover_every_unit_once_within_the_bound(hidden, C, mq):
+    windows = deep.plan_windows(hidden, C, mq)
+    counts = [np.zeros(h, dtype=int) for h in hidden]
+    for w in windows:
+        assert w.num_spins <= mq and w.num_classes == C
+        for layer, a, b in w.blocks:
+            counts[layer][a:b] += 1
+        # a window of several blocks holds whole layers, consecutive ones
+        if len(w.blocks) > 1:
+            layers = [layer for layer, _, _ in w.blocks]
+            assert layers == list(range(layers[0], layers[0] + len(layers)))
+            assert all(b - a == hidden[layer] for layer, a, b in w.blocks)
+    assert all(np.all(c == 1) for c in counts)
+
+
+def test_plan_windows_schedule_is_top_down_and_whole_layers_group():
+    names = [w.name for w in deep.plan_windows([32, 32, 32], 10, 24)]
+    assert names[0] == "h3[21:32]+y" and names[-1] == "h1[0:11]+y" and len(names) == 9
+    assert [w.name for w in deep.plan_windows([8, 8], 3, 16)] == ["h2[0:8]+y", "h1[0:8]+y"]
+    assert [w.name for w in deep.plan_windows([4, 4], 2, 10)] == ["h1[0:4]+h2[0:4]+y"]
+    assert len(deep.plan_windows([4, 4], 2, None)) == 1
+
+
+def test_too_small_max_qubits_names_the_smallest_value():
+    with pytest.raises(InputError, match=r"smallest value that works is --max-qubits 11"):
+        deep.plan_windows([32, 32], 10, 10)
+    ds = load_dataset("digits", seed=0, classes=[0, 1, 2], pool=True)
+    with pytest.raises(InputError, match=r"--max-qubits 4\b"):
+        train_model(
+            ds, hidden=[4, 4], finder="exact", budget=100, seed=0, max_qubits=3, progress=False
+        )
+    assert deep.min_qubits(3) == 4  # and 4 works
+    assert max(w.num_spins for w in deep.plan_windows([4, 4], 3, 4)) == 4
+
+
+# ------------------------------------------------------------------- window landscapes
+def test_window_energies_are_whole_network_energies():
+    rng = np.random.default_rng(1)
+    net = DragonNetwork.random(5, [4, 3, 3], 3, seed=2)
+    net.b = [rng.normal(size=h) for h in net.hidden]
+    net.c = rng.normal(size=3)
+    x = _spins(rng, 5)
+    frozen = [_spins(rng, h) for h in net.hidden]
+    for mq in (None, 12, 8, 5, 4):
+        for w in deep.plan_windows(net.hidden, 3, mq):
+            bqm = deep.window_bqm(net, x, w, frozen)
+            idx = w.global_indices(net.hidden)
+            assert bqm.num_variables == w.num_spins == len(idx)
+            for _ in range(5):
+                s = _spins(rng, w.num_spins)
+                hs = [h.copy() for h in frozen]
+                at = 0
+                for layer, a, b in w.blocks:
+                    hs[layer][a:b] = s[at : at + b - a]
+                    at += b - a
+                y = s[w.num_hidden :]
+                # independent path: DragonNetwork.energy
+                E = net.energy(x[None], [h[None] for h in hs], y[None])[0]
+                assert np.isclose(bqm.energy(dict(enumerate(s))), E)
+
+
+def test_whole_one_layer_window_is_the_free_landscape():
+    net = DragonNetwork.random(6, [5], 3, seed=3)
+    x = _spins(np.random.default_rng(0), 6)
+    [p] = sample_problems(net, x, 2, margin=0.7)
+    assert p.bqm == free_bqm(net, x)
+    assert np.isclose(p.threshold, head_threshold(net, x, 2, 0.7))
+    assert p.exclude == label_exclusion(net, 2)
+
+
+# ------------------------------------------------------------------- positive and heads
+def test_positive_configuration_and_descent():
+    rng = np.random.default_rng(4)
+    net = DragonNetwork.random(6, [5, 4, 4], 3, seed=5)
+    for _ in range(10):
+        x, k = _spins(rng, 6), int(rng.integers(3))
+        fwd = deep.forward_config(net, x, k)
+        E_plus = deep.clamped_energy(net, x, k)
+        assert np.isclose(deep.config_energy(net, x, *fwd), E_plus)
+        energies = [
+            deep.config_energy(net, x, deep.descend(net, x, *fwd, sweeps=s), fwd[1])
+            for s in range(4)
+        ]
+        assert all(b <= a + 1e-12 for a, b in itertools.pairwise(energies))
+        pos = deep.positive_config(net, x, k)
+        assert deep.config_energy(net, x, *pos) <= E_plus + 1e-12
+        assert np.array_equal(pos[1], fwd[1])
+    # the classifier is argmin_k of the forward configuration's energy
+    X = np.array([_spins(rng, 6) for _ in range(20)])
+    E = np.array([[deep.clamped_energy(net, x, k) for k in range(3)] for x in X])
+    assert np.array_equal(E.argmin(axis=1), net.predict(X))
+
+
+def test_one_layer_small_windows_find_only_heads_of_the_exact_landscape():
+    rng = np.random.default_rng(6)
+    net = DragonNetwork.random(6, [6], 3, seed=7)
+    found = 0
+    for _ in range(12):
+        x, k = _spins(rng, 6), int(rng.integers(3))
+        full = SearchProblem(
+            free_bqm(net, x), head_threshold(net, x, k, 0.5), label_exclusion(net, k)
+        )
+        heads = set(np.flatnonzero(full.marked).tolist())
+        for p in sample_problems(net, x, k, margin=0.5, max_qubits=5):
+            assert p.num_variables <= 5
+            ss = get_finder("exact").sample(
+                p.bqm, threshold=p.threshold, exclude=p.exclude, budget=64, max_heads=64
+            )
+            for fc in p.to_full(ss.record.sample):
+                s = np.concatenate([fc.hidden[0], fc.y])
+                z = int(((s > 0).astype(int) << np.arange(s.size)).sum())
+                assert z in heads
+                found += 1
+    assert found > 10  # the check is not vacuous
+
+
+def test_deep_window_heads_are_heads_of_the_whole_network():
+    rng = np.random.default_rng(8)
+    net = DragonNetwork.random(5, [4, 3, 3], 3, seed=9)
+    found = 0
+    for _ in range(8):
+        x, k = _spins(rng, 5), int(rng.integers(3))
+        tau = deep.clamped_energy(net, x, k) + 1.0
+        assert deep.exact_has_head(net, x, k, 1.0) == any(
+            p.bqm.num_variables and SearchProblem(p.bqm, p.threshold, p.exclude).marked.any()
+            for p in sample_problems(net, x, k, margin=1.0)
+        )
+        for p in sample_problems(net, x, k, margin=1.0, max_qubits=6):
+            assert np.isclose(p.threshold, tau)
+            ss = get_finder("exact").sample(
+                p.bqm, threshold=p.threshold, exclude=p.exclude, budget=64, max_heads=64
+            )
+            for fc in p.to_full(ss.record.sample):  # polished: spins outside relaxed
+                assert not np.array_equal(fc.y, p.positive.y)
+                assert deep.config_energy(net, x, fc.hidden, fc.y) < tau
+                found += 1
+    assert found > 5
+
+
+def test_deep_train_error_forward_is_a_lower_bound_of_exact():
+    rng = np.random.default_rng(10)
+    net = DragonNetwork.random(5, [3, 3], 2, seed=11)
+    X = np.array([_spins(rng, 5) for _ in range(30)])
+    y = rng.integers(2, size=30)
+    exact, how = deep.deep_train_error(net, X, y, margin=0.5)
+    forward, how_f = deep.deep_train_error(net, X, y, margin=0.5, method="forward")
+    assert (how, how_f) == ("exact", "forward")
+    assert forward <= exact
+    one = DragonNetwork.random(5, [4], 2, seed=12)
+    assert deep.deep_train_error(one, X, y, method="forward")[0] == pytest.approx(
+        deep.deep_train_error(one, X, y, method="exact")[0]
+    )
+
+
+def test_deep_model_round_trip(tmp_path):
+    net = deep.identity_init(DragonNetwork.random(5, [4, 4, 3], 2, seed=0))
+    path = save_model(net, tmp_path / "model.npz")
+    z = np.load(path)
+    assert {"W_1", "W_2", "W_3", "b_1", "b_2", "b_3", "U", "c"} <= set(z.files)
+    back = load_model(path)
+    X = np.array([_spins(np.random.default_rng(1), 5) for _ in range(10)])
+    assert np.array_equal(back.predict(X), net.predict(X))
+
+
+# ----------------------------------------------------------------------------- training
+def _teacher():
+    return load_dataset("teacher", seed=0, teacher_sizes=(8, 4, 2), num_samples=80)
+
+
+def test_windows_covering_the_network_equal_unwindowed_training():
+    ds = _teacher()
+    kw = dict(hidden=[4, 3], finder="sa", budget=1500, seed=3, progress=False)
+    a = train_model(ds, max_qubits=None, **kw)
+    b = train_model(ds, max_qubits=9, **kw)  # 4 + 3 + 2 spins: one window, the whole net
+    assert a.summary["max_qubits_used"] == b.summary["max_qubits_used"] == 9
+    assert [m["test_accuracy"] for m in a.metrics] == [m["test_accuracy"] for m in b.metrics]
+    for wa, wb in zip(a.net.W + [a.net.U], b.net.W + [b.net.U], strict=True):
+        assert np.array_equal(wa, wb)
+    c = train_model(ds, max_qubits=5, **kw)
+    assert c.summary["max_qubits_used"] <= 5
+    assert not np.array_equal(c.net.U, a.net.U)
+
+
+def test_windowed_grover_improves_a_deep_network(tmp_path):
+    from grover_train.train.windows import run_deep_comparison
+
+    rows = run_deep_comparison(tmp_path, methods=["grover exact (windows)"], budget=3000)
+    assert rows[0]["queries"] == 0
+    assert rows[-1]["test_accuracy"] > rows[0]["test_accuracy"]
+    assert all(r["max_qubits_used"] <= 16 for r in rows)
+    assert (tmp_path / "deep_comparison.png").stat().st_size > 0
+    assert dimod.SPIN  # dimod imported for the window models above
