@@ -9,8 +9,9 @@ A search never counts more reads than its budget.
 
 ``sa`` and ``cyclic-sa`` call the Cython routine behind dwave-samplers'
 :class:`~dwave.samplers.SimulatedAnnealingSampler` directly (the same routine the sampler runs
-with ``initial_states``), which skips the sampler's input parsing and keeps one call at about
-2 ms for 42 spins, 8 reads and 100 sweeps: the trainer calls these finders thousands of times.
+with ``initial_states``), which skips the sampler's input parsing and keeps one call near
+1 ms of CPU time for 42 spins, 8 reads and 100 sweeps: the trainer calls these finders
+thousands of times.
 """
 
 from __future__ import annotations
