@@ -62,7 +62,7 @@ def test_heads_are_exact_heads(name, max_heads, instances):
     budget = 40 if name in ("sqa", "dwave") else 200
     found = 0
     for i, (bqm, tau, exclude) in enumerate(instances):
-        if name == "sqa" and i % 2:  # OpenJij is slow per read; half the instances suffice
+        if name == "sqa" and i in (1, 3):  # OpenJij is slow per read; skip two dragons
             continue
         ss = testing.check_finder_against_exact(
             make(name), bqm, tau, exclude, budget=budget, seed=i, max_heads=max_heads
