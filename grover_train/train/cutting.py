@@ -44,7 +44,7 @@ DEFAULTS = {
     "margin": 1.0,
     "max_heads": 4,
     "search_budget": 8,
-    "eval_size": 300,
+    "eval_size": 256,
     "eta_decay": 0.0,
     "weight_decay": 0.0,
     "init_scale": 1.0,
@@ -214,7 +214,7 @@ def train_model(
     eta_decay: float | None = None,
     weight_decay: float | None = None,
     init_scale: float | None = None,
-    num_evals: int = 100,
+    num_evals: int = 50,
 ) -> TrainResult:
     """Train a dragon network on ``dataset`` by cutting heads until ``budget`` queries are spent.
 
