@@ -327,7 +327,7 @@ def _distribution(qc, binding):
 def _aer_probabilities(qc):
     from qiskit_aer import AerSimulator
 
-    sim = AerSimulator(method="statevector")
+    sim = AerSimulator(method="statevector", max_parallel_threads=1)  # small: threads only cost
     qc = qc.copy()  # the export basis is native to Aer: no transpile needed
     qc.save_statevector()
     return np.abs(np.asarray(sim.run(qc, shots=1).result().get_statevector())) ** 2
