@@ -42,7 +42,7 @@ DEFAULTS = {
     "batch_size": 32,
     "eta": 0.05,
     "margin": 1.0,
-    "max_heads": 4,
+    "max_heads": 1,
     "search_budget": 8,
     "eval_size": 256,
     "eta_decay": 0.0,
