@@ -131,7 +131,7 @@ def training_specs(*, quick: bool = True, seeds: Sequence[int] | None = None) ->
     Task: a realizable teacher (D, H, C) = (12, 6, 3), 300 samples (data seed 0, the same data
     for every run), student with 8 hidden units: every free landscape has n = 8 + 3 = 11 spins,
     small enough for the exact backend. Head cutting: margin 0, one head per sample search, a
-    search budget of 512 queries per sample (a trained sample costs the whole 512), batches of
+    search budget of 128 queries per sample (a trained sample costs all 128), batches of
     4 samples, eta = 0.1 / (1 + 0.2 epochs). Backprop: batches of 16, same margin for eps.
     ``sqa`` (slow: OpenJij) runs in the full grid only, with 4 reads x 20 sweeps per batch.
 
