@@ -112,6 +112,20 @@ def test_non_integer_models_record_the_rounding_bound():
     assert quantize(dimod.BQM({0: 0.5, 1: 0.25}, {}, 0, "BINARY")).scale == 4.0
 
 
+def test_decimal_models_are_exact_and_thresholds_at_levels_mark_only_lower_levels():
+    # 0.1-style biases: BINARY coefficients carry float residue; scale 5 makes them integers
+    bqm = dimod.BQM({0: 0.1, 1: 0.2, 2: -0.3}, {(0, 1): 0.3, (1, 2): -0.1}, 0.1, "SPIN")
+    q = quantize(bqm)
+    assert q.exact and q.scale in (5.0, 10.0)
+    E = SearchProblem(bqm, 0.0).energies
+    levels = np.unique(np.round(E, 9))
+    for tau in [*levels, *(0.5 * (levels[1:] + levels[:-1]))]:
+        marks = q.energies() < q.threshold_to_int(float(tau))
+        tie = np.abs(E - tau) <= 1e-9  # the float reference is ambiguous exactly at a level
+        np.testing.assert_array_equal(marks[~tie], SearchProblem(bqm, float(tau)).marked[~tie])
+        assert not marks[tie].any()  # E < tau is strict: the level itself is never marked
+
+
 def test_quantize_rejects_bad_input():
     with pytest.raises(InputError, match="no variables"):
         quantize(dimod.BQM("SPIN"))

@@ -40,6 +40,8 @@ from qiskit.synthesis import synth_qft_full
 from grover_train.errors import InputError
 from grover_train.model.landscape import check_exclude
 
+#: relative float residue below which a coefficient or threshold counts as an integer
+EXACT_TOLERANCE = 1e-9
 #: default number of bits given to the largest coefficient of a non-integer model
 DEFAULT_BITS = 6
 
@@ -77,8 +79,9 @@ class Quantization:
 
     @property
     def exact(self) -> bool:
-        """True when E_int - offset equals scale * (E - source_offset) for every state."""
-        return self.rounding_error_bound == 0.0
+        """True when E_int - offset equals scale * (E - source_offset) for every state (up to
+        floating-point residue of the input coefficients, at most 1e-9)."""
+        return self.rounding_error_bound <= EXACT_TOLERANCE
 
     def energies(self) -> np.ndarray:
         """E_int of all 2^n states (little-endian index, as :func:`energy_vector`)."""
@@ -101,7 +104,12 @@ class Quantization:
         t = float(threshold)
         if not math.isfinite(t):
             raise InputError(f"threshold must be a finite number, got {threshold!r}")
-        t_int = self.offset + math.ceil(self.scale * (t - self.source_offset))
+        x = self.scale * (t - self.source_offset)
+        k = round(x)
+        # a threshold at an energy level (up to float residue) marks only the levels below it
+        t_int = self.offset + (
+            k if abs(x - k) <= EXACT_TOLERANCE * max(1.0, abs(x)) else math.ceil(x)
+        )
         return int(min(max(t_int, self.lower), self.upper + 1))
 
 
@@ -119,7 +127,9 @@ def _binary_coefficients(bqm: dimod.BinaryQuadraticModel):
 
 
 def _is_integer(values: np.ndarray) -> bool:
-    return bool(np.all(np.isfinite(values)) and np.all(values == np.round(values)))
+    """All integers up to float residue (0.1 + 0.2 style), which the rounding bound records."""
+    scale = np.maximum(1.0, np.abs(values))
+    return bool(np.all(np.abs(values - np.round(values)) <= EXACT_TOLERANCE * scale))
 
 
 def quantize(
