@@ -152,7 +152,7 @@ def training_specs(*, quick: bool = True, seeds: Sequence[int] | None = None) ->
         "margin": 0.0,
     }
     cutting = {
-        "search_budget": 512,
+        "search_budget": 128,
         "max_heads": 1,
         "batch_size": 4,
         "eta": 0.1,
