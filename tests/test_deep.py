@@ -220,3 +220,29 @@ def test_windowed_grover_improves_a_deep_network(tmp_path):
     assert all(r["max_qubits_used"] <= 16 for r in rows)
     assert (tmp_path / "deep_comparison.png").stat().st_size > 0
     assert dimod.SPIN  # dimod imported for the window models above
+
+
+def test_cli_too_small_max_qubits_exits_2_naming_the_smallest_value(tmp_path, capsys):
+    from grover_train.cli.main import main
+
+    args = [
+        "train",
+        "--dataset",
+        "digits",
+        "--hidden",
+        "32,32,32",
+        "--max-qubits",
+        "10",
+        "--finder",
+        "sa",
+        "--budget",
+        "1000",
+        "--seed",
+        "0",
+        "--out",
+        str(tmp_path / "r"),
+    ]
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "--max-qubits 11" in err
+    assert not (tmp_path / "r" / "model.npz").exists()
