@@ -5,7 +5,7 @@ The circuit is written natively in PennyLane (not converted from Qiskit):
 - preparation A: ``qml.Hadamard`` on every wire (``uniform``) or digitized quantum annealing
   from ``qml.RZ`` / ``qml.IsingZZ`` / ``qml.RX`` (``dqa``, angles from
   :meth:`Preparation.angles`);
-- oracle O(alpha): ``qml.DiagonalQubitUnitary`` from the precomputed marks (``diagonal``), or an
+- oracle O(alpha): a sparse diagonal ``qml.QubitUnitary`` from the precomputed marks (``diagonal``), or an
   arithmetic oracle (``arithmetic``): ``qml.OutPoly`` writes v = E_int(b) - t into an m-qubit
   value register (two's complement, m from :func:`value_register_size` so v never wraps),
   ``qml.PhaseShift`` on its sign qubit, a controlled ``PhaseShift(-alpha)`` cancels the phase on
@@ -17,8 +17,8 @@ The circuit is written natively in PennyLane (not converted from Qiskit):
 
 Wire order: wire i is problem variable i (``bqm.variables`` order, 1 = BINARY 1). PennyLane's
 ``qml.probs`` is big-endian in the wires it is given, so we pass the wires reversed, which makes
-the returned index little-endian (bit i = variable i), the project-wide convention. Diagonals
-are handed to ``DiagonalQubitUnitary`` on the reversed wires for the same reason.
+the returned index little-endian (bit i = variable i), the project-wide convention. The oracle
+diagonal is handed over on the reversed wires for the same reason.
 """
 
 from __future__ import annotations
@@ -160,9 +160,15 @@ class PennyLaneBackend(Backend):
 
         n = problem.num_variables
         if self.oracle == "diagonal":
+            import scipy.sparse
+
             diag = np.where(problem.marked, np.exp(1j * alpha), 1.0 + 0j)
-            # reversed wires: the diagonal's big-endian index becomes our little-endian z
-            return qml.DiagonalQubitUnitary(diag, wires=list(range(n - 1, -1, -1)))
+            # reversed wires: the diagonal's big-endian index becomes our little-endian z.
+            # A sparse QubitUnitary: lightning applies DiagonalQubitUnitary as a dense
+            # 2^n x 2^n matrix (64 GiB at n = 16), a sparse one in O(2^n).
+            return qml.QubitUnitary(
+                scipy.sparse.diags(diag, format="csr"), wires=list(range(n - 1, -1, -1))
+            )
         q, m = self._quantization(problem)
         t = q.threshold_to_int(problem.threshold)
         lin, quad, const = q.linear, q.quadratic, q.offset - t
