@@ -11,41 +11,67 @@ from __future__ import annotations
 import numpy as np
 
 from grover_train.finders.coherent.backends.base import Backend, Iterates, as_phases
-from grover_train.finders.coherent.prep import (
-    Preparation,
-    apply_h,
-    apply_rx,
-    problem_phase_diagonal,
-)
+from grover_train.finders.coherent.prep import Preparation, problem_phase_diagonal
 from grover_train.finders.problem import SearchProblem
 from grover_train.model.landscape import MAX_ENUMERATION_VARIABLES
+
+#: qubits per Kronecker block in :func:`apply_layer`: a 16 x 16 matrix product replaces four
+#: single-qubit passes over psi (about 6x faster at n = 20, see benchmarks/dqa_prep.py)
+LAYER_BLOCK = 4
+_H = np.array([[1.0, 1.0], [1.0, -1.0]], dtype=complex) / np.sqrt(2.0)
+
+
+def rx_matrix(theta: float) -> np.ndarray:
+    """RX(theta) = exp(-i theta X / 2) as a 2 x 2 matrix."""
+    c, s = np.cos(theta / 2), -1j * np.sin(theta / 2)
+    return np.array([[c, s], [s, c]], dtype=complex)
+
+
+def apply_layer(psi: np.ndarray, gate: np.ndarray) -> None:
+    """Apply the same 2 x 2 ``gate`` to every qubit of ``psi`` in place (little-endian).
+
+    The same product of single-qubit gates, applied :data:`LAYER_BLOCK` qubits at a time as the
+    Kronecker power of ``gate`` (a few passes over psi instead of one per qubit).
+
+    >>> psi = np.zeros(8, dtype=complex); psi[0] = 1.0
+    >>> apply_layer(psi, _H); np.allclose(psi, 8 ** -0.5)
+    True
+    """
+    n = psi.size.bit_length() - 1
+    out = psi
+    q0 = 0
+    while q0 < n:
+        k = min(LAYER_BLOCK, n - q0)
+        M = gate
+        for _ in range(k - 1):
+            M = np.kron(M, gate)
+        if q0 == 0:  # block = the lowest qubits: rows of length 2^k
+            out = (out.reshape(-1, 2**k) @ M.T).reshape(-1)
+        else:  # index = hi * 2^(q0 + k) + mid * 2^q0 + lo; M acts on mid
+            out = np.matmul(M, out.reshape(-1, 2**k, 2**q0)).reshape(-1)
+        q0 += k
+    psi[:] = out
 
 
 def apply_prep(
     psi: np.ndarray, problem: SearchProblem, prep: Preparation, inverse: bool = False
 ) -> None:
     """Apply A (or A^dagger when ``inverse``) to ``psi`` in place, gate by gate."""
-    n = problem.num_variables
     if prep.kind == "uniform":
-        for q in range(n):
-            apply_h(psi, q)
+        apply_layer(psi, _H)
         return
     gammas, betas = prep.angles(problem)
     diag = problem_phase_diagonal(problem)
     if not inverse:
-        for q in range(n):
-            apply_h(psi, q)
+        apply_layer(psi, _H)
         for gamma, beta in zip(gammas, betas, strict=True):
             psi *= np.exp(-1j * gamma * diag)
-            for q in range(n):
-                apply_rx(psi, q, -2.0 * beta)
+            apply_layer(psi, rx_matrix(-2.0 * beta))
     else:
         for gamma, beta in zip(gammas[::-1], betas[::-1], strict=True):
-            for q in range(n):
-                apply_rx(psi, q, 2.0 * beta)
+            apply_layer(psi, rx_matrix(2.0 * beta))
             psi *= np.exp(1j * gamma * diag)
-        for q in range(n):
-            apply_h(psi, q)
+        apply_layer(psi, _H)
 
 
 class StatevectorBackend(Backend):
