@@ -168,3 +168,24 @@ def test_reproduce_is_resumable_and_writes_the_report(tmp_path, monkeypatch, cap
     assert second["sweeps"]["search-level-quick"]["skipped"] == 3
     assert second["sweeps"]["search-level-quick"]["finished"] == 0
     assert second["search.classical_slope"] == first["search.classical_slope"]
+
+
+@pytest.mark.parametrize(
+    "ci, words",
+    [
+        ((0.5, 0.9), "scales worse"),
+        ((0.8, 1.6), "not significantly above 1"),
+        ((1.2, 1.9), "'up to 2x' holds here"),
+        ((1.5, 3.0), "interval contains 2"),
+        ((2.3, 3.0), "exceeds 2"),
+    ],
+)
+def test_verdict_words(ci, words):
+    from grover_train.scaling.report import verdict
+
+    result = {
+        "search": "not measured",
+        "ratios": {"grover-uniform": {"versus": "random", "ratio": sum(ci) / 2, "ci": list(ci)}},
+    }
+    text = verdict(result)
+    assert words in text and "random" in text

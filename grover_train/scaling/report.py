@@ -234,16 +234,23 @@ def verdict(result: dict[str, Any]) -> str:
                 f"[{lo:.2f}, {hi:.2f}] is not significantly above 1: no measurable "
                 "gain in the training exponent."
             )
-        elif hi <= 2 or lo <= 2:
+        elif hi <= 2:
             parts.append(
                 f"Training with {coh} vs {cls}: alpha ratio {r['ratio']:.2f} "
-                f"[{lo:.2f}, {hi:.2f}] is above 1 and within the factor of 2: "
-                "'up to 2x' holds here."
+                f"[{lo:.2f}, {hi:.2f}] is above 1 and at most 2: 'up to 2x' holds here."
+            )
+        elif lo <= 2:
+            parts.append(
+                f"Training with {coh} vs {cls}: alpha ratio {r['ratio']:.2f} "
+                f"[{lo:.2f}, {hi:.2f}] is above 1 and its interval contains 2: a gain "
+                "consistent with 'up to 2x', though a larger one is not ruled out."
             )
         else:
             parts.append(
                 f"Training with {coh} vs {cls}: alpha ratio {r['ratio']:.2f} "
-                f"[{lo:.2f}, {hi:.2f}] exceeds 2, beyond the claimed ceiling."
+                f"[{lo:.2f}, {hi:.2f}] exceeds 2, beyond the search-level ceiling: in our "
+                "reconstruction the training exponent also reflects heads the classical "
+                "finder misses within its per-sample budget, not only the search cost."
             )
     if not result["ratios"]:
         parts.append("The training-level ratios could not be fitted (missing finders).")
