@@ -200,6 +200,13 @@ def register(subparsers) -> None:
         "(default 1.0 head cutting)",
     )
     p.add_argument(
+        "--input-noise",
+        type=float,
+        default=None,
+        help="data augmentation: flip each input spin with this probability when a sample is "
+        "used (default 0 head cutting, 0.15 backprop; docs/training.md)",
+    )
+    p.add_argument(
         "--batch-size",
         type=int,
         default=None,
@@ -298,7 +305,7 @@ def _check_finder(name: str, opts: dict) -> None:
     from grover_train.finders import get_finder
 
     if name == "backprop":
-        unknown = set(opts) - {"beta", "outputs"}
+        unknown = set(opts) - {"beta", "outputs", "input_noise"}
         if unknown:
             raise InputError(f"backprop takes no finder options {sorted(unknown)}: drop them")
         return
@@ -378,6 +385,7 @@ def run(args: argparse.Namespace) -> int:
             "eval_size",
             "eta_decay",
             "weight_decay",
+            "input_noise",
         )
     }
     if args.finder == "backprop":

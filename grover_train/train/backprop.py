@@ -4,7 +4,7 @@ The logits are -beta E+(x, k) with the closed-form clamped energy
 E+(x, k) = -sum_j |(W_L h_{L-1} + b_L + U^T e_k)_j| - e_k.c, so softmax cross-entropy over them
 trains exactly the deployable classifier argmin_k E+(x, k). Layers below the last use
 h_l = sign(W_l h_{l-1} + b_l) forward and the straight-through estimator backward (the gradient
-of a hard tanh). With ``outputs="all"`` (default for C <= 12) the softmax runs over every
+of a hard tanh). With ``outputs="all"`` (default for C <= 8) the softmax runs over every
 output configuration y in {+-1}^C with target e_k*, which also lowers the training error eps
 (heads with non-one-hot outputs). Optimiser: Adam with step size ``eta`` (default 0.01) and
 L2 ``weight_decay``.
@@ -34,10 +34,14 @@ from grover_train.provenance import versions
 from grover_train.rng import check_seed, child_seed
 from grover_train.train.result import Evaluator, MetricsWriter, TrainResult
 
+#: ``outputs="auto"`` uses the softmax over all 2^C outputs up to this many classes (its cost
+#: grows as 2^C per sample; above, the C one-hot logits)
+AUTO_ALL_OUTPUTS = 8
+
 #: defaults of the baseline (tuned on digits, --hidden 32; docs/training.md)
 DEFAULTS = {
     "batch_size": 64,
-    "eta": 0.01,
+    "eta": 0.005,
     "margin": 0.0,
     "eval_size": 256,
     "eta_decay": 0.0,
@@ -45,6 +49,7 @@ DEFAULTS = {
     "init_scale": 1.0,
     "beta": 1.0,
     "outputs": "auto",
+    "input_noise": 0.15,
 }
 
 
@@ -91,6 +96,7 @@ def train_backprop(
     finder_options: dict | None = None,
     beta: float | None = None,
     outputs: str | None = None,
+    input_noise: float | None = None,
 ) -> TrainResult:
     """Train with PyTorch until ``budget`` queries (sample forward+backward passes) are spent.
 
@@ -98,7 +104,7 @@ def train_backprop(
     dispatches here for ``finder="backprop"``); ``margin`` only enters the metric
     ``train_error_margin``; ``beta`` scales the logits; ``outputs`` picks the softmax:
     ``"all"`` 2^C output configurations (target e_k*), ``"onehot"`` the C classes,
-    ``"auto"`` all when C <= 12. ``finder_options`` may hold ``beta`` and ``outputs``.
+    ``"auto"`` all when C <= 8. ``finder_options`` may hold ``beta`` and ``outputs``.
 
     >>> from grover_train.data.datasets import load_dataset
     >>> ds = load_dataset('digits', seed=0, classes=[0, 1])
@@ -121,6 +127,8 @@ def train_backprop(
         beta = fopts.pop("beta", None)
     if outputs is None:
         outputs = fopts.pop("outputs", None)
+    if input_noise is None:
+        input_noise = fopts.pop("input_noise", None)
     if fopts:
         raise InputError(
             f"backprop takes no finder options {sorted(fopts)}: drop them or "
@@ -143,6 +151,8 @@ def train_backprop(
     }
     hidden = check_train_options(dataset, hidden, budget, seed, **opts)
     p = {**DEFAULTS, **opts}
+    if not (0 <= p["input_noise"] < 0.5):
+        raise InputError(f"input_noise must be in [0, 0.5), got {p['input_noise']!r}")
     if not (np.isfinite(p["beta"]) and p["beta"] > 0):
         raise InputError(f"beta must be a positive number, got {p['beta']!r}")
     seed = check_seed(seed)
@@ -178,7 +188,7 @@ def train_backprop(
     y = torch.tensor(dataset.y_train, dtype=torch.long)
     N = len(y)
     C = net.num_classes
-    if p["outputs"] == "all" or (p["outputs"] == "auto" and C <= 12):
+    if p["outputs"] == "all" or (p["outputs"] == "auto" and C <= AUTO_ALL_OUTPUTS):
         # softmax over all 2^C output configurations: pushes every head above e_k*, so the
         # training error eps falls too, not only the one-hot classification loss
         Y_all = torch.tensor(states_to_samples(np.arange(2**C), C), dtype=dtype)
@@ -206,6 +216,7 @@ def train_backprop(
     next_eval = _next_checkpoint(checkpoints, queries)
     metrics: list[dict] = []
     gen = torch.Generator()
+    noise = torch.Generator()
     t0 = time.perf_counter()
     bar = _progress_bar(budget, queries, progress, "backprop")
     # tiny tensors: one thread is fastest and keeps runs identical; restored afterwards
@@ -221,7 +232,13 @@ def train_backprop(
             for group in opt.param_groups:
                 group["lr"] = lr
             opt.zero_grad()
-            out = p["beta"] * logits(params, X[batch], L, Y_all)
+            xb = X[batch]
+            if p["input_noise"] > 0:
+                # data augmentation: flip each input spin with probability input_noise
+                noise.manual_seed(child_seed(np.random.default_rng([seed, 4, step])))
+                flip = torch.rand(xb.shape, generator=noise, dtype=dtype) < p["input_noise"]
+                xb = torch.where(flip, -xb, xb)
+            out = p["beta"] * logits(params, xb, L, Y_all)
             target = y[batch] if Y_all is None else own[y[batch]]
             loss = torch.nn.functional.cross_entropy(out, target)
             loss.backward()

@@ -48,6 +48,7 @@ DEFAULTS = {
     "eta_decay": 0.0,
     "weight_decay": 0.0,
     "init_scale": 1.0,
+    "input_noise": 0.0,
 }
 
 
@@ -159,6 +160,9 @@ def check_train_options(dataset: Dataset, hidden, budget, seed, **opts) -> list[
         v = opts.get(name)
         if v is not None and not (np.isfinite(v) and v >= 0):
             raise InputError(f"--{name.replace('_', '-')} must be a number >= 0, got {v!r}")
+    v = opts.get("input_noise")
+    if v is not None and not (np.isfinite(v) and 0 <= v < 0.5):
+        raise InputError(f"--input-noise must be a probability in [0, 0.5), got {v!r}")
     v = opts.get("eval_size")
     if v is not None and (not isinstance(v, int | np.integer) or v < 1):
         raise InputError(f"eval-size must be a positive integer, got {v!r}")
@@ -214,6 +218,7 @@ def train_model(
     eta_decay: float | None = None,
     weight_decay: float | None = None,
     init_scale: float | None = None,
+    input_noise: float | None = None,
     num_evals: int = 50,
 ) -> TrainResult:
     """Train a dragon network on ``dataset`` by cutting heads until ``budget`` queries are spent.
@@ -263,6 +268,7 @@ def train_model(
             eta_decay=eta_decay,
             weight_decay=weight_decay,
             init_scale=init_scale,
+            input_noise=input_noise,
         ).items()
         if v is not None
     }
@@ -332,10 +338,14 @@ def train_model(
             eta_t = p["eta"] / (1.0 + p["eta_decay"] * (epoch + pos / N))
             delta = None
             found = 0
+            noise = np.random.default_rng([seed, 4, step])
             for i in batch:
                 if queries >= budget:
                     break
                 x, label = X[i], int(y[i])
+                if p["input_noise"] > 0:
+                    # data augmentation: flip each input spin with probability input_noise
+                    x = np.where(noise.random(x.size) < p["input_noise"], -x, x)
                 heads: list[FullConfig] = []
                 positive = None
                 for prob in sample_problems(
