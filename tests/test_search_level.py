@@ -148,3 +148,23 @@ def test_points_and_fit_recover_slopes_one_and_half():
     assert fit.decades == pytest.approx(4.0)
     with pytest.raises(InputError, match="at least two"):
         fit_search_scaling(points[:1])
+
+
+HAS_GROVER = importlib.util.find_spec("grover_train.finders.coherent.grover") is not None
+
+
+@pytest.mark.skipif(not HAS_GROVER, reason="coherent finder not installed")
+def test_grover_finder_matches_the_independent_bbht_model():
+    """The grover finder (exact backend) and our own BBHT model of it give the same mean
+    queries to the first head: 400 searches each, tolerance 15% (sd of the mean ~5%)."""
+    from grover_train.scaling.search_level import amplified_search
+
+    pr = sk_landscape(12, seed=2, heads=2).problem()
+    p = head_probability(pr, prep_distribution(pr))
+    finder = [amplified_search(pr, "uniform", s, 10**6) for s in range(400)]
+    assert all(found for _, found, impl in finder) and finder[0][2] == "grover-finder"
+    rng = np.random.default_rng(0)
+    model = [bbht_model(p, rng, 10**6, num_states=2**12)[0] for _ in range(4000)]
+    a, b = np.mean([q for q, _, _ in finder]), np.mean(model)
+    assert abs(a - b) < 0.15 * b
+    assert a < 0.1 / p  # far below classical repetition's 1/p
