@@ -252,6 +252,21 @@ def verdict(result: dict[str, Any]) -> str:
                 "reconstruction the training exponent also reflects heads the classical "
                 "finder misses within its per-sample budget, not only the search cost."
             )
+    bp = result["training"].get("backprop")
+    ann = [f for k in ("sqa", "sa") if isinstance(f := result["training"].get(k), TrainingFit)]
+    if isinstance(bp, TrainingFit) and ann:
+        a = ann[0]
+        if a.ci.low > bp.ci.high:
+            order = "reproduced"
+        elif a.ci.high < bp.ci.low:
+            order = "reversed"
+        else:
+            order = "not resolved (intervals overlap)"
+        parts.append(
+            f"The paper's ordering, annealing (1.01) above backprop (0.78), is {order} here: "
+            f"{a.finder} {a.alpha:.2f} [{a.ci.low:.2f}, {a.ci.high:.2f}] vs backprop "
+            f"{bp.alpha:.2f} [{bp.ci.low:.2f}, {bp.ci.high:.2f}]."
+        )
     if not result["ratios"]:
         parts.append("The training-level ratios could not be fitted (missing finders).")
     return " ".join(parts)
