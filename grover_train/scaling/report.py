@@ -252,8 +252,9 @@ def verdict(result: dict[str, Any]) -> str:
                 "reconstruction the training exponent also reflects heads the classical "
                 "finder misses within its per-sample budget, not only the search cost."
             )
-    bp = result["training"].get("backprop")
-    ann = [f for k in ("sqa", "sa") if isinstance(f := result["training"].get(k), TrainingFit)]
+    training = result.get("training", {})
+    bp = training.get("backprop")
+    ann = [f for k in ("sqa", "sa") if isinstance(f := training.get(k), TrainingFit)]
     if isinstance(bp, TrainingFit) and ann:
         a = ann[0]
         if a.ci.low > bp.ci.high:
