@@ -19,7 +19,7 @@ def register(subparsers) -> None:
         action="store_true",
         help="the reduced grid that 'make demo' runs (minutes on 2 cores)",
     )
-    p.add_argument("--workers", type=int, default=1, help="local worker processes (1)")
+    p.add_argument("--workers", type=int, default=2, help="local worker processes (2)")
     p.add_argument(
         "--dask",
         dest="dask_address",
