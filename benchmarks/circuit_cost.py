@@ -13,7 +13,6 @@ fewest value qubits that keep it correct on the instance (:func:`go_value_qubits
 
 from __future__ import annotations
 
-import math
 import statistics
 import warnings
 
@@ -29,7 +28,7 @@ from benchmarks.common import (
     table,
     verdict,
 )
-from benchmarks.dh_vs_grover_optimizer import run_dh
+from benchmarks.dh_vs_grover_optimizer import dh_budget, run_dh
 
 TITLE = "(b) circuits per Grover iterate (cx + u) and aer search vs GroverOptimizer"
 
@@ -54,18 +53,21 @@ def grover_optimizer_iterate(Q: np.ndarray, m: int):
         return problem.grover_operator
 
 
-def iterate_table(sizes) -> tuple[str, bool]:
+def iterate_table(sizes) -> tuple[str, bool, str]:
     from grover_train.finders.coherent.circuits import circuit_resources, grover_iterate
 
-    rows, ok = [], True
+    rows, ok, notes = [], True, []
     for n in sizes:
         Q = random_qubo(n, seed=1000 * n)
         m_go = go_value_qubits(qubo_energies(Q))
         ours_qc = grover_iterate(qubo_bqm(Q), "uniform", oracle="hardware")
         ours = circuit_resources(ours_qc, ("cx", "u"))
         go = circuit_resources(grover_optimizer_iterate(Q, m_go), ("cx", "u"))
-        ok &= ours["num_qubits"] < go["num_qubits"]
-        ok &= ours["two_qubit_gates"] < go["two_qubit_gates"]
+        if ours["num_qubits"] >= go["num_qubits"]:
+            notes.append(f"n={n}: {ours['num_qubits']} vs {go['num_qubits']} qubits")
+        if ours["two_qubit_gates"] >= go["two_qubit_gates"]:
+            notes.append(f"n={n}: {ours['two_qubit_gates']} vs {go['two_qubit_gates']} 2q gates")
+        ok &= not notes
         rows.append(
             [
                 n,
@@ -98,7 +100,7 @@ def iterate_table(sizes) -> tuple[str, bool]:
         ],
         rows,
     )
-    return text, bool(ok)
+    return text, bool(ok), "; ".join(notes) or "all n"
 
 
 def main(quick: bool = False) -> list[str]:
@@ -108,26 +110,18 @@ def main(quick: bool = False) -> list[str]:
         "(ours: computed from coefficient bounds; GO: fewest that never wrap on the exact energy "
         "range, which a GroverOptimizer user would have to know)"
     )
-    text, ok = iterate_table(range(4, 7) if quick else range(4, 11))
+    text, ok, notes = iterate_table(range(4, 7) if quick else range(4, 11))
     print(text)
-    verdicts = [verdict("b1 (fewer qubits and 2-qubit gates per iterate, every n)", ok, "")]
+    verdicts = [verdict("b1 (fewer qubits and 2-qubit gates per iterate, every n)", ok, notes)]
 
-    # our aer search vs GroverOptimizer (the runs of (a) are reused when run in one process).
-    # dh spends its whole budget (it cannot know it holds the minimum); at 22.5 sqrt(2^n) that is
-    # ~290 oracle calls at n = 8, 4x what GroverOptimizer's stopping rule allows (<= 79
-    # rotations), and each hardware-oracle iterate costs ~0.5 s on Aer here. So the aer search
-    # runs at 7.5 sqrt(2^n) queries, and the success of that budget is measured with 40 seeds
-    # per instance on the exact backend (same search, same random draws).
+    # our aer search vs GroverOptimizer (the runs of (a) are reused when run in one process):
+    # the same dh search and budget as (a), hardware oracle, seed 0
     n = 6 if quick else 8
     n_inst = 1 if quick else 2
-    budget = math.ceil(7.5 * math.sqrt(2**n))
     rows, ours_t, go_t, ours_w, go_w = [], [], [], 0, 0
-    exact_w = exact_r = 0
     for inst in range(n_inst):
         Q = random_qubo(n, seed=1000 * n + inst)
-        res = run_dh(Q, [0], backend="aer", budget=budget)
-        ex = run_dh(Q, range(40), backend="exact", budget=budget)
-        exact_w, exact_r = exact_w + ex["wins"], exact_r + ex["runs"]
+        res = run_dh(Q, [0], backend="aer")
         go = run_grover_optimizer(Q, seed=0)
         ours_t += res["times"]
         go_t.append(go.seconds)
@@ -138,7 +132,6 @@ def main(quick: bool = False) -> list[str]:
                 inst,
                 res["times"][0],
                 bool(res["wins"]),
-                f"{ex['wins']}/{ex['runs']}",
                 go.seconds,
                 go.success,
                 go.seconds / res["times"][0],
@@ -146,20 +139,12 @@ def main(quick: bool = False) -> list[str]:
         )
         print(f"  n={n} instance {inst} done", flush=True)
     print(
-        f"aer search (dh, hardware oracle, budget 7.5*sqrt(2^n) = {budget} queries, seed 0) vs "
-        f"GroverOptimizer (seed 0), n={n}:"
+        f"aer search (dh, hardware oracle, budget 22.5*sqrt(2^n) = {dh_budget(n)} queries, "
+        f"seed 0) vs GroverOptimizer (seed 0), n={n}:"
     )
     print(
         table(
-            [
-                "instance",
-                "ours aer s",
-                "ours optimal",
-                "same budget on exact: optimal",
-                "GO s",
-                "GO optimal",
-                "speed ratio GO/ours",
-            ],
+            ["instance", "ours aer s", "ours optimal", "GO s", "GO optimal", "speed ratio GO/ours"],
             rows,
         )
     )
@@ -170,8 +155,7 @@ def main(quick: bool = False) -> list[str]:
             verdict(
                 "b2 (aer search at n=8 >= 5x faster than GroverOptimizer)",
                 ratio >= 5 and ours_w >= go_w,
-                f"{ratio:.1f}x, optimal {ours_w}/{n_inst} vs {go_w}/{n_inst}; success of this "
-                f"budget on exact {exact_w}/{exact_r}",
+                f"{ratio:.1f}x, optimal {ours_w}/{n_inst} vs {go_w}/{n_inst}",
             )
         )
     return verdicts

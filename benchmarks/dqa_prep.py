@@ -63,7 +63,7 @@ def main(quick: bool = False) -> list[str]:
                 "n",
                 "gates",
                 "ours s",
-                "ours s (energies cached)",
+                "prep.statevector s (exact backend path)",
                 "aer run s",
                 "aer transpile s",
                 "ratio aer/ours",
