@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 
 #: (finder, budget) of the quick demo and of the full one
-QUICK_RUNS = (("sa", 150_000), ("backprop", 100_000))
+QUICK_RUNS = (("sa", 300_000), ("backprop", 150_000))
 FULL_RUNS = (("sa", 300_000), ("cyclic-sa", 300_000), ("sqa", 300_000), ("backprop", 300_000))
 
 

@@ -178,7 +178,7 @@ def register(subparsers) -> None:
         "--eta",
         type=float,
         default=None,
-        help="step size (default: 0.05 head cutting, 0.01 backprop Adam)",
+        help="step size (default: 0.05 head cutting, 0.005 backprop Adam)",
     )
     p.add_argument(
         "--eta-decay",
@@ -204,7 +204,7 @@ def register(subparsers) -> None:
         type=float,
         default=None,
         help="data augmentation: flip each input spin with this probability when a sample is "
-        "used (default 0 head cutting, 0.15 backprop; docs/training.md)",
+        "used (default 0; docs/training.md)",
     )
     p.add_argument(
         "--batch-size",

@@ -49,7 +49,7 @@ DEFAULTS = {
     "init_scale": 1.0,
     "beta": 1.0,
     "outputs": "auto",
-    "input_noise": 0.15,
+    "input_noise": 0.0,
 }
 
 
@@ -146,6 +146,7 @@ def train_backprop(
             init_scale=init_scale,
             beta=beta,
             outputs=outputs,
+            input_noise=input_noise,
         ).items()
         if v is not None
     }
