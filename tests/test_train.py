@@ -238,3 +238,26 @@ def test_heads_found_by_the_finder_are_heads_of_the_landscape():
     for full in prob.to_full(ss.record.sample):
         assert net.energy(x, full.hidden, full.y)[0] < prob.threshold
     assert isinstance(prob.bqm, dimod.BinaryQuadraticModel)
+
+
+def test_weight_averaging_returns_the_moving_average_and_resumes_from_raw(digits01):
+    kw = dict(
+        hidden=4,
+        finder="sa",
+        finder_options={"num_reads": 4, "num_sweeps": 10},
+        seed=2,
+        progress=False,
+    )
+    plain = train_model(digits01, budget=1200, **kw)
+    averaged = train_model(digits01, budget=1200, average=5, **kw)
+    raw = averaged.net.meta["train_state"]["raw"]
+    # the raw weights follow the same cuts as the plain run; the returned ones are averaged
+    np.testing.assert_allclose(np.array(raw["U"]), plain.net.U)
+    assert not np.allclose(averaged.net.U, plain.net.U)
+    assert averaged.summary["test_accuracy"] == pytest.approx(
+        averaged.net.accuracy(digits01.X_test, digits01.y_test)
+    )
+    more = train_model(digits01, budget=2000, average=5, init=averaged.net, resume=True, **kw)
+    assert more.summary["queries"] >= 2000
+    with pytest.raises(InputError, match="average"):
+        train_model(digits01, budget=100, average=-1, **kw)

@@ -207,6 +207,13 @@ def register(subparsers) -> None:
         "used (default 0; docs/training.md)",
     )
     p.add_argument(
+        "--average",
+        type=int,
+        default=None,
+        help="head cutting: return the moving average of the weights over about this many "
+        "steps (the finder keeps searching the raw weights; 0 = off)",
+    )
+    p.add_argument(
         "--batch-size",
         type=int,
         default=None,
@@ -386,11 +393,13 @@ def run(args: argparse.Namespace) -> int:
             "eta_decay",
             "weight_decay",
             "input_noise",
+            "average",
         )
     }
     if args.finder == "backprop":
         kw.pop("max_heads")
         kw.pop("search_budget")
+        kw.pop("average")
     # Only now is anything written: metrics go to a temporary file that replaces the old one
     # when the run has finished.
     out.mkdir(parents=True, exist_ok=True)

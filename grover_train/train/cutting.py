@@ -49,6 +49,7 @@ DEFAULTS = {
     "weight_decay": 0.0,
     "init_scale": 1.0,
     "input_noise": 0.0,
+    "average": 0,
 }
 
 
@@ -160,6 +161,9 @@ def check_train_options(dataset: Dataset, hidden, budget, seed, **opts) -> list[
         v = opts.get(name)
         if v is not None and not (np.isfinite(v) and v >= 0):
             raise InputError(f"--{name.replace('_', '-')} must be a number >= 0, got {v!r}")
+    v = opts.get("average")
+    if v is not None and (isinstance(v, bool) or not isinstance(v, int | np.integer) or v < 0):
+        raise InputError(f"--average must be an integer number of steps >= 0, got {v!r}")
     v = opts.get("input_noise")
     if v is not None and not (np.isfinite(v) and 0 <= v < 0.5):
         raise InputError(f"--input-noise must be a probability in [0, 0.5), got {v!r}")
@@ -219,6 +223,7 @@ def train_model(
     weight_decay: float | None = None,
     init_scale: float | None = None,
     input_noise: float | None = None,
+    average: int | None = None,
     num_evals: int = 50,
 ) -> TrainResult:
     """Train a dragon network on ``dataset`` by cutting heads until ``budget`` queries are spent.
@@ -241,6 +246,8 @@ def train_model(
         progress: show a tqdm bar on stderr.
         metrics_path: JSONL file receiving one row per evaluated step.
         search_budget: the finder's query budget per sample search.
+        average: if > 0, return (and evaluate) the exponential moving average of the weights
+            over about this many steps; the finder keeps searching the raw weights.
         weight_decay: L2 shrinkage of W and U per step (times eta).
         init_scale: variance scale of the random initial weights.
         num_evals: about how many times the metrics are computed: at the first steps, then
@@ -269,6 +276,7 @@ def train_model(
             weight_decay=weight_decay,
             init_scale=init_scale,
             input_noise=input_noise,
+            average=average,
         ).items()
         if v is not None
     }
@@ -286,7 +294,7 @@ def train_model(
             resume=resume,
             num_evals=num_evals,
             finder_options=finder_options,
-            **{k: v for k, v in opts.items() if k not in ("max_heads", "search_budget")},
+            **{k: v for k, v in opts.items() if k not in ("max_heads", "search_budget", "average")},
         )
         result.summary.setdefault("max_qubits_used", 0)  # backprop searches no landscape
         return result
@@ -317,6 +325,13 @@ def train_model(
             f"the run already spent {state['queries']} queries of its budget: "
             f"pass a --budget larger than {state['queries']} to continue"
         )
+    # Weight averaging: the searched network ``net`` takes the raw cut steps; the returned
+    # (deployable) network ``avg`` is their exponential moving average over ~``average`` steps.
+    avg = None
+    if p["average"]:
+        avg = net
+        raw = state.get("raw")
+        net = _from_arrays(raw, net.meta) if raw else net.copy()
 
     evaluator = Evaluator(dataset, eval_size=p["eval_size"], seed=seed, margin=p["margin"])
     writer = MetricsWriter(metrics_path, resume_step=state["step"] if resume else None)
@@ -379,6 +394,8 @@ def train_model(
                     delta = d if delta is None else _add(delta, d)
             if delta is not None:
                 _apply(net, _scale(delta, 1.0 / len(batch)), eta_t, p["weight_decay"])
+            if avg is not None:
+                _blend(avg, net, 1.0 / p["average"])
             step += 1
             pos += len(batch)
             if pos >= N:
@@ -395,7 +412,7 @@ def train_model(
                     "eta": eta_t,
                     "heads_found": found,
                     "batch": len(batch),
-                    **evaluator(net),
+                    **evaluator(net if avg is None else avg),
                 }
                 metrics.append(row)
                 writer.write(row)
@@ -408,6 +425,10 @@ def train_model(
     finally:
         bar.close()
     wall = wall0 + time.perf_counter() - t0
+    raw_arrays = None
+    if avg is not None:
+        raw_arrays = _to_arrays(net)
+        net = avg
     final = metrics[-1] if metrics else {"step": step, **evaluator(net)}
     summary = {
         "test_accuracy": final["test_accuracy"],
@@ -441,10 +462,34 @@ def train_model(
             "wall_s": wall,
             "finder": finder_name,
             "max_qubits_used": max_qubits_used,
+            **({"raw": raw_arrays} if raw_arrays is not None else {}),
         },
         "summary": {k: v for k, v in summary.items() if k != "versions"},
     }
     return TrainResult(net, metrics, summary)
+
+
+def _blend(avg: DragonNetwork, net: DragonNetwork, rate: float) -> None:
+    """avg <- avg + rate (net - avg), in place (exponential moving average of the weights)."""
+    for layer in range(net.num_layers):
+        avg.W[layer] += rate * (net.W[layer] - avg.W[layer])
+        avg.b[layer] += rate * (net.b[layer] - avg.b[layer])
+    avg.U += rate * (net.U - avg.U)
+    avg.c += rate * (net.c - avg.c)
+
+
+def _to_arrays(net: DragonNetwork) -> dict:
+    """The weights as JSON-able lists (the raw weights of an averaged run, kept for resume)."""
+    return {
+        "W": [w.tolist() for w in net.W],
+        "b": [v.tolist() for v in net.b],
+        "U": net.U.tolist(),
+        "c": net.c.tolist(),
+    }
+
+
+def _from_arrays(arrays: dict, meta: dict) -> DragonNetwork:
+    return DragonNetwork(arrays["W"], arrays["b"], arrays["U"], arrays["c"], dict(meta))
 
 
 def _checkpoints(budget: int, num_evals: int) -> np.ndarray:
