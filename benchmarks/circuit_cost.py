@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import statistics
 import warnings
+from dataclasses import replace
 
 import numpy as np
 
@@ -53,21 +54,30 @@ def grover_optimizer_iterate(Q: np.ndarray, m: int):
         return problem.grover_operator
 
 
-def iterate_table(sizes) -> tuple[str, bool, str]:
+def iterate_table(sizes) -> tuple[str, bool, str, bool]:
+    """The per-iterate table; (text, target met, misses, met with the same range as GO)."""
     from grover_train.finders.coherent.circuits import circuit_resources, grover_iterate
+    from grover_train.finders.coherent.oracle import quantize
 
-    rows, ok, notes = [], True, []
+    rows, notes, like_ok = [], [], True
     for n in sizes:
         Q = random_qubo(n, seed=1000 * n)
-        m_go = go_value_qubits(qubo_energies(Q))
-        ours_qc = grover_iterate(qubo_bqm(Q), "uniform", oracle="hardware")
+        E = qubo_energies(Q)
+        m_go = go_value_qubits(E)
+        bqm = qubo_bqm(Q)
+        ours_qc = grover_iterate(bqm, "uniform", oracle="hardware")
         ours = circuit_resources(ours_qc, ("cx", "u"))
+        # like for like: our register sized from the exact energy range GO was given
+        q_exact = replace(quantize(bqm), lower=int(E.min()), upper=int(E.max()))
+        same_qc = grover_iterate(bqm, "uniform", oracle="hardware", quantization=q_exact)
+        same = circuit_resources(same_qc, ("cx", "u"))
         go = circuit_resources(grover_optimizer_iterate(Q, m_go), ("cx", "u"))
         if ours["num_qubits"] >= go["num_qubits"]:
             notes.append(f"n={n}: {ours['num_qubits']} vs {go['num_qubits']} qubits")
         if ours["two_qubit_gates"] >= go["two_qubit_gates"]:
             notes.append(f"n={n}: {ours['two_qubit_gates']} vs {go['two_qubit_gates']} 2q gates")
-        ok &= not notes
+        like_ok &= same["num_qubits"] < go["num_qubits"]
+        like_ok &= same["two_qubit_gates"] < go["two_qubit_gates"]
         rows.append(
             [
                 n,
@@ -75,6 +85,8 @@ def iterate_table(sizes) -> tuple[str, bool, str]:
                 ours["num_qubits"],
                 ours["two_qubit_gates"],
                 ours["depth"],
+                f"{same_qc.metadata['num_value_qubits']}/{same['num_qubits']}/"
+                f"{same['two_qubit_gates']}",
                 m_go,
                 go["num_qubits"],
                 go["two_qubit_gates"],
@@ -91,6 +103,7 @@ def iterate_table(sizes) -> tuple[str, bool, str]:
             "ours qubits",
             "ours 2q",
             "ours depth",
+            "ours exact-range m/qubits/2q",
             "GO m",
             "GO qubits",
             "GO 2q",
@@ -100,7 +113,7 @@ def iterate_table(sizes) -> tuple[str, bool, str]:
         ],
         rows,
     )
-    return text, bool(ok), "; ".join(notes) or "all n"
+    return text, not notes, "; ".join(notes) or "all n", bool(like_ok)
 
 
 def main(quick: bool = False) -> list[str]:
@@ -110,8 +123,13 @@ def main(quick: bool = False) -> list[str]:
         "(ours: computed from coefficient bounds; GO: fewest that never wrap on the exact energy "
         "range, which a GroverOptimizer user would have to know)"
     )
-    text, ok, notes = iterate_table(range(4, 7) if quick else range(4, 11))
+    text, ok, notes, like_ok = iterate_table(range(4, 7) if quick else range(4, 11))
     print(text)
+    print(
+        "'ours exact-range': our iterate with its value register sized from the same exact "
+        "energy range GroverOptimizer was given (like for like); GO also carries one idle "
+        f"'oracle' qubit. Fewer qubits and 2q gates at every n with the same information: {like_ok}"
+    )
     verdicts = [verdict("b1 (fewer qubits and 2-qubit gates per iterate, every n)", ok, notes)]
 
     # our aer search vs GroverOptimizer (the runs of (a) are reused when run in one process):
