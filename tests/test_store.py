@@ -138,8 +138,11 @@ def test_dump_ignores_times_but_not_results(tmp_path):
         assert "wall_s" not in dumped and "started" not in dumped
         assert "wall_s" not in dumped["summary"] and "wall_s" not in dumped["metrics"][0]
         assert dumped["metrics"][2]["eps"] == pytest.approx(1 / 3)
-        b.record(SPEC, _output(eps=0.3))
+        assert not b.record(SPEC, _output(eps=0.3))  # finished runs are kept as they are
+        assert a.dump() == b.dump()
+        assert b.record(SPEC, _output(eps=0.3), overwrite=True)
         assert a.dump() != b.dump()
+        assert b.runs()[0]["summary"]["eps"] == 0.3
 
 
 @pytest.mark.parametrize(

@@ -114,6 +114,7 @@ class Store:
     >>> store = Store(path)
     >>> spec = {"kind": "train", "seed": 3}
     >>> store.record(spec, RunOutput({"queries": 10, "eps": 0.5}, [{"step": 0, "eps": 1.0}]))
+    True
     >>> store.finished_ids() == {run_id(spec)}, store.metrics(run_id(spec))[0]["eps"]
     (True, 1.0)
     >>> store.close()
@@ -201,11 +202,15 @@ class Store:
             )
         return rid
 
-    def record(self, spec: dict[str, Any], output: Any, *, sweep: str = "adhoc") -> None:
+    def record(
+        self, spec: dict[str, Any], output: Any, *, sweep: str = "adhoc", overwrite: bool = False
+    ) -> bool:
         """Store a finished run: its row and all its metric rows in one transaction.
 
         ``output`` is a :class:`grover_train.scaling.runners.RunOutput`. Missing ``queries`` and
-        ``seed`` are taken from the summary and the spec.
+        ``seed`` are taken from the summary and the spec. A run already finished in the store
+        (e.g. by another sweep process on the same file) is kept as it is unless ``overwrite``;
+        returns whether the output was written.
         """
         rid = run_id(spec)
         summary = dict(output.summary or {})
@@ -222,6 +227,11 @@ class Store:
             rows.append((rid, i if step is None else step, _json(m)))
         with self._transaction():
             self._upsert(rid, spec, sweep)
+            (status,) = self._con.execute(
+                "SELECT status FROM runs WHERE run_id = ?", (rid,)
+            ).fetchone()
+            if status == "finished" and not overwrite:
+                return False
             self._con.execute("DELETE FROM metrics WHERE run_id = ?", (rid,))
             self._con.execute(
                 "UPDATE runs SET status = 'finished', summary = ?, error = NULL, "
@@ -238,6 +248,7 @@ class Store:
                 ),
             )
             self._con.executemany("INSERT INTO metrics VALUES (?, ?, ?)", rows)
+        return True
 
     def record_failure(
         self,
