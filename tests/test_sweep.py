@@ -24,6 +24,8 @@ ROOT = Path(__file__).resolve().parents[1]
 TESTS = Path(__file__).resolve().parent
 ECHO = "grover_train.scaling.runners:echo"
 GATE_ENV = "GROVER_TRAIN_TEST_GATE"
+ALL3 = '"random", "exact", "backprop"'
+NO_TORCH = '"random", "exact"'  # the SIGKILL test starts two processes: spare the torch import
 
 TINY_TRAIN = """
 [sweep]
@@ -31,7 +33,7 @@ name = "tiny"
 kind = "{kind}"
 
 [grid]
-finder = ["random", "exact", "backprop"]
+finder = [{finders}]
 seed = [{seeds}]
 
 [fixed]
@@ -205,7 +207,7 @@ def test_bad_dask_address_is_an_input_error(tmp_path, monkeypatch):
 def local_train_store(tmp_path_factory):
     """The tiny training sweep run once through the command line, in-process."""
     tmp = tmp_path_factory.mktemp("local")
-    cfg = _write(tmp, TINY_TRAIN.format(kind="train", seeds="0, 1"))
+    cfg = _write(tmp, TINY_TRAIN.format(kind="train", finders=ALL3, seeds="0, 1"))
     store = tmp / "local.sqlite"
     assert main(["sweep", str(cfg), "--store", str(store), "--no-progress"]) == 0
     return cfg, store
@@ -298,7 +300,10 @@ def _finished_count(path: Path) -> int:
 
 
 def test_sigkill_part_way_then_rerun_loses_nothing_and_repeats_nothing(tmp_path):
-    cfg = _write(tmp_path, TINY_TRAIN.format(kind=f"{__name__}:gated_train", seeds="0, 1"))
+    cfg = _write(
+        tmp_path,
+        TINY_TRAIN.format(kind=f"{__name__}:gated_train", finders=NO_TORCH, seeds="0, 1, 2"),
+    )
     store, gate = tmp_path / "s.sqlite", tmp_path / "gate"
     env = {
         **os.environ,
