@@ -49,7 +49,7 @@ DEFAULTS = {
     "weight_decay": 0.0,
     "init_scale": 1.0,
     "input_noise": 0.0,
-    "average": 0,
+    "average": "epoch",
 }
 
 
@@ -162,7 +162,11 @@ def check_train_options(dataset: Dataset, hidden, budget, seed, **opts) -> list[
         if v is not None and not (np.isfinite(v) and v >= 0):
             raise InputError(f"--{name.replace('_', '-')} must be a number >= 0, got {v!r}")
     v = opts.get("average")
-    if v is not None and (isinstance(v, bool) or not isinstance(v, int | np.integer) or v < 0):
+    if (
+        v is not None
+        and v != "epoch"
+        and (isinstance(v, bool) or not isinstance(v, int | np.integer) or v < 0)
+    ):
         raise InputError(f"--average must be an integer number of steps >= 0, got {v!r}")
     v = opts.get("input_noise")
     if v is not None and not (np.isfinite(v) and 0 <= v < 0.5):
@@ -223,7 +227,7 @@ def train_model(
     weight_decay: float | None = None,
     init_scale: float | None = None,
     input_noise: float | None = None,
-    average: int | None = None,
+    average: int | str | None = None,
     num_evals: int = 50,
 ) -> TrainResult:
     """Train a dragon network on ``dataset`` by cutting heads until ``budget`` queries are spent.
@@ -247,7 +251,8 @@ def train_model(
         metrics_path: JSONL file receiving one row per evaluated step.
         search_budget: the finder's query budget per sample search.
         average: if > 0, return (and evaluate) the exponential moving average of the weights
-            over about this many steps; the finder keeps searching the raw weights.
+            over about this many steps; the finder keeps searching the raw weights. Default
+            ``"epoch"``: the number of steps of one epoch; 0 turns averaging off.
         weight_decay: L2 shrinkage of W and U per step (times eta).
         init_scale: variance scale of the random initial weights.
         num_evals: about how many times the metrics are computed: at the first steps, then
@@ -328,6 +333,8 @@ def train_model(
     # Weight averaging: the searched network ``net`` takes the raw cut steps; the returned
     # (deployable) network ``avg`` is their exponential moving average over ~``average`` steps.
     avg = None
+    if p["average"] == "epoch":
+        p["average"] = -(-len(dataset.y_train) // p["batch_size"])  # steps per epoch
     if p["average"]:
         avg = net
         raw = state.get("raw")
