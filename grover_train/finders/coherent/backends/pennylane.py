@@ -5,11 +5,12 @@ The circuit is written natively in PennyLane (not converted from Qiskit):
 - preparation A: ``qml.Hadamard`` on every wire (``uniform``) or digitized quantum annealing
   from ``qml.RZ`` / ``qml.IsingZZ`` / ``qml.RX`` (``dqa``, angles from
   :meth:`Preparation.angles`);
-- oracle O(alpha): a sparse diagonal ``qml.QubitUnitary`` from the precomputed marks (``diagonal``), or an
-  arithmetic oracle (``arithmetic``): ``qml.OutPoly`` writes v = E_int(b) - t into an m-qubit
-  value register (two's complement, m from :func:`value_register_size` so v never wraps),
-  ``qml.PhaseShift`` on its sign qubit, a controlled ``PhaseShift(-alpha)`` cancels the phase on
-  the excluded label, and ``qml.adjoint(OutPoly)`` uncomputes the register;
+- oracle O(alpha): a sparse diagonal ``qml.QubitUnitary`` from the precomputed marks
+  (``diagonal``), or an arithmetic oracle (``arithmetic``): ``qml.OutPoly`` writes
+  v = E_int(b) - t into an m-qubit value register (two's complement, m from
+  :func:`value_register_size` so v never wraps), ``qml.PhaseShift`` on its sign qubit, a
+  controlled ``PhaseShift(-alpha)`` cancels the phase on the excluded label, and
+  ``qml.adjoint(OutPoly)`` uncomputes the register;
 - iterates: plain Grover (an int r) is ``qml.AmplitudeAmplification(A, O, iters=r)``; a
   generalised iterate G(alpha, beta) = -A S_0(beta) A^dagger O(alpha) is
   ``O(alpha)`` then ``qml.Reflection(A, alpha=beta)`` (PennyLane's Reflection is exactly
