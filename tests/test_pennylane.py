@@ -157,3 +157,21 @@ def test_bad_arguments():
         PennyLaneBackend().probabilities(problem, Preparation("uniform"), -1)
     with pytest.raises(InputError, match="shots"):
         PennyLaneBackend().sample(problem, Preparation("uniform"), 1, 0, np.random.default_rng())
+
+
+def test_aer_incremental_states_match_full_runs():
+    """The aer backend's saved-state continuation (used by every noiseless statevector round)
+    gives the probabilities of a full run, in any order of requests; the PennyLane backend is
+    the independent reference. (Lives here because it was added with the benchmarks.)"""
+    pytest.importorskip("qiskit_aer")
+    bqm = random_bqm(4, "BINARY", 11, integer=True)
+    E = np.sort(SearchProblem(bqm, 0.0).energies)
+    inc, full = get_backend("aer"), get_backend("aer", incremental=False)
+    pl = PennyLaneBackend()
+    prep = Preparation("dqa", steps=2)
+    for t in (E[1] + 0.5, E[5] + 0.5):
+        problem = SearchProblem(bqm, float(t), {list(bqm.variables)[0]: 1})
+        for it in (3, 1, 0, 4, [(1.0, 2.0), (math.pi, math.pi)], [(1.0, 2.0)], 2):
+            p = inc.probabilities(problem, prep, it)
+            np.testing.assert_allclose(p, full.probabilities(problem, prep, it), atol=1e-9)
+            np.testing.assert_allclose(p, pl.probabilities(problem, prep, it), atol=1e-9)
