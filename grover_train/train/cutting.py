@@ -14,7 +14,8 @@ are averaged (samples without heads contribute zero) and applied together.
 Variants used here (documented in docs/training.md): the step size decays as
 eta_t = eta / (1 + eta_decay * epochs_done); optional L2 weight decay keeps the energy scale,
 and with it the meaning of the margin, bounded; the initial weights are Gaussian with variance
-``init_scale / fan_in``.
+``init_scale / fan_in``; the returned network is the moving average of the weights over about
+one epoch of steps (``average``); optional input-spin flips (``input_noise``) augment the data.
 
 Queries (design section 3): the finder's own ``info["queries"]`` plus one energy evaluation per
 sample and window for the threshold E+(x, k*). Metrics are measurements and are not counted.
