@@ -2,8 +2,8 @@
 
 Names: ``a`` / ``dh`` (dh search vs GroverOptimizer), ``b`` / ``circuits`` (circuit cost and aer
 search), ``c`` / ``simulators`` (10 iterations at n = 16, 20, 24), ``d`` / ``dqa`` (DQA
-preparation). With no name, all run in that order (about 15 minutes on 2 cores; GroverOptimizer at
-n = 8 dominates). ``--quick`` runs smaller sizes as a smoke test (about a minute or two).
+preparation). With no name, all run in that order (about 4 minutes on 2 cores; GroverOptimizer at
+n = 8 dominates). ``--quick`` runs smaller sizes as a smoke test (about 20 seconds).
 
 Every simulator runs single-threaded (``OMP_NUM_THREADS=1`` unless already set) so that the
 comparison is like for like and does not depend on how busy the machine is.
