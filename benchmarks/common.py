@@ -34,7 +34,7 @@ def random_qubo(n: int, seed: int, low: int = -10, high: int = 10) -> np.ndarray
 def qubo_bqm(Q: np.ndarray) -> dimod.BinaryQuadraticModel:
     """The QUBO as a BINARY BQM with variables 0..n-1 (offset 0).
 
-    >>> qubo_bqm(np.array([[1, -2], [0, 3]])).energy({0: 1, 1: 1})
+    >>> float(qubo_bqm(np.array([[1, -2], [0, 3]])).energy({0: 1, 1: 1}))
     2.0
     """
     n = len(Q)
