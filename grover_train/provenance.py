@@ -7,8 +7,19 @@ from functools import lru_cache
 from importlib import metadata
 
 PACKAGES = (
-    "grover-train", "numpy", "scipy", "dimod", "dwave-samplers", "dwave-system", "openjij",
-    "qiskit", "qiskit-aer", "qiskit-ibm-runtime", "pennylane", "pennylane-lightning", "torch",
+    "grover-train",
+    "numpy",
+    "scipy",
+    "dimod",
+    "dwave-samplers",
+    "dwave-system",
+    "openjij",
+    "qiskit",
+    "qiskit-aer",
+    "qiskit-ibm-runtime",
+    "pennylane",
+    "pennylane-lightning",
+    "torch",
     "scikit-learn",
 )
 

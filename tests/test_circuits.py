@@ -26,6 +26,7 @@ from grover_train.finders.coherent.oracle import (
     energy_bounds,
     hardware_oracle,
     quantize,
+    register_bounds,
     value_loader,
     value_register_size,
 )
@@ -92,6 +93,33 @@ def test_energy_bounds_are_the_tightest_of_spin_and_row_bounds():
     assert energy_bounds((-3, -3), ((0, 1, 6),)) == (-3, 0)
     # a ferromagnetic chain where the row bound is exact: E = -b0 - b1 - b0 b1 in {0,-1,-1,-3}
     assert energy_bounds((-1, -1), ((0, 1, -1),))[0] == -3
+
+
+def test_register_bounds_exact_up_to_twenty_variables_roof_duality_above():
+    rng = np.random.default_rng(5)
+    for n in (3, 8, 20):
+        q = quantize(random_int_bqm(rng, n, "BINARY", -10, 10, density=1.0))
+        E = q.energies() if n <= 10 else SearchProblem(_bqm_of(q), 0.0).energies
+        assert q.bounds_method == "exact"
+        assert (q.lower, q.upper) == (E.min(), E.max())
+    # above the enumeration limit the bounds come from the coefficients; still valid, and at
+    # least as tight as the spin/row bounds alone
+    lin = tuple(int(a) for a in rng.integers(-10, 11, 22))
+    quad = tuple((i, j, int(rng.integers(-10, 11))) for i in range(22) for j in range(i + 1, 22))
+    lo, hi, method = register_bounds(lin, quad, 3)
+    E = SearchProblem(
+        dimod.BQM(dict(enumerate(lin)), {(i, j): q for i, j, q in quad}, 3, "BINARY"), 0.0
+    ).energies
+    rows = energy_bounds(lin, quad, 3)
+    assert method == "roof-duality"
+    assert rows[0] <= lo <= E.min() and E.max() <= hi <= rows[1]
+    assert (lo, hi) != rows  # roof duality tightened at least one side on this dense model
+
+
+def _bqm_of(q):
+    return dimod.BQM(
+        dict(enumerate(q.linear)), {(i, j): v for i, j, v in q.quadratic}, q.offset, "BINARY"
+    )
 
 
 def test_non_integer_models_record_the_rounding_bound():

@@ -153,8 +153,15 @@ def _teacher(seed, sizes, num_samples: int, test_fraction: float) -> Dataset:
     y = teacher.predict(X)
     k = int(round(test_fraction * num_samples))
     perm = rng.permutation(num_samples)
-    return Dataset("teacher", X[perm[k:]], y[perm[k:]], X[perm[:k]], y[perm[:k]],
-                   list(range(C)), {"teacher_sizes": [D, H, C]})
+    return Dataset(
+        "teacher",
+        X[perm[k:]],
+        y[perm[k:]],
+        X[perm[:k]],
+        y[perm[:k]],
+        list(range(C)),
+        {"teacher_sizes": [D, H, C]},
+    )
 
 
 def _read_idx(path: Path) -> np.ndarray:
@@ -173,20 +180,25 @@ def _read_idx(path: Path) -> np.ndarray:
 
 def _mnist(path, pool: bool):
     if path is None:
-        raise DatasetError("dataset 'mnist' needs --mnist-path: a directory with the four IDX "
-                           "files (train-images-idx3-ubyte...) or an .npz with x_train, "
-                           "y_train, x_test, y_test; nothing is downloaded")
+        raise DatasetError(
+            "dataset 'mnist' needs --mnist-path: a directory with the four IDX "
+            "files (train-images-idx3-ubyte...) or an .npz with x_train, "
+            "y_train, x_test, y_test; nothing is downloaded"
+        )
     path = Path(path)
     if not path.exists():
-        raise DatasetError(f"MNIST path {str(path)!r} does not exist: give a directory of IDX "
-                           "files or an .npz file you have downloaded")
+        raise DatasetError(
+            f"MNIST path {str(path)!r} does not exist: give a directory of IDX "
+            "files or an .npz file you have downloaded"
+        )
     if path.is_file() and path.suffix == ".npz":
         try:
             with np.load(path) as z:
                 xtr, ytr, xte, yte = z["x_train"], z["y_train"], z["x_test"], z["y_test"]
         except (KeyError, ValueError, OSError) as exc:
-            raise DatasetError(f"{str(path)!r} must hold x_train, y_train, x_test, y_test "
-                               f"({exc})") from None
+            raise DatasetError(
+                f"{str(path)!r} must hold x_train, y_train, x_test, y_test ({exc})"
+            ) from None
     else:
         d = path if path.is_dir() else path.parent
 

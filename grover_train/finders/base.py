@@ -38,11 +38,11 @@ def check_budget(budget: object, what: str = "budget") -> int:
     10
     """
     if isinstance(budget, bool) or not isinstance(budget, int | np.integer):
-        raise BudgetError(f"{what} must be a positive integer number of queries, "
-                          f"got {budget!r}")
+        raise BudgetError(f"{what} must be a positive integer number of queries, got {budget!r}")
     if budget <= 0:
-        raise BudgetError(f"{what} must be a positive number of queries, got {budget}: "
-                          "pass e.g. --budget 1000")
+        raise BudgetError(
+            f"{what} must be a positive number of queries, got {budget}: pass e.g. --budget 1000"
+        )
     return int(budget)
 
 
@@ -119,14 +119,23 @@ class HeadFinder(dimod.Sampler):
                 "exclude": dict(problem.exclude) if problem.exclude else None,
                 "seed": seed,
                 "num_heads": len(ss),
-                "timing": {"preprocessing_ns": 0, "sampling_ns": int(elapsed_ns),
-                           "postprocessing_ns": 0},
+                "timing": {
+                    "preprocessing_ns": 0,
+                    "sampling_ns": int(elapsed_ns),
+                    "postprocessing_ns": 0,
+                },
                 "wall_s": elapsed_ns / 1e9,
                 **result.info,
             }
         )
         return ss
 
-    def _find(self, problem: SearchProblem, budget: int, rng: np.random.Generator,
-              max_heads: int = 1, **kwargs) -> FindResult:
+    def _find(
+        self,
+        problem: SearchProblem,
+        budget: int,
+        rng: np.random.Generator,
+        max_heads: int = 1,
+        **kwargs,
+    ) -> FindResult:
         raise NotImplementedError

@@ -28,5 +28,6 @@ class ExactFinder(HeadFinder):
         order = np.argsort(problem.energies[z], kind="stable")[:max_heads]
         rows = states_to_samples(z[order], problem.num_variables, problem.bqm.vartype)
         n_marked = int(z.size)
-        return FindResult([rows], queries=2**problem.num_variables,
-                          info={"num_heads_total": n_marked})
+        return FindResult(
+            [rows], queries=2**problem.num_variables, info={"num_heads_total": n_marked}
+        )

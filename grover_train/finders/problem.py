@@ -69,8 +69,10 @@ class SearchProblem:
         """Which sample rows (columns in ``bqm.variables`` order) are heads."""
         samples = np.atleast_2d(samples)
         if samples.shape[1] != self.num_variables:
-            raise InputError(f"samples have {samples.shape[1]} columns, the model has "
-                             f"{self.num_variables} variables")
+            raise InputError(
+                f"samples have {samples.shape[1]} columns, the model has "
+                f"{self.num_variables} variables"
+            )
         E = self.bqm.energies((samples, self.variables))
         ok = E < self.threshold
         if self.exclude:

@@ -48,8 +48,10 @@ def load_model(path: str | os.PathLike) -> DragonNetwork:
     when the file is missing or malformed."""
     path = Path(path)
     if not path.is_file():
-        raise ModelFileError(f"model file {str(path)!r} does not exist: pass the model.npz "
-                             "written by 'grover-train train --out DIR'")
+        raise ModelFileError(
+            f"model file {str(path)!r} does not exist: pass the model.npz "
+            "written by 'grover-train train --out DIR'"
+        )
     try:
         with np.load(path, allow_pickle=False) as z:
             files = set(z.files)

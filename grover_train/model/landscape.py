@@ -32,8 +32,9 @@ def free_bqm(net: DragonNetwork, x: np.ndarray) -> dimod.BinaryQuadraticModel:
     (5, 6, True)
     """
     if net.num_layers != 1:
-        raise InputError("free_bqm takes a one-hidden-layer network; use "
-                         "grover_train.model.deep for deeper ones")
+        raise InputError(
+            "free_bqm takes a one-hidden-layer network; use grover_train.model.deep for deeper ones"
+        )
     x = net.check_inputs(x)[0]
     H, C = net.hidden[0], net.num_classes
     field = net.W[0] @ x + net.b[0]
@@ -121,14 +122,13 @@ def samples_to_states(samples: np.ndarray, vartype=dimod.SPIN) -> np.ndarray:
     [1, 2]
     """
     s = np.atleast_2d(np.asarray(samples))
-    bits = (s > 0).astype(np.int64) if dimod.as_vartype(vartype) is dimod.SPIN else s.astype(
-        np.int64)
+    bits = (
+        (s > 0).astype(np.int64) if dimod.as_vartype(vartype) is dimod.SPIN else s.astype(np.int64)
+    )
     return (bits << np.arange(s.shape[1])[None, :]).sum(axis=1)
 
 
-def exclusion_mask(
-    bqm: dimod.BinaryQuadraticModel, exclude: Mapping | None
-) -> np.ndarray | None:
+def exclusion_mask(bqm: dimod.BinaryQuadraticModel, exclude: Mapping | None) -> np.ndarray | None:
     """Boolean vector over all 2^n states, True where the state matches ``exclude``."""
     if not exclude:
         return None
@@ -155,8 +155,10 @@ def check_exclude(bqm: dimod.BinaryQuadraticModel, exclude: Mapping | None) -> d
         if v not in bqm.variables:
             raise InputError(f"excluded variable {v!r} is not a variable of the model")
         if val not in allowed:
-            raise InputError(f"excluded value {val!r} of variable {v!r} is not in "
-                             f"{sorted(allowed)} ({bqm.vartype.name})")
+            raise InputError(
+                f"excluded value {val!r} of variable {v!r} is not in "
+                f"{sorted(allowed)} ({bqm.vartype.name})"
+            )
         out[v] = int(val)
     return out
 
@@ -176,14 +178,16 @@ def clamped_outputs_energy(net: DragonNetwork, X: np.ndarray) -> tuple[np.ndarra
     F = Z @ net.W[-1].T + net.b[-1]  # (N, H)
     G = np.empty((Z.shape[0], Y.shape[0]))
     for start in range(0, Y.shape[0], 64):
-        Yb = Y[start:start + 64]
-        G[:, start:start + 64] = -np.abs(F[:, None, :] + (Yb @ net.U)[None, :, :]).sum(axis=2) \
-            - (Yb @ net.c)[None, :]
+        Yb = Y[start : start + 64]
+        G[:, start : start + 64] = (
+            -np.abs(F[:, None, :] + (Yb @ net.U)[None, :, :]).sum(axis=2) - (Yb @ net.c)[None, :]
+        )
     return G, Y
 
 
-def has_head(net: DragonNetwork, X: np.ndarray, labels: np.ndarray,
-             margin: float = 0.0) -> np.ndarray:
+def has_head(
+    net: DragonNetwork, X: np.ndarray, labels: np.ndarray, margin: float = 0.0
+) -> np.ndarray:
     """Exact per-sample flag: does (x, label) have a head (y != e_label, E < E+ + margin)?
 
     >>> net = DragonNetwork.random(6, 4, 3, seed=0)
@@ -200,8 +204,9 @@ def has_head(net: DragonNetwork, X: np.ndarray, labels: np.ndarray,
     return G.min(axis=1) < tau
 
 
-def training_error(net: DragonNetwork, X: np.ndarray, labels: np.ndarray,
-                   margin: float = 0.0) -> float:
+def training_error(
+    net: DragonNetwork, X: np.ndarray, labels: np.ndarray, margin: float = 0.0
+) -> float:
     """eps: fraction of samples that still have a head (exact, by enumerating outputs)."""
     if len(labels) == 0:
         return float("nan")

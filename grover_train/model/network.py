@@ -72,7 +72,12 @@ class DragonNetwork:
 
     @classmethod
     def random(
-        cls, num_inputs: int, hidden: list[int] | int, num_classes: int, *, seed=None,
+        cls,
+        num_inputs: int,
+        hidden: list[int] | int,
+        num_classes: int,
+        *,
+        seed=None,
         scale: float = 1.0,
     ) -> DragonNetwork:
         """Gaussian weights with variance scale/fan_in (a spin-glass landscape), zero biases.
@@ -84,8 +89,10 @@ class DragonNetwork:
         check_sizes(num_inputs, hidden, num_classes)
         rng = make_rng(seed)
         fan = [num_inputs, *hidden]
-        W = [rng.normal(0, np.sqrt(scale / fan[i]), size=(hidden[i], fan[i]))
-             for i in range(len(hidden))]
+        W = [
+            rng.normal(0, np.sqrt(scale / fan[i]), size=(hidden[i], fan[i]))
+            for i in range(len(hidden))
+        ]
         b = [np.zeros(h) for h in hidden]
         U = rng.normal(0, np.sqrt(scale / hidden[-1]), size=(num_classes, hidden[-1]))
         return cls(W, b, U, np.zeros(num_classes))
@@ -107,12 +114,15 @@ class DragonNetwork:
                 f"U has shape {self.U.shape} and c {self.c.shape}; expected U of shape "
                 f"(C, {prev}) and c of shape (C,)"
             )
-        for name, arr in [("U", self.U), ("c", self.c)] + [
-            (f"W[{i}]", w) for i, w in enumerate(self.W)
-        ] + [(f"b[{i}]", v) for i, v in enumerate(self.b)]:
+        for name, arr in (
+            [("U", self.U), ("c", self.c)]
+            + [(f"W[{i}]", w) for i, w in enumerate(self.W)]
+            + [(f"b[{i}]", v) for i, v in enumerate(self.b)]
+        ):
             if not np.all(np.isfinite(arr)):
-                raise InputError(f"weights {name} contain NaN or infinite values; retrain or "
-                                 "reload the model")
+                raise InputError(
+                    f"weights {name} contain NaN or infinite values; retrain or reload the model"
+                )
 
     # ----------------------------------------------------------------- sizes
     @property
@@ -141,8 +151,13 @@ class DragonNetwork:
         return sum(self.hidden) + self.num_classes
 
     def copy(self) -> DragonNetwork:
-        return DragonNetwork([w.copy() for w in self.W], [v.copy() for v in self.b],
-                             self.U.copy(), self.c.copy(), dict(self.meta))
+        return DragonNetwork(
+            [w.copy() for w in self.W],
+            [v.copy() for v in self.b],
+            self.U.copy(),
+            self.c.copy(),
+            dict(self.meta),
+        )
 
     # ------------------------------------------------------------- energies
     def check_inputs(self, X: np.ndarray) -> np.ndarray:
@@ -236,7 +251,9 @@ def check_sizes(num_inputs: int, hidden: list[int], num_classes: int) -> None:
     if num_inputs < 1:
         raise InputError(f"the input width must be at least 1, got {num_inputs}")
     if not hidden or any(int(h) < 1 for h in hidden):
-        raise InputError(f"--hidden must list positive layer sizes, got {hidden}: use e.g. "
-                         "--hidden 32 or --hidden 32,32")
+        raise InputError(
+            f"--hidden must list positive layer sizes, got {hidden}: use e.g. "
+            "--hidden 32 or --hidden 32,32"
+        )
     if num_classes < 2:
         raise InputError(f"a classifier needs at least 2 classes, got {num_classes}")

@@ -191,6 +191,7 @@ def oracle_circuit(
         "scale": q.scale,
         "rounding_error_bound": q.rounding_error_bound,
         "energy_bounds": [q.lower, q.upper],
+        "bounds_method": q.bounds_method,
         "oracle_info": info,
     }
     return qc, meta

@@ -13,9 +13,10 @@ with gates a QPU can run:
    "sign AND y == e_k*" cancels it for the excluded label (no extra ancilla);
 4. the value register is uncomputed.
 
-:func:`value_register_size` computes m from coefficient bounds so that v never wraps for any
-threshold in the reachable range. The **diagonal oracle** (:func:`diagonal_oracle`) is a
-``DiagonalGate`` built from precomputed marks: for simulation only.
+:func:`value_register_size` computes m from bounds of E_int (:func:`register_bounds`: the exact
+range by enumeration up to 20 variables, roof-duality and coefficient bounds above) so that v
+never wraps for any threshold in the reachable range. The **diagonal oracle**
+(:func:`diagonal_oracle`) is a ``DiagonalGate`` built from precomputed marks: for simulation only.
 
 Qubit order: qubits ``0..n-1`` are the problem variables in ``bqm.variables`` order (bit = BINARY
 value, Qiskit little-endian), qubits ``n..n+m-1`` the value register (qubit ``n+m-1`` is the
@@ -32,18 +33,22 @@ from functools import lru_cache
 
 import dimod
 import numpy as np
+from dwave.preprocessing import roof_duality
 from qiskit import QuantumCircuit
 from qiskit.circuit import Parameter, ParameterExpression
 from qiskit.circuit.library import DiagonalGate
 from qiskit.synthesis import synth_qft_full
 
 from grover_train.errors import InputError
-from grover_train.model.landscape import check_exclude
+from grover_train.model.landscape import check_exclude, energy_vector
 
 #: relative float residue below which a coefficient or threshold counts as an integer
 EXACT_TOLERANCE = 1e-9
 #: default number of bits given to the largest coefficient of a non-integer model
 DEFAULT_BITS = 6
+#: models with at most this many variables get their exact energy range by one O(n 2^n)
+#: enumeration (0.1 s at n = 20); larger ones the tightest coefficient bound
+EXACT_RANGE_MAX = 20
 
 Angle = float | ParameterExpression
 
@@ -56,7 +61,8 @@ class Quantization:
     ``scale * E(b)`` (exactly when :attr:`exact`). ``rounding_error_bound`` bounds
     ``|scale * (E(b) - source_offset) - (E_int(b) - offset)|`` over all states, from the
     coefficient roundings; the offset itself is handled exactly by :meth:`threshold_to_int`.
-    ``lower``/``upper`` are integer bounds of E_int from the coefficients.
+    ``lower``/``upper`` are integer bounds of E_int computed from the coefficients (see
+    :func:`register_bounds`; ``bounds_method`` says how).
 
     >>> q = quantize(dimod.BQM({0: 1.0, 1: -2.0}, {(0, 1): 3.0}, 0.5, 'BINARY'))
     >>> q.linear, q.quadratic, q.offset, q.scale, q.exact, (q.lower, q.upper)
@@ -72,6 +78,7 @@ class Quantization:
     rounding_error_bound: float
     lower: int
     upper: int
+    bounds_method: str = "coefficients"
 
     @property
     def num_variables(self) -> int:
@@ -172,7 +179,7 @@ def quantize(
     err += sum(abs(scale * q - quad_int[k]) for k, q in quad.items())
     quadratic = tuple((i, j, q) for (i, j), q in sorted(quad_int.items()) if q != 0)
     off_int = int(round(scale * offset))
-    lower, upper = energy_bounds(tuple(int(a) for a in lin_int), quadratic, off_int)
+    lower, upper, method = register_bounds(tuple(int(a) for a in lin_int), quadratic, off_int)
     return Quantization(
         variables=tuple(bqm.variables),
         linear=tuple(int(a) for a in lin_int),
@@ -183,6 +190,7 @@ def quantize(
         rounding_error_bound=err,
         lower=lower,
         upper=upper,
+        bounds_method=method,
     )
 
 
@@ -221,6 +229,39 @@ def energy_bounds(
         lo = max(lo, offset + sum(min(0, linear[i] + rows_lo[r][i]) for i in range(n)))
         hi = min(hi, offset + sum(max(0, linear[i] + rows_hi[r][i]) for i in range(n)))
     return int(lo), int(hi)
+
+
+def register_bounds(
+    linear: tuple[int, ...],
+    quadratic: tuple[tuple[int, int, int], ...],
+    offset: int = 0,
+    exact_max: int = EXACT_RANGE_MAX,
+) -> tuple[int, int, str]:
+    """Integer bounds of E_int for sizing the value register, and how they were found.
+
+    Up to ``exact_max`` (:data:`EXACT_RANGE_MAX`) variables: the exact minimum and maximum, by
+    enumerating the integer model (``"exact"``). Above: the tightest of :func:`energy_bounds`
+    and roof duality (dwave-preprocessing; its bound of -E gives the upper bound),
+    ``"roof-duality"``. Every bound is valid, so v = E_int - t never wraps; tighter bounds only
+    save value qubits.
+
+    >>> register_bounds((1, -2), ((0, 1, 3),))
+    (-2, 2, 'exact')
+    """
+    bqm = dimod.BQM(
+        dict(enumerate(map(float, linear))),
+        {(i, j): float(q) for i, j, q in quadratic},
+        float(offset),
+        "BINARY",
+    )
+    if len(linear) <= exact_max:
+        E = energy_vector(bqm)
+        return int(round(E.min())), int(round(E.max())), "exact"
+    lo, hi = energy_bounds(linear, quadratic, offset)
+    # roof duality's float bound of an integer model: round inward only past float residue
+    lo = max(lo, math.ceil(roof_duality(bqm)[0] - 1e-6))
+    hi = min(hi, math.floor(-roof_duality(-bqm)[0] + 1e-6))
+    return int(lo), int(hi), "roof-duality"
 
 
 def value_register_size(quant: Quantization) -> int:
