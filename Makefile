@@ -12,7 +12,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(PY) -m grover_train demo --out demo-out
+	$(PY) -m grover_train reproduce --quick --out demo-out
 
 test: $(STAMP)
 	$(PY) -m ruff check grover_train tests benchmarks

@@ -139,7 +139,9 @@ def test_report_of_a_store_without_runs(tmp_path):
 
 def test_reproduce_is_resumable_and_writes_the_report(tmp_path, monkeypatch, capsys):
     from grover_train.scaling import search_level, training_level
+    from grover_train.train import windows
 
+    monkeypatch.setattr(windows, "default_budget", lambda quick=True: 400)
     tiny = [
         {
             "kind": "search",
@@ -163,11 +165,22 @@ def test_reproduce_is_resumable_and_writes_the_report(tmp_path, monkeypatch, cap
     first = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert first["sweeps"]["search-level-quick"]["finished"] == 3
     assert (tmp_path / "results.sqlite").exists() and (tmp_path / "report.md").exists()
+    deep = json.loads((tmp_path / "deep_comparison.json").read_text())
+    assert deep["budget"] == 400 and set(deep["summary"]) == set(windows.METHODS)
+    report = (tmp_path / "report.md").read_text()
+    assert "## Deep networks, a few layers at a time" in report
+    ds, net0 = windows.comparison_setup(0)
+    initial = f"{net0.accuracy(ds.X_test, ds.y_test):.3f}"
+    for name in windows.METHODS:  # every method starts from the same network
+        assert f"| {name} | {initial} |" in report
+    deep_mtime = (tmp_path / "deep_comparison.json").stat().st_mtime_ns
     assert main(args) == 0  # second run: everything is already finished
     second = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert second["sweeps"]["search-level-quick"]["skipped"] == 3
     assert second["sweeps"]["search-level-quick"]["finished"] == 0
     assert second["search.classical_slope"] == first["search.classical_slope"]
+    assert "deep-comparison" in second["timings_s"]
+    assert (tmp_path / "deep_comparison.json").stat().st_mtime_ns == deep_mtime  # not rerun
 
 
 @pytest.mark.parametrize(

@@ -27,6 +27,12 @@ def register(subparsers) -> None:
         metavar="ADDRESS",
         help="run the sweeps on an existing dask.distributed scheduler",
     )
+    p.add_argument(
+        "--no-deep",
+        dest="deep",
+        action="store_false",
+        help="skip the deep-network comparison (windowed sa and grover against backprop)",
+    )
     p.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples (1000)")
     p.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bars")
     p.set_defaults(func=run)
@@ -48,9 +54,18 @@ def run(args: argparse.Namespace) -> int:
         dask_address=args.dask_address,
         progress=args.progress,
         num_boot=args.bootstrap,
+        deep=args.deep,
     )
     print(res.pop("table"))
     print()
     print(res.pop("verdict"))
+    from pathlib import Path
+
+    from grover_train.scaling.report import deep_section
+
+    deep = deep_section(Path(args.out))
+    if deep:
+        print()
+        print(deep.strip())
     print_json(res)
     return 0

@@ -434,7 +434,7 @@ training; over landscapes and their searches for the search level).
 
 {verdict(result)}
 
-{_failures_text(failures)}## Plots
+{_failures_text(failures)}{deep_section(out)}## Plots
 
 - `search_scaling.png`: mean queries to the first head against 1/p_A (circles: uniform A,
   squares: dqa A) with both fitted slopes.
@@ -450,11 +450,46 @@ training; over landscapes and their searches for the search level).
   points with 1/p_A >= 10.
 """
     (out / "report.md").write_text(text)
-    files = [
-        str(out / n)
-        for n in ("report.md", "exponents.json", "search_scaling.png", "training_scaling.png")
-    ]
+    names = ["report.md", "exponents.json", "search_scaling.png", "training_scaling.png"]
+    names += [n for n in ("deep_comparison.png",) if (out / n).exists()]
+    files = [str(out / n) for n in names]
     return {**exps, "files": files, "table": tbl, "verdict": verdict(result)}
+
+
+def deep_section(out: Path) -> str:
+    """The report's section on deep networks from ``out/deep_comparison.json`` ("" if none).
+
+    >>> deep_section(Path("/nonexistent"))
+    ''
+    """
+    path = out / "deep_comparison.json"
+    if not path.exists():
+        return ""
+    try:
+        info = json.loads(path.read_text())
+        summary = info["summary"]
+    except (OSError, ValueError, KeyError):
+        return ""
+    lines = [
+        "## Deep networks, a few layers at a time",
+        "",
+        f"Task: {info.get('task', '?')}; every head-cutting search limited to windows of at "
+        f"most {info.get('max_qubits', '?')} spins ({', '.join(info.get('windows', []))}); "
+        f"{info.get('budget', '?')} queries per method, seed {info.get('seed', '?')}, the same "
+        "initial network for all (docs/deep.md). Plot: `deep_comparison.png` (test accuracy "
+        "against cumulative queries).",
+        "",
+        "| method | initial test acc | test acc | train acc | queries | max qubits used | wall s |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name, r in summary.items():
+        lines.append(
+            f"| {name} | {_fmt(r.get('initial_test_accuracy'), 3)} | "
+            f"{_fmt(r.get('test_accuracy'), 3)} | {_fmt(r.get('train_accuracy'), 3)} | "
+            f"{r.get('queries', '?')} | {r.get('max_qubits_used', '?')} | "
+            f"{_fmt(r.get('wall_s'), 1)} |"
+        )
+    return "\n".join(lines) + "\n\n"
 
 
 def _failures_text(failures: dict[str, int]) -> str:

@@ -29,6 +29,7 @@ def reproduce(
     num_boot: int = 1000,
     search_seeds: tuple[int, ...] | None = None,
     train_seeds: tuple[int, ...] | None = None,
+    deep: bool = True,
 ) -> dict[str, Any]:
     """Run both experiments and the report; return counts, timings and the report's numbers.
 
@@ -40,6 +41,9 @@ def reproduce(
         dask_address: run the sweeps on an existing ``dask.distributed`` cluster.
         progress: tqdm bars on stderr.
         search_seeds, train_seeds: override the seeds of either experiment.
+        deep: also run the deep-network comparison (docs/deep.md) into
+            ``out_dir/deep_comparison.json``, which the report shows; skipped when that file
+            already holds the same grid (quick or full).
     """
     from grover_train.scaling.config import Sweep
     from grover_train.scaling.report import write_report
@@ -64,7 +68,33 @@ def reproduce(
         res = run_sweep(sweep, store, workers=workers, dask_address=dask_address, progress=progress)
         timings[sweep.name] = round(time.perf_counter() - t0, 1)
         counts[sweep.name] = res.as_dict()
+    if deep:
+        t0 = time.perf_counter()
+        run_deep_once(out, quick=quick, progress=progress)
+        timings["deep-comparison"] = round(time.perf_counter() - t0, 1)
     t0 = time.perf_counter()
     report = write_report(store, out, num_boot=num_boot)
     timings["report"] = round(time.perf_counter() - t0, 1)
     return {"store": str(store), "sweeps": counts, "timings_s": timings, **report}
+
+
+def run_deep_once(out: Path, *, quick: bool, progress: bool = False) -> bool:
+    """Run the deep comparison unless ``out/deep_comparison.json`` already has its budget.
+
+    Returns True when it ran. The comparison is a few minutes at most, so it is kept whole
+    (one file) rather than stored run by run.
+    """
+    import json
+
+    from grover_train.train.windows import default_budget, run_deep_comparison
+
+    path = out / "deep_comparison.json"
+    if path.exists():
+        try:
+            done = json.loads(path.read_text()).get("budget") == default_budget(quick)
+        except (OSError, ValueError):
+            done = False
+        if done:
+            return False
+    run_deep_comparison(out, quick=quick, progress=progress)
+    return True

@@ -49,6 +49,15 @@ def comparison_setup(seed: int = 0) -> tuple:
     return ds, net
 
 
+def default_budget(quick: bool = True) -> int:
+    """Queries per method of the comparison: 3000 quick, 20000 full.
+
+    >>> default_budget(True), default_budget(False)
+    (3000, 20000)
+    """
+    return 3000 if quick else 20000
+
+
 def run_deep_comparison(
     out: str | os.PathLike,
     quick: bool = True,
@@ -82,7 +91,7 @@ def run_deep_comparison(
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    budget = int(budget or (3000 if quick else 20000))
+    budget = int(budget or default_budget(quick))
     names = list(METHODS) if methods is None else list(methods)
     ds, net0 = comparison_setup(seed)
     windows = plan_windows(net0.hidden, net0.num_classes, max_qubits)
@@ -185,6 +194,7 @@ __all__ = [
     "CUTTING_OPTIONS",
     "METHODS",
     "comparison_setup",
+    "default_budget",
     "plot_deep_comparison",
     "run_deep_comparison",
 ]
