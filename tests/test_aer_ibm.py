@@ -69,6 +69,28 @@ def test_aer_hardware_oracle_matches_exact_on_integer_models(n, vartype, exact, 
                     )
 
 
+@pytest.mark.parametrize(("n", "vartype"), [(3, "BINARY"), (5, "SPIN")])
+def test_aer_gate_level_iterates_equal_fused_phase_iterates(n, vartype):
+    # the default simulates the parity walks as one diagonal; the gate-level circuit (what
+    # noisy runs and hardware execute) must give the same distribution
+    rng = np.random.default_rng(200 + n)
+    bqm = random_bqm(rng, n, vartype)
+    E = SearchProblem(bqm, 0.0).energies
+    fused, gates = AerBackend(), AerBackend(fuse_phases=False, incremental=False)
+    for prep in (Preparation("uniform"), Preparation("dqa", steps=3, dt=0.6)):
+        problem = SearchProblem(bqm, float(np.quantile(E, 0.4)), {0: 1})
+        for iterates in (2, [(1.3, 2.0)]):
+            np.testing.assert_allclose(
+                gates.probabilities(problem, prep, iterates),
+                fused.probabilities(problem, prep, iterates),
+                atol=1e-9,
+            )
+        f_ops = fused._blocks(problem, prep)["iterate"].size()
+        g_ops = gates._blocks(problem, prep)["iterate"].size()
+        assert f_ops < g_ops
+        assert fused.resources(problem, prep, 1) == gates.resources(problem, prep, 1)
+
+
 @pytest.mark.parametrize("vartype", ["SPIN", "BINARY"])
 def test_aer_diagonal_oracle_matches_exact_on_any_model(vartype, exact):
     rng = np.random.default_rng(7)

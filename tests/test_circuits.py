@@ -122,6 +122,18 @@ def _bqm_of(q):
     )
 
 
+def test_diagonal_phase_block_is_the_same_unitary_as_the_parity_walks():
+    rng = np.random.default_rng(9)
+    for n in (2, 3):
+        bqm = random_int_bqm(rng, n, "BINARY", -2, 2, density=1.0)
+        gates, _ = hardware_oracle(bqm, {0: 1}, threshold=0.5)
+        fused, _ = hardware_oracle(bqm, {0: 1}, threshold=0.5, phase_block="diagonal")
+        assert fused.size() < gates.size()
+        np.testing.assert_allclose(Operator(fused).data, Operator(gates).data, atol=1e-9)
+    with pytest.raises(InputError, match="phase_block"):
+        hardware_oracle(bqm, threshold=0.5, phase_block="dense")
+
+
 def test_non_integer_models_record_the_rounding_bound():
     rng = np.random.default_rng(0)
     lin = {i: float(rng.normal()) for i in range(4)}

@@ -76,6 +76,11 @@ class AerBackend(Backend):
         noise: True for :func:`default_noise_model`, or a NoiseModel.
         shots: shots used to estimate noisy probabilities beyond ``max_density_qubits``.
         max_qubits: largest circuit simulated (default by method: 28, None, 14).
+        fuse_phases: noiseless runs simulate each hardware-oracle iterate with its parity walks
+            (CX/RZ, most of its gates) as one diagonal instruction with the same entries
+            (``phase_block="diagonal"``, up to :attr:`FUSE_MAX_QUBITS` qubits): the same unitary
+            in ~30x fewer Aer instructions. Resources are always those of the gate-level
+            circuit; noisy runs always simulate the gates.
         incremental: noiseless statevector runs keep the states after each iterate for the
             current (landscape, threshold), and a later round with the same iterates continues
             from the deepest saved state (``set_statevector``) instead of re-simulating A G^k:
@@ -104,6 +109,7 @@ class AerBackend(Backend):
         max_density_qubits: int = 12,
         quantization: dict | None = None,
         incremental: bool = True,
+        fuse_phases: bool = True,
         **aer_options,
     ) -> None:
         if method not in METHODS:
@@ -130,6 +136,7 @@ class AerBackend(Backend):
         self._targets: dict = {}
         self._cache: OrderedDict = OrderedDict()
         self.incremental = bool(incremental)
+        self.fuse_phases = bool(fuse_phases)
         self._states: OrderedDict = OrderedDict()  # (blocks, threshold) -> (pairs, [states])
         self._tau, self._alpha, self._beta = Parameter("tau"), Parameter("alpha"), Parameter("beta")
 
@@ -203,8 +210,24 @@ class AerBackend(Backend):
             )
             blocks["info"] = G.metadata["oracle_info"]
             blocks["width"] = G.num_qubits
-            blocks["iterate"] = self._transpile(G)
             blocks["logical_iterate"] = G
+            if (
+                self.fuse_phases
+                and self.noise_model is None
+                and (G.num_qubits <= self.FUSE_MAX_QUBITS)
+            ):
+                G = grover_iterate(
+                    problem.bqm,
+                    prep,
+                    exclude=problem.exclude,
+                    oracle="hardware",
+                    threshold=self._tau,
+                    alpha=self._alpha,
+                    beta=self._beta,
+                    quantization=quant,
+                    phase_block="diagonal",
+                )
+            blocks["iterate"] = self._transpile(G)
         else:
             blocks["width"] = n
         A = QuantumCircuit(blocks["width"])
@@ -277,6 +300,9 @@ class AerBackend(Backend):
         qc = self.circuit(problem, prep, iterates)
         return self._run_shots(qc, problem.num_variables, int(shots), rng)
 
+    #: widest hardware-oracle iterate simulated with fused parity phases (2^18 diagonal entries)
+    FUSE_MAX_QUBITS = 18
+
     # ------------------------------------------------------------------ incremental runs
     #: widest circuit whose intermediate states are kept (2^20 amplitudes = 16 MiB each)
     INCREMENTAL_MAX_QUBITS = 20
@@ -317,7 +343,9 @@ class AerBackend(Backend):
             qc.append(SetStatevector(states[k]), range(width))
             labels = []
             for j, block in enumerate(self._iterates_only(problem, prep, pairs[k:])):
-                qc.compose(block, inplace=True)
+                # copy=False: the cached bound iterates are never mutated, and copying their
+                # diagonal instructions would cost more than simulating them
+                qc.compose(block, inplace=True, copy=False)
                 labels.append(f"s{k + j + 1}")
                 qc.append(SaveStatevector(width, label=labels[-1]), range(width))
             data = self._simulator().run(qc).result().data(0)
@@ -338,10 +366,15 @@ class AerBackend(Backend):
         out = []
         if self.oracle == "hardware":
             t = b["info"].bind_value(problem.threshold)
+            bound = b.setdefault("bound", OrderedDict())
             for a, be in pairs:
-                out.append(
-                    b["iterate"].assign_parameters({self._tau: t, self._alpha: a, self._beta: be})
-                )
+                if (t, a, be) not in bound:
+                    bound[(t, a, be)] = b["iterate"].assign_parameters(
+                        {self._tau: t, self._alpha: a, self._beta: be}
+                    )
+                    while len(bound) > 16:
+                        bound.popitem(last=False)
+                out.append(bound[(t, a, be)])
         else:
             built = {}
             for pair in pairs:
