@@ -20,7 +20,7 @@ from collections import OrderedDict
 import dimod
 import numpy as np
 from qiskit import QuantumCircuit, transpile
-from qiskit.circuit import Parameter
+from qiskit.circuit import Parameter, ParameterExpression
 from qiskit_aer import AerSimulator
 from qiskit_aer.library import SaveProbabilities
 from qiskit_aer.noise import NoiseModel, depolarizing_error
@@ -137,6 +137,7 @@ class AerBackend(Backend):
         self._cache: OrderedDict = OrderedDict()
         self.incremental = bool(incremental)
         self.fuse_phases = bool(fuse_phases)
+        self._quants: OrderedDict = OrderedDict()
         self._states: OrderedDict = OrderedDict()  # (blocks, threshold) -> (pairs, [states])
         self._tau, self._alpha, self._beta = Parameter("tau"), Parameter("alpha"), Parameter("beta")
 
@@ -171,7 +172,16 @@ class AerBackend(Backend):
         n = problem.num_variables
         if self.oracle == "diagonal":
             return n
-        return n + value_register_size(quantize(problem.bqm, **self.quant_options))
+        return n + value_register_size(self._quantize(problem.bqm))
+
+    def _quantize(self, bqm: dimod.BinaryQuadraticModel):
+        """The quantization of ``bqm`` (cached: sizing the register enumerates the model)."""
+        key = bqm_key(bqm)
+        if key not in self._quants:
+            self._quants[key] = quantize(bqm, **self.quant_options)
+            while len(self._quants) > 16:
+                self._quants.popitem(last=False)
+        return self._quants[key]
 
     def check_size(self, problem: SearchProblem) -> None:
         n = problem.num_variables
@@ -197,7 +207,7 @@ class AerBackend(Backend):
         n = problem.num_variables
         blocks: dict = {"n": n, "prep": None, "iterate": None, "info": None}
         if self.oracle == "hardware":
-            quant = quantize(problem.bqm, **self.quant_options)
+            quant = self._quantize(problem.bqm)
             G = grover_iterate(
                 problem.bqm,
                 prep,
@@ -339,13 +349,16 @@ class AerBackend(Backend):
         while k < limit and pairs[k] == done[k]:
             k += 1
         if k < len(pairs):
-            qc = QuantumCircuit(width)
+            blocks = self._iterates_only(problem, prep, pairs[k:])
+            qc = QuantumCircuit(*blocks[0].qregs)
             qc.append(SetStatevector(states[k]), range(width))
             labels = []
-            for j, block in enumerate(self._iterates_only(problem, prep, pairs[k:])):
-                # copy=False: the cached bound iterates are never mutated, and copying their
-                # diagonal instructions would cost more than simulating them
-                qc.compose(block, inplace=True, copy=False)
+            for j, block in enumerate(blocks):
+                # same qubits: append the cached (never mutated) instructions as they are;
+                # compose would copy the diagonals, which costs more than simulating them
+                for inst in block.data:
+                    qc._append(inst)
+                qc.global_phase += block.global_phase
                 labels.append(f"s{k + j + 1}")
                 qc.append(SaveStatevector(width, label=labels[-1]), range(width))
             data = self._simulator().run(qc).result().data(0)
@@ -369,8 +382,8 @@ class AerBackend(Backend):
             bound = b.setdefault("bound", OrderedDict())
             for a, be in pairs:
                 if (t, a, be) not in bound:
-                    bound[(t, a, be)] = b["iterate"].assign_parameters(
-                        {self._tau: t, self._alpha: a, self._beta: be}
+                    bound[(t, a, be)] = _bind_shared(
+                        b["iterate"], {self._tau: t, self._alpha: a, self._beta: be}
                     )
                     while len(bound) > 16:
                         bound.popitem(last=False)
@@ -445,6 +458,35 @@ class AerBackend(Backend):
                 integer_threshold=b["info"].bind_value(problem.threshold),
             )
         return out
+
+
+def _bind_shared(template: QuantumCircuit, values: dict) -> QuantumCircuit:
+    """``template`` with ``values`` bound; parameter-free instructions are shared, not copied.
+
+    ``assign_parameters`` deep-copies every instruction, including the 2^(n+m)-entry diagonals
+    of a fused iterate, which costs more than simulating it.
+    """
+    out = QuantumCircuit(*template.qregs, *template.cregs)
+    gp = template.global_phase
+    out.global_phase = (
+        float(gp.bind({k: v for k, v in values.items() if k in gp.parameters}))
+        if hasattr(gp, "parameters")
+        else gp
+    )
+    for inst in template.data:
+        op = inst.operation
+        # (a diagonal's 2^(n+m) entries are numbers: skip scanning them)
+        if op.name != "diagonal" and any(isinstance(p, ParameterExpression) for p in op.params):
+            op = op.to_mutable()
+            op.params = [
+                float(p.bind({k: v for k, v in values.items() if k in p.parameters}))
+                if hasattr(p, "parameters")
+                else p
+                for p in op.params
+            ]
+            inst = inst.replace(operation=op)
+        out._append(inst)
+    return out
 
 
 def _creg(n: int):
