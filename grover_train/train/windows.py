@@ -50,12 +50,12 @@ def comparison_setup(seed: int = 0) -> tuple:
 
 
 def default_budget(quick: bool = True) -> int:
-    """Queries per method of the comparison: 3000 quick, 20000 full.
+    """Queries per method of the comparison: 10000 quick, 40000 full.
 
     >>> default_budget(True), default_budget(False)
-    (3000, 20000)
+    (10000, 40000)
     """
-    return 3000 if quick else 20000
+    return 10_000 if quick else 40_000
 
 
 def run_deep_comparison(
@@ -75,10 +75,10 @@ def run_deep_comparison(
 
     Args:
         out: output folder.
-        quick: a small budget (about a minute on 2 cores) instead of the full one.
+        quick: the smaller budget (about 15 s on 2 cores) instead of the full one.
         seed: one seed for data split, initial weights and training.
         max_qubits: largest window (spins) any search sees.
-        budget: queries per method (default 3000 quick, 20000 full).
+        budget: queries per method (default :func:`default_budget`).
         methods: a subset of :data:`METHODS` (default all three).
         progress: show tqdm bars.
 
