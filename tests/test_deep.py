@@ -43,6 +43,37 @@ def test_plan_windows_cover_every_unit_once_within_the_bound(hidden, C, mq):
     assert all(np.all(c == 1) for c in counts)
 
 
+@pytest.mark.parametrize(
+    "hidden,C,mq",
+    [([32, 32, 32], 10, 24), ([8, 8], 3, 16), ([5, 2, 7], 2, 8), ([3], 4, 5), ([4, 4], 2, 100)],
+)
+def test_column_windows_cover_every_unit_once_and_span_the_layers(hidden, C, mq):
+    windows = deep.plan_windows(hidden, C, mq, shape="columns")
+    counts = [np.zeros(h, dtype=int) for h in hidden]
+    for w in windows:
+        assert w.num_spins <= mq and w.num_classes == C
+        for layer, a, b in w.blocks:
+            counts[layer][a:b] += 1
+        starts = {a for _, a, _ in w.blocks}
+        assert len(starts) == 1  # the same unit indices in every layer that has them
+        # every layer wide enough for this block takes part
+        assert {layer for layer, _, _ in w.blocks} == {
+            layer for layer, h in enumerate(hidden) if h > next(iter(starts))
+        }
+    assert all(np.all(c == 1) for c in counts)
+    names = [w.name for w in deep.plan_windows([32, 32, 32], 10, 24, shape="columns")]
+    assert names[0] == "h1[28:32]+h2[28:32]+h3[28:32]+y" and len(names) == 8
+
+
+def test_column_windows_refuse_too_few_qubits_and_unknown_shapes():
+    # one unit of each of 3 layers plus 10 outputs: 13
+    with pytest.raises(InputError, match=r"column windows.*--max-qubits 13"):
+        deep.plan_windows([32, 32, 32], 10, 12, shape="columns")
+    assert max(w.num_spins for w in deep.plan_windows([32, 32, 32], 10, 13, "columns")) == 13
+    with pytest.raises(InputError, match=r"unknown window shape 'rows'"):
+        deep.plan_windows([4, 4], 2, 5, shape="rows")
+
+
 def test_plan_windows_schedule_is_top_down_and_whole_layers_group():
     names = [w.name for w in deep.plan_windows([32, 32, 32], 10, 24)]
     assert names[0] == "h3[21:32]+y" and names[-1] == "h1[0:11]+y" and len(names) == 9
@@ -155,7 +186,9 @@ def test_deep_window_heads_are_heads_of_the_whole_network():
             p.bqm.num_variables and SearchProblem(p.bqm, p.threshold, p.exclude).marked.any()
             for p in sample_problems(net, x, k, margin=1.0)
         )
-        for p in sample_problems(net, x, k, margin=1.0, max_qubits=6):
+        problems = sample_problems(net, x, k, margin=1.0, max_qubits=6)
+        problems += sample_problems(net, x, k, margin=1.0, max_qubits=6, windows="columns")
+        for p in problems:
             assert np.isclose(p.threshold, tau)
             ss = get_finder("exact").sample(
                 p.bqm, threshold=p.threshold, exclude=p.exclude, budget=64, max_heads=64
@@ -206,9 +239,14 @@ def test_windows_covering_the_network_equal_unwindowed_training():
     assert [m["test_accuracy"] for m in a.metrics] == [m["test_accuracy"] for m in b.metrics]
     for wa, wb in zip(a.net.W + [a.net.U], b.net.W + [b.net.U], strict=True):
         assert np.array_equal(wa, wb)
+    b2 = train_model(ds, max_qubits=9, windows="columns", **kw)  # columns: the same one window
+    assert [m["test_accuracy"] for m in b2.metrics] == [m["test_accuracy"] for m in a.metrics]
     c = train_model(ds, max_qubits=5, **kw)
     assert c.summary["max_qubits_used"] <= 5
     assert not np.array_equal(c.net.U, a.net.U)
+    d = train_model(ds, max_qubits=6, windows="columns", **kw)  # 2 units of each layer + y
+    assert d.summary["max_qubits_used"] <= 6 and d.summary["windows"] == "columns"
+    assert not np.array_equal(d.net.W[0], c.net.W[0])
 
 
 def test_windowed_grover_improves_a_deep_network(tmp_path):
@@ -246,3 +284,19 @@ def test_cli_too_small_max_qubits_exits_2_naming_the_smallest_value(tmp_path, ca
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "--max-qubits 11" in err
     assert not (tmp_path / "r" / "model.npz").exists()
+
+
+def test_cli_column_windows(tmp_path, capsys):
+    from grover_train.cli.main import main
+
+    args = ["train", "--dataset", "digits", "--pool", "--classes", "0,1,2", "--hidden", "4,4"]
+    args += ["--max-qubits", "7", "--windows", "columns", "--finder", "sa", "--budget", "400"]
+    args += ["--seed", "0", "--out", str(tmp_path / "r"), "--json", "--no-progress"]
+    assert main(args) == 0
+    import json
+
+    out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert out["windows"] == "columns" and out["max_qubits_used"] == 7  # 2 + 2 units + 3 outputs
+    assert main([*args[:-4], "--max-qubits", "4", "--out", str(tmp_path / "s")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "--max-qubits 5" in err  # 1 + 1 units + 3 outputs

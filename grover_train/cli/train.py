@@ -245,6 +245,13 @@ def register(subparsers) -> None:
         "window of layers at a time",
     )
     p.add_argument(
+        "--windows",
+        choices=["layers", "columns"],
+        default=None,
+        help="window shape under --max-qubits: 'layers' (default: whole consecutive layers, "
+        "else blocks of one layer) or 'columns' (the same units of every layer; docs/deep.md)",
+    )
+    p.add_argument(
         "--num-reads", type=int, default=None, help="annealing finders: reads per batch (default 8)"
     )
     p.add_argument(
@@ -394,12 +401,14 @@ def run(args: argparse.Namespace) -> int:
             "weight_decay",
             "input_noise",
             "average",
+            "windows",
         )
     }
     if args.finder == "backprop":
         kw.pop("max_heads")
         kw.pop("search_budget")
         kw.pop("average")
+        kw.pop("windows")
     # Only now is anything written: metrics go to a temporary file that replaces the old one
     # when the run has finished.
     out.mkdir(parents=True, exist_ok=True)

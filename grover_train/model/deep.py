@@ -77,24 +77,40 @@ def min_qubits(num_classes: int) -> int:
     return int(num_classes) + 1
 
 
-def plan_windows(hidden: list[int], num_classes: int, max_qubits: int | None) -> list[Window]:
+#: window shapes of :func:`plan_windows`
+WINDOW_SHAPES = ("layers", "columns")
+
+
+def plan_windows(
+    hidden: list[int], num_classes: int, max_qubits: int | None, shape: str = "layers"
+) -> list[Window]:
     """Split a network into windows of at most ``max_qubits`` spins, in schedule order.
 
-    Whole consecutive layers are grouped while they fit (hidden units <= max_qubits - C);
-    a layer that does not fit alone is cut into near-equal blocks of units. The order is
-    top-down: the window next to the outputs first (see docs/deep.md for why). ``None`` or a
-    bound at least the whole network's spins gives one window: the whole network.
+    ``shape="layers"``: whole consecutive layers are grouped while they fit (hidden units <=
+    max_qubits - C); a layer that does not fit alone is cut into near-equal blocks of units.
+    ``shape="columns"``: every window holds the same block of unit indices from **every**
+    hidden layer (``(max_qubits - C) // L`` units per layer; layers narrower than the block
+    index contribute what they have), so the label reaches the lowest layer inside each search
+    through the chain of couplings (docs/deep.md). The order is top-down (highest unit indices
+    first for columns). ``None`` or a bound at least the whole network's spins gives one
+    window: the whole network, for either shape.
 
     >>> [w.name for w in plan_windows([4, 4], 2, None)]
     ['h1[0:4]+h2[0:4]+y']
     >>> [w.name for w in plan_windows([8, 3, 3], 2, 8)]
     ['h2[0:3]+h3[0:3]+y', 'h1[4:8]+y', 'h1[0:4]+y']
+    >>> [w.name for w in plan_windows([4, 4], 2, 6, shape="columns")]
+    ['h1[2:4]+h2[2:4]+y', 'h1[0:2]+h2[0:2]+y']
     >>> try:
     ...     plan_windows([8], 10, 10)
     ... except InputError as exc:
     ...     print(str(exc).split(', so ')[1])
     the smallest value that works is --max-qubits 11
     """
+    if shape not in WINDOW_SHAPES:
+        raise InputError(
+            f"unknown window shape {shape!r}: choose one of {', '.join(WINDOW_SHAPES)}"
+        )
     hidden = [int(h) for h in hidden]
     C = int(num_classes)
     if max_qubits is None or max_qubits >= sum(hidden) + C:
@@ -108,6 +124,8 @@ def plan_windows(hidden: list[int], num_classes: int, max_qubits: int | None) ->
             f"at least one hidden unit, so the smallest value that works is --max-qubits "
             f"{min_qubits(C)}"
         )
+    if shape == "columns":
+        return _column_windows(hidden, C, room, max_qubits)
     windows: list[Window] = []
     group: list[tuple[int, int, int]] = []
     used = 0
@@ -130,6 +148,25 @@ def plan_windows(hidden: list[int], num_classes: int, max_qubits: int | None) ->
     if group:
         windows.append(Window(tuple(sorted(group)), C))
     return windows
+
+
+def _column_windows(hidden: list[int], C: int, room: int, max_qubits: int) -> list[Window]:
+    """Windows of the same unit-index block in every layer (see :func:`plan_windows`)."""
+    L = len(hidden)
+    width = room // L
+    if width < 1:
+        raise InputError(
+            f"--max-qubits {max_qubits} is too small for column windows: one unit of each of "
+            f"the {L} hidden layers plus the {C} outputs needs --max-qubits {L + C}; use "
+            "--windows layers or a larger --max-qubits"
+        )
+    windows = []
+    for start in range(0, max(hidden), width):
+        blocks = tuple(
+            (layer, start, min(start + width, h)) for layer, h in enumerate(hidden) if start < h
+        )
+        windows.append(Window(blocks, C))
+    return windows[::-1]
 
 
 # ----------------------------------------------------------------------------- energies
@@ -436,6 +473,7 @@ __all__ = [
     "identity_init",
     "min_qubits",
     "plan_windows",
+    "WINDOW_SHAPES",
     "positive_config",
     "window_bqm",
     "window_exclusion",

@@ -51,6 +51,7 @@ DEFAULTS = {
     "init_scale": 1.0,
     "input_noise": 0.0,
     "average": "epoch",
+    "windows": "layers",
 }
 
 
@@ -178,7 +179,8 @@ def check_train_options(dataset: Dataset, hidden, budget, seed, **opts) -> list[
     v = opts.get("max_qubits")
     if v is not None and (not isinstance(v, int | np.integer) or v < 2):
         raise InputError(f"--max-qubits must be an integer >= 2, got {v!r}")
-    plan_windows(hidden, dataset.num_classes, v)  # too small for the outputs + 1: InputError
+    # too small for the outputs + 1 (or one unit per layer for columns), unknown shape: InputError
+    plan_windows(hidden, dataset.num_classes, v, shape=opts.get("windows") or "layers")
     return hidden
 
 
@@ -229,6 +231,7 @@ def train_model(
     init_scale: float | None = None,
     input_noise: float | None = None,
     average: int | str | None = None,
+    windows: str | None = None,
     num_evals: int = 50,
 ) -> TrainResult:
     """Train a dragon network on ``dataset`` by cutting heads until ``budget`` queries are spent.
@@ -246,6 +249,8 @@ def train_model(
         max_heads: distinct heads the finder looks for per sample (their cut is averaged).
         eval_size: size of the fixed evaluation subset of the training set for eps.
         max_qubits: largest landscape handed to the finder.
+        windows: window shape under ``max_qubits`` for deep networks, ``"layers"`` (default)
+            or ``"columns"`` (:func:`grover_train.model.deep.plan_windows`).
         init: starting network (else random); with ``resume`` its ``meta['train_state']``
             says where the run stopped.
         progress: show a tqdm bar on stderr.
@@ -283,6 +288,7 @@ def train_model(
             init_scale=init_scale,
             input_noise=input_noise,
             average=average,
+            windows=windows,
         ).items()
         if v is not None
     }
@@ -300,7 +306,11 @@ def train_model(
             resume=resume,
             num_evals=num_evals,
             finder_options=finder_options,
-            **{k: v for k, v in opts.items() if k not in ("max_heads", "search_budget", "average")},
+            **{
+                k: v
+                for k, v in opts.items()
+                if k not in ("max_heads", "search_budget", "average", "windows")
+            },
         )
         result.summary.setdefault("max_qubits_used", 0)  # backprop searches no landscape
         return result
@@ -372,7 +382,13 @@ def train_model(
                 heads: list[FullConfig] = []
                 positive = None
                 for prob in sample_problems(
-                    net, x, label, margin=p["margin"], max_qubits=max_qubits, step=step
+                    net,
+                    x,
+                    label,
+                    margin=p["margin"],
+                    max_qubits=max_qubits,
+                    step=step,
+                    windows=p["windows"],
                 ):
                     queries += 1  # the threshold E+(x, k*): one energy evaluation
                     left = budget - queries

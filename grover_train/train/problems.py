@@ -119,6 +119,7 @@ def sample_problems(
     max_qubits: int | None = None,
     step: int | None = None,
     sweeps: int | None = None,
+    windows: str = "layers",
 ) -> list[HeadProblem]:
     """The landscapes to search for heads of one training sample (x, label).
 
@@ -130,6 +131,7 @@ def sample_problems(
         max_qubits: largest landscape the finder may get (None: the whole network).
         step: training step; picks window ``step % len(windows)`` of the top-down schedule
             (None: all windows, in schedule order).
+        windows: window shape, "layers" or "columns" (:func:`grover_train.model.deep.plan_windows`).
         sweeps: coordinate-descent rounds for the positive configuration and for polishing
             heads of deep networks (None: :data:`grover_train.model.deep.DEFAULT_SWEEPS`).
 
@@ -145,9 +147,9 @@ def sample_problems(
     """
     x = np.asarray(x, dtype=float)
     label = int(label)
-    windows = deep.plan_windows(net.hidden, net.num_classes, max_qubits)
+    plan = deep.plan_windows(net.hidden, net.num_classes, max_qubits, shape=windows)
     if step is not None:
-        windows = [windows[int(step) % len(windows)]]
+        plan = [plan[int(step) % len(plan)]]
     sweeps = deep.DEFAULT_SWEEPS if sweeps is None else int(sweeps)
     hs, e = deep.forward_config(net, x, label)
     threshold = deep.config_energy(net, x, hs, e) + float(margin)
@@ -158,7 +160,7 @@ def sample_problems(
     # the descent for the positive configuration is paid once, by the first problem
     return [
         _window_problem(net, x, label, w, positive, threshold, sweeps, spent if i == 0 else 0)
-        for i, w in enumerate(windows)
+        for i, w in enumerate(plan)
     ]
 
 
