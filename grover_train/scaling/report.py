@@ -474,7 +474,9 @@ def deep_section(out: Path) -> str:
         "## Deep networks, a few layers at a time",
         "",
         f"Task: {info.get('task', '?')}; every head-cutting search limited to windows of at "
-        f"most {info.get('max_qubits', '?')} spins ({', '.join(info.get('windows', []))}); "
+        f"most {info.get('max_qubits', '?')} spins (layer windows "
+        f"{', '.join(info.get('windows', []))}; column windows "
+        f"{', '.join(info.get('column_windows', []))}); "
         f"{info.get('budget', '?')} queries per method, seed {info.get('seed', '?')}, the same "
         "initial network for all (docs/deep.md). Plot: `deep_comparison.png` (test accuracy "
         "against cumulative queries).",

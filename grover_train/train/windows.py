@@ -6,6 +6,7 @@
 - ``backprop``: the whole network by gradient descent (the baseline, no windows);
 - ``sa``: head cutting, every search limited to windows of at most ``max_qubits`` spins;
 - ``grover``: the same windows searched by amplitude amplification on the ``exact`` backend;
+- both again with column windows (the same units of every layer, docs/deep.md);
 
 and records test accuracy against cumulative queries (design section 3) for each, as rows of
 dicts, a JSON file and a PNG plot. Windows and their schedule are described in docs/deep.md.
@@ -28,11 +29,13 @@ from grover_train.model.network import DragonNetwork
 #: smaller steps than the digits defaults of train_model
 CUTTING_OPTIONS = {"batch_size": 8, "eta": 0.1}
 
-#: the three methods of the comparison: label -> (finder, finder options, windowed)
-METHODS: dict[str, tuple[str, dict, bool]] = {
-    "backprop": ("backprop", {}, False),
-    "sa (windows)": ("sa", {}, True),
-    "grover exact (windows)": ("grover", {"backend": "exact"}, True),
+#: the methods of the comparison: label -> (finder, finder options, window shape or None)
+METHODS: dict[str, tuple[str, dict, str | None]] = {
+    "backprop": ("backprop", {}, None),
+    "sa (windows)": ("sa", {}, "layers"),
+    "grover exact (windows)": ("grover", {"backend": "exact"}, "layers"),
+    "sa (column windows)": ("sa", {}, "columns"),
+    "grover exact (column windows)": ("grover", {"backend": "exact"}, "columns"),
 }
 
 
@@ -98,7 +101,7 @@ def run_deep_comparison(
     rows: list[dict] = []
     summaries: dict[str, dict] = {}
     for name in names:
-        finder, options, windowed = METHODS[name]
+        finder, options, shape = METHODS[name]
         rows.append(
             {
                 "method": name,
@@ -119,10 +122,10 @@ def run_deep_comparison(
             budget=budget,
             seed=seed,
             init=net0,
-            max_qubits=max_qubits if windowed else None,
+            max_qubits=max_qubits if shape else None,
             progress=progress,
             num_evals=20,
-            **({} if finder == "backprop" else CUTTING_OPTIONS),
+            **({} if finder == "backprop" else {**CUTTING_OPTIONS, "windows": shape}),
         )
         used = int(result.summary.get("max_qubits_used", 0))
         for m in result.metrics:
@@ -153,6 +156,9 @@ def run_deep_comparison(
         "max_qubits": max_qubits,
         "cutting_options": CUTTING_OPTIONS,
         "windows": [w.name for w in windows],
+        "column_windows": [
+            w.name for w in plan_windows(net0.hidden, net0.num_classes, max_qubits, "columns")
+        ],
         "summary": summaries,
         "rows": rows,
     }
