@@ -207,36 +207,21 @@ class AerBackend(Backend):
         n = problem.num_variables
         blocks: dict = {"n": n, "prep": None, "iterate": None, "info": None}
         if self.oracle == "hardware":
-            quant = self._quantize(problem.bqm)
-            G = grover_iterate(
-                problem.bqm,
-                prep,
+            build = dict(
                 exclude=problem.exclude,
                 oracle="hardware",
                 threshold=self._tau,
                 alpha=self._alpha,
                 beta=self._beta,
-                quantization=quant,
+                quantization=self._quantize(problem.bqm),
             )
+            G = grover_iterate(problem.bqm, prep, **build)
             blocks["info"] = G.metadata["oracle_info"]
             blocks["width"] = G.num_qubits
             blocks["logical_iterate"] = G
-            if (
-                self.fuse_phases
-                and self.noise_model is None
-                and (G.num_qubits <= self.FUSE_MAX_QUBITS)
-            ):
-                G = grover_iterate(
-                    problem.bqm,
-                    prep,
-                    exclude=problem.exclude,
-                    oracle="hardware",
-                    threshold=self._tau,
-                    alpha=self._alpha,
-                    beta=self._beta,
-                    quantization=quant,
-                    phase_block="diagonal",
-                )
+            fuse = self.fuse_phases and self.noise_model is None
+            if fuse and G.num_qubits <= self.FUSE_MAX_QUBITS:
+                G = grover_iterate(problem.bqm, prep, phase_block="diagonal", **build)
             blocks["iterate"] = self._transpile(G)
         else:
             blocks["width"] = n
@@ -250,31 +235,9 @@ class AerBackend(Backend):
 
     def circuit(self, problem: SearchProblem, prep, iterates) -> QuantumCircuit:
         """The bound, transpiled search circuit (no measurements) for this round."""
-        pairs = as_phases(iterates)
-        b = self._blocks(problem, prep)
-        qc = b["prep"].copy()
-        if self.oracle == "hardware":
-            t = b["info"].bind_value(problem.threshold)
-            for a, be in pairs:
-                qc.compose(
-                    b["iterate"].assign_parameters({self._tau: t, self._alpha: a, self._beta: be}),
-                    inplace=True,
-                )
-        else:
-            built = {}
-            for pair in pairs:
-                if pair not in built:
-                    G = grover_iterate(
-                        problem.bqm,
-                        prep,
-                        exclude=problem.exclude,
-                        oracle="diagonal",
-                        threshold=problem.threshold,
-                        alpha=pair[0],
-                        beta=pair[1],
-                    )
-                    built[pair] = self._transpile(G)
-                qc.compose(built[pair], inplace=True)
+        qc = self._blocks(problem, prep)["prep"].copy()
+        for block in self._iterates_only(problem, prep, as_phases(iterates)):
+            qc.compose(block, inplace=True)
         return qc
 
     # ------------------------------------------------------------------ running
@@ -466,24 +429,19 @@ def _bind_shared(template: QuantumCircuit, values: dict) -> QuantumCircuit:
     ``assign_parameters`` deep-copies every instruction, including the 2^(n+m)-entry diagonals
     of a fused iterate, which costs more than simulating it.
     """
-    out = QuantumCircuit(*template.qregs, *template.cregs)
-    gp = template.global_phase
-    out.global_phase = (
-        float(gp.bind({k: v for k, v in values.items() if k in gp.parameters}))
-        if hasattr(gp, "parameters")
-        else gp
-    )
+
+    def bind(p):
+        if not isinstance(p, ParameterExpression):
+            return p
+        return float(p.bind({k: v for k, v in values.items() if k in p.parameters}))
+
+    out = QuantumCircuit(*template.qregs, *template.cregs, global_phase=bind(template.global_phase))
     for inst in template.data:
         op = inst.operation
         # (a diagonal's 2^(n+m) entries are numbers: skip scanning them)
         if op.name != "diagonal" and any(isinstance(p, ParameterExpression) for p in op.params):
             op = op.to_mutable()
-            op.params = [
-                float(p.bind({k: v for k, v in values.items() if k in p.parameters}))
-                if hasattr(p, "parameters")
-                else p
-                for p in op.params
-            ]
+            op.params = [bind(p) for p in op.params]
             inst = inst.replace(operation=op)
         out._append(inst)
     return out
