@@ -176,7 +176,11 @@ def test_process_pool_gives_the_in_process_store(tmp_path):
 def test_storage_error_marks_the_run_failed(tmp_path):
     spec = {"kind": f"{__name__}:duplicate_steps", "seed": 0}
     res = run_sweep(
-        [spec, {"kind": ECHO, "seed": 1}], tmp_path / "s.sqlite", progress=False, name="named"
+        [spec, {"kind": ECHO, "seed": 1}],
+        tmp_path / "s.sqlite",
+        progress=False,
+        name="named",
+        allow_plugins=True,
     )
     assert len(res.failed) == 1 and len(res.finished) == 1
     with Store(tmp_path / "s.sqlite") as s:
@@ -319,6 +323,7 @@ def test_sigkill_part_way_then_rerun_loses_nothing_and_repeats_nothing(tmp_path)
         "--store",
         str(store),
         "--no-progress",
+        "--allow-plugins",
     ]
     proc = subprocess.Popen(
         cmd, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE

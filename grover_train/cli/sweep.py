@@ -40,39 +40,54 @@ def register(subparsers) -> None:
         action="store_true",
         help="print the runs of the grid (id, finished or not, spec) and exit",
     )
+    p.add_argument(
+        "--allow-plugins",
+        action="store_true",
+        help='allow kind = "package.module:function" runners from outside grover-train '
+        "(they import and run that code)",
+    )
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Run the sweep; print its counts as JSON; exit 1 when a run failed."""
+    from pathlib import Path
+
     from grover_train.scaling.config import load_sweep, run_id
     from grover_train.scaling.store import Store
-    from grover_train.scaling.sweep import run_sweep
+    from grover_train.scaling.sweep import check_plugins, run_sweep
 
     if args.workers < 1:
-        raise InputError(f"--workers must be at least 1, got {args.workers}")
+        raise InputError(f"--workers must be at least 1, got {args.workers}: pass e.g. --workers 2")
     sweep = load_sweep(args.config)
-    with Store(args.store) as store:
-        if args.list:
-            done = store.finished_ids()
-            for spec in sweep.specs:
-                rid = run_id(spec)
-                print_json({"run_id": rid, "finished": rid in done, "spec": spec})
-            return 0
-        result = run_sweep(
-            sweep,
-            store,
-            workers=args.workers,
-            dask_address=args.dask,
-            progress=not args.no_progress,
-        )
-        if result.failed:
+    if args.list:
+        path = Path(args.store)
+        done: set[str] = set()
+        if path.exists():  # reading only: a read-only store or folder is fine
+            with Store(path, readonly=True) as store:
+                done = store.finished_ids()
+        for spec in sweep.specs:
+            rid = run_id(spec)
+            print_json({"run_id": rid, "finished": rid in done, "spec": spec})
+        return 0
+    check_plugins(sweep.specs, args.allow_plugins)
+    # run_sweep checks every run (and the Dask address) before it opens or creates the store
+    result = run_sweep(
+        sweep,
+        args.store,
+        workers=args.workers,
+        dask_address=args.dask,
+        progress=not args.no_progress,
+        allow_plugins=args.allow_plugins,
+    )
+    if result.failed:
+        with Store(args.store, readonly=True) as store:
             for rec in store.runs(status="failed"):
                 if rec["run_id"] in result.failed:
                     print(
                         f"grover-train: run {rec['run_id'][:12]} failed: {rec['error']}",
                         file=sys.stderr,
                     )
-        print_json({**result.as_dict(), "store": str(args.store)})
+    print_json({**result.as_dict(), "store": str(args.store)})
     return 1 if result.failed else 0

@@ -42,6 +42,12 @@ from grover_train.rng import SEED_MAX
 
 #: sweep kinds with a built-in runner (``grover_train.scaling.runners.RUNNERS``)
 KINDS = ("train", "search")
+#: most runs one sweep file may expand to (checked before the grid is expanded)
+MAX_RUNS = 100_000
+#: keys every train run must have (the runner has no default for them)
+TRAIN_REQUIRED = ("finder", "hidden", "budget", "seed")
+#: dataset keys that only mean something for one dataset
+DATASET_ONLY = {"teacher": "teacher", "mnist_path": "mnist", "classes": "!teacher"}
 SWEEP_KEYS = {"name", "kind", "description"}
 TOP_KEYS = {"sweep", "grid", "fixed"}
 #: keys that only mean something to a coherent finder; dropped from runs of other finders
@@ -159,6 +165,7 @@ def load_sweep(path: str | os.PathLike) -> Sweep:
     except UnicodeDecodeError:
         raise InputError(f"sweep file {str(path)!r} is not UTF-8 text: give a TOML file") from None
     sweep = parse_sweep(doc, where=str(path))
+    check_specs(sweep.specs, str(path))
     sweep.source = str(path)
     return sweep
 
@@ -212,6 +219,17 @@ def parse_sweep(doc: dict[str, Any], where: str = "sweep") -> Sweep:
     if not isinstance(grids, list) or not all(isinstance(g, dict) for g in grids):
         raise InputError(f"{where}: [grid] must be a table (or [[grid]] tables) of key = [values]")
     known = spec_keys(kind)
+    size = 0
+    for grid in grids:
+        combos = 1
+        for values in grid.values():
+            combos *= len(values) if isinstance(values, list) else 1
+        size += combos
+    if size > MAX_RUNS:
+        raise InputError(
+            f"{where}: the grid has {size} runs, more than the {MAX_RUNS} a sweep may hold: "
+            "split it into several sweep files or use fewer values per key"
+        )
     specs: list[dict[str, Any]] = []
     seen: set[str] = set()
     for grid in grids:
@@ -304,6 +322,66 @@ def _train_model_keywords() -> set[str]:
         for name, p in params.items()
         if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD) and name not in TRAIN_RESERVED
     }
+
+
+def check_specs(specs: list[dict[str, Any]], where: str = "sweep") -> None:
+    """Check every run of a sweep before the first one starts: required keys, known finder and
+    dataset names, options that apply to the dataset, and finder options the finder takes.
+
+    >>> check_specs([{"kind": "train", "finder": "sa", "hidden": 4, "budget": 10}], "s.toml")
+    Traceback (most recent call last):
+    ...
+    grover_train.errors.InputError: s.toml: a train run has no 'seed' (run {"budget":10,...
+    """
+    from grover_train.data.datasets import DATASETS
+    from grover_train.finders import FINDERS
+
+    checked: set[str] = set()
+    for spec in specs:
+        if spec.get("kind") != "train":
+            continue
+        text = canonical_json({k: v for k, v in spec.items() if k != "kind"})
+        short = text if len(text) <= 80 else text[:77] + "..."
+        for key in TRAIN_REQUIRED:
+            if key not in spec:
+                raise InputError(
+                    f"{where}: a train run has no {key!r} (run {short}): add {key} to [fixed] "
+                    "or [grid]"
+                )
+        finder, dataset = spec["finder"], spec.get("dataset", "teacher")
+        if finder not in FINDERS and finder != "backprop":
+            raise InputError(
+                f"{where}: unknown finder {finder!r}: use one of "
+                f"{', '.join(sorted([*FINDERS, 'backprop']))}"
+            )
+        if dataset not in DATASETS:
+            raise InputError(
+                f"{where}: unknown dataset {dataset!r}: use one of {', '.join(DATASETS)}"
+            )
+        for key, only in DATASET_ONLY.items():
+            applies = dataset != "teacher" if only == "!teacher" else dataset == only
+            if key in spec and not applies:
+                raise InputError(
+                    f"{where}: {key} does not apply to dataset {dataset!r}: remove it from that run"
+                )
+        if spec.get("pool") and dataset == "teacher":
+            raise InputError(f"{where}: pool does not apply to dataset 'teacher': remove it")
+        options = dict(spec.get("finder_options") or {})
+        options.update({k: spec[k] for k in COHERENT_KEYS if k in spec})
+        key = canonical_json([finder, options])
+        if key in checked or finder == "backprop":
+            continue
+        checked.add(key)
+        from grover_train.finders import get_finder
+
+        try:
+            get_finder(finder, **options)
+        except (TypeError, ValueError) as exc:
+            raise InputError(
+                f"{where}: finder {finder!r} refuses options {canonical_json(options)} "
+                f"({str(exc).splitlines()[0] if str(exc) else type(exc).__name__}): fix "
+                "finder_options, prep, backend or schedule"
+            ) from None
 
 
 def specs_of(config: str | os.PathLike | Sweep | Iterable[dict[str, Any]]) -> Sweep:

@@ -54,7 +54,7 @@ def open_store(path: str | os.PathLike):
             "DIR' (then use DIR/results.sqlite) or 'grover-train sweep CONFIG.toml --store FILE' "
             "first"
         )
-    return Store(path)
+    return Store(path, readonly=True)
 
 
 def _fmt(x: float | None, digits: int = 2) -> str:

@@ -13,6 +13,7 @@ import multiprocessing
 import os
 import sqlite3
 import sys
+import threading
 import time
 import traceback
 from collections.abc import Iterable, Iterator
@@ -24,12 +25,16 @@ from typing import Any
 from tqdm.auto import tqdm
 
 from grover_train.errors import InputError
-from grover_train.scaling.config import Sweep, run_id, specs_of
+from grover_train.scaling.config import Sweep, check_specs, run_id, specs_of
 from grover_train.scaling.runners import RunOutput, execute
-from grover_train.scaling.store import Store
+from grover_train.scaling.store import Store, new_owner
 
 #: how long to try reaching a Dask scheduler before giving up
 DASK_CONNECT_TIMEOUT = "20s"
+#: seconds a run's lease lasts without renewal (the sweep renews it every sixth of that)
+LEASE_SECONDS = 120.0
+#: seconds between looks at runs another sweep computes
+POLL_SECONDS = 2.0
 
 
 @dataclass
@@ -48,7 +53,8 @@ class SweepResult:
     Attributes:
         name: the sweep's name (the ``sweep`` column of the store).
         total: runs in the grid; ``skipped``: already finished before this call;
-        finished / failed: ids of the runs this call finished / saw fail.
+        finished / failed: ids of the runs this call finished / saw fail;
+        elsewhere: runs another sweep on the same store finished during this call.
     """
 
     name: str
@@ -56,16 +62,20 @@ class SweepResult:
     skipped: int
     finished: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
+    elsewhere: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         """Plain counts for printing as JSON."""
-        return {
+        out = {
             "sweep": self.name,
             "runs": self.total,
             "skipped": self.skipped,
             "finished": len(self.finished),
             "failed": len(self.failed),
         }
+        if self.elsewhere:
+            out["elsewhere"] = self.elsewhere  # finished meanwhile by another sweep
+        return out
 
 
 def safe_execute(spec: dict[str, Any]) -> RunOutput | Failure:
@@ -91,8 +101,15 @@ def run_sweep(
     dask_address: str | None = None,
     progress: bool = True,
     name: str | None = None,
+    allow_plugins: bool = False,
+    lease_s: float = LEASE_SECONDS,
 ) -> SweepResult:
     """Run every run of a sweep that the store does not hold as finished.
+
+    Each run is claimed in the store (a lease row) before it is computed, so several sweep
+    processes on one store, or their Dask workers, share the grid and compute each run once.
+    A run leased by another live sweep is left to it; this call waits for it at the end and
+    takes it over if that sweep dies (or stops renewing its lease for ``lease_s`` seconds).
 
     Args:
         config_or_specs: a sweep TOML path, a :class:`~grover_train.scaling.config.Sweep`, or a
@@ -101,10 +118,14 @@ def run_sweep(
         workers: local worker processes (1 runs in this process); with ``dask_address`` the
             most runs in flight at once (default: the cluster's thread count).
         dask_address: address of a running ``dask.distributed`` scheduler, e.g.
-            ``"tcp://10.0.0.5:8786"``; runs then execute on its workers.
+            ``"tcp://10.0.0.5:8786"``; runs then execute on its workers. Results come back
+            from the workers unpickled: use only a cluster you trust.
         progress: show a tqdm bar (runs done, failed, time left) on stderr.
         name: the sweep name stored with each run (default: the file's ``[sweep] name``, or
             ``"adhoc"`` for a list of specs).
+        allow_plugins: let ``kind = "package.module:function"`` import and run code from
+            outside grover-train (refused by default).
+        lease_s: seconds a lease lasts without renewal (renewed every ``lease_s / 6``).
 
     Returns:
         :class:`SweepResult` with the counts of this call.
@@ -119,11 +140,18 @@ def run_sweep(
     """
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise InputError(f"workers must be a positive integer, got {workers!r}")
+    if not (isinstance(lease_s, int | float) and lease_s > 0):
+        raise InputError(f"lease_s must be a positive number of seconds, got {lease_s!r}")
     sweep = specs_of(config_or_specs)
     if name is not None:
         sweep = Sweep(name=name, kind=sweep.kind, specs=sweep.specs, source=sweep.source)
+    check_plugins(sweep.specs, allow_plugins)
+    check_specs(sweep.specs, sweep.source or "run specs")
+    client = _connect_dask(dask_address) if dask_address is not None else None
     own_store = not isinstance(store, Store)
     db = Store(store) if own_store else store
+    owner = new_owner()
+    beat = _Heartbeat(db.path, owner, lease_s)
     try:
         unique: dict[str, dict[str, Any]] = {}
         for spec in sweep.specs:
@@ -131,6 +159,7 @@ def run_sweep(
         done = db.finished_ids()
         todo = [(rid, spec) for rid, spec in unique.items() if rid not in done]
         result = SweepResult(sweep.name, len(unique), len(unique) - len(todo))
+        claims = _Claims(db, todo, sweep.name, owner, lease_s)
         bar = tqdm(
             total=len(unique),
             initial=result.skipped,
@@ -140,15 +169,16 @@ def run_sweep(
             file=sys.stderr,
             dynamic_ncols=True,
         )
+        beat.start()
         try:
             if not todo:
                 outcomes = iter(())
-            elif dask_address is not None:
-                outcomes = _on_dask(todo, db, sweep.name, dask_address, workers)
+            elif client is not None:
+                outcomes = _on_dask(claims, client, workers)
             elif workers == 1:
-                outcomes = _in_process(todo, db, sweep.name)
+                outcomes = _in_process(claims)
             else:
-                outcomes = _on_pool(todo, db, sweep.name, workers)
+                outcomes = _on_pool(claims, workers)
             for rid, spec, out in outcomes:
                 if not isinstance(out, Failure):
                     try:
@@ -170,39 +200,170 @@ def run_sweep(
                 else:
                     result.finished.append(rid)
                 bar.update(1)
+            result.elsewhere = claims.elsewhere
+            bar.update(claims.elsewhere)
         finally:
+            beat.stop()
             bar.close()
+            try:
+                db.release(owner)
+            except InputError:
+                pass  # the store went bad: the leases expire by themselves
         return result
     finally:
         if own_store:
             db.close()
+        if client is not None:
+            client.close()
+
+
+def check_plugins(specs: Iterable[dict[str, Any]], allow_plugins: bool = False) -> None:
+    """Refuse run kinds that import code from outside grover-train unless allowed.
+
+    >>> check_plugins([{"kind": "train"}, {"kind": "grover_train.scaling.runners:echo"}])
+    >>> check_plugins([{"kind": "os:system"}])
+    Traceback (most recent call last):
+    ...
+    grover_train.errors.InputError: run kind 'os:system' imports and runs code from module 'os'...
+    """
+    if allow_plugins:
+        return
+    for spec in specs:
+        kind = str(spec.get("kind"))
+        module = kind.partition(":")[0]
+        if ":" in kind and module != "grover_train" and not module.startswith("grover_train."):
+            raise InputError(
+                f"run kind {kind!r} imports and runs code from module {module!r}: pass "
+                "--allow-plugins (allow_plugins=True) if you trust that code, or use kind "
+                "train or search"
+            )
+
+
+class _Claims:
+    """The runs still to do, handed out one at a time once their lease is taken."""
+
+    def __init__(self, db: Store, todo, name: str, owner: str, ttl: float):
+        self.db, self.name, self.owner, self.ttl = db, name, owner, ttl
+        self.queue = list(reversed(todo))
+        self.deferred: list[tuple[str, dict[str, Any]]] = []
+        self.elsewhere = 0  # finished by another sweep while this one ran
+
+    def take(self) -> tuple[str, dict[str, Any]] | None:
+        """The next run this sweep now owns, or None (none claimable right now)."""
+        while self.queue:
+            rid, spec = self.queue.pop()
+            state = self.db.claim(spec, self.owner, sweep=self.name, ttl=self.ttl)
+            if state == "claimed":
+                return rid, spec
+            if state == "leased":
+                self.deferred.append((rid, spec))
+            else:
+                self.elsewhere += 1
+        return None
+
+    @property
+    def waiting(self) -> bool:
+        """Runs leased by other sweeps that are not finished yet."""
+        return bool(self.deferred)
+
+    def retry(self) -> None:
+        """Look again at the runs other sweeps hold (finished, or free to take over)."""
+        # the stack pops from its end: runs never tried come first, then the deferred ones
+        self.queue, self.deferred = list(reversed(self.deferred)) + self.queue, []
+
+    def pause(self) -> None:
+        """Wait a little before looking again at runs another live sweep computes."""
+        time.sleep(min(POLL_SECONDS, self.ttl / 4))
+
+
+class _Heartbeat:
+    """Renews this sweep's leases from a thread with its own connection."""
+
+    def __init__(self, path, owner: str, ttl: float):
+        self.path, self.owner, self.ttl = path, owner, ttl
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True, name="lease-heartbeat")
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
+
+    def _run(self) -> None:
+        try:
+            store = Store(self.path)
+        except InputError:
+            return
+        try:
+            while not self._stop.wait(self.ttl / 6):
+                try:
+                    store.renew(self.owner, self.ttl)
+                except InputError:
+                    pass  # busy or damaged store: try again at the next beat
+        finally:
+            store.close()
 
 
 Outcome = tuple[str, dict[str, Any], RunOutput | Failure]
 
 
-def _in_process(todo, db: Store, name: str) -> Iterator[Outcome]:
-    for rid, spec in todo:
-        db.mark_started(spec, name)
-        yield rid, spec, safe_execute(spec)
+def _in_process(claims: _Claims) -> Iterator[Outcome]:
+    while True:
+        item = claims.take()
+        if item is not None:
+            yield item[0], item[1], safe_execute(item[1])
+        elif claims.waiting:
+            claims.pause()
+            claims.retry()
+        else:
+            return
 
 
-def _on_pool(todo, db: Store, name: str, workers: int) -> Iterator[Outcome]:
+def _watch_parent(parent: int) -> None:
+    """Worker initializer: exit as soon as the sweep process that started us is gone, so a
+    killed sweep leaves no worker computing."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="parent-watch").start()
+
+
+def _on_pool(claims: _Claims, workers: int) -> Iterator[Outcome]:
     # spawn: workers start from a clean interpreter (no forked locks or torch/BLAS threads)
     context = multiprocessing.get_context("spawn")
-    queue = list(reversed(todo))
-    while queue:
-        executor = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    while claims.queue or claims.waiting:
+        executor = ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=context,
+            initializer=_watch_parent,
+            initargs=(os.getpid(),),
+        )
         running: dict[Any, tuple[str, dict[str, Any]]] = {}
         broken = False
         try:
-            while (queue or running) and not broken:
+            while not broken:
                 # keep no more runs in flight than workers, so "started" means started
-                while queue and len(running) < workers:
-                    rid, spec = queue.pop()
-                    db.mark_started(spec, name)
-                    running[executor.submit(safe_execute, spec)] = (rid, spec)
-                finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                while len(running) < workers:
+                    item = claims.take()
+                    if item is None:
+                        break
+                    running[executor.submit(safe_execute, item[1])] = item
+                if not running:
+                    if not claims.waiting:
+                        break
+                    claims.pause()
+                    claims.retry()
+                    continue
+                timeout = POLL_SECONDS if claims.waiting else None
+                finished, _ = wait(running, timeout=timeout, return_when=FIRST_COMPLETED)
+                if not finished:
+                    claims.retry()
                 for fut in finished:
                     rid, spec = running.pop(fut)
                     try:
@@ -220,32 +381,31 @@ def _on_pool(todo, db: Store, name: str, workers: int) -> Iterator[Outcome]:
             executor.shutdown(wait=False, cancel_futures=True)
         for rid, spec in running.values():
             yield rid, spec, Failure("BrokenProcessPool: a worker process died", "", 0.0)
+        running.clear()
 
 
-def _on_dask(todo, db: Store, name: str, address: str, workers: int) -> Iterator[Outcome]:
-    from dask.distributed import Client, as_completed
+def _on_dask(claims: _Claims, client, workers: int) -> Iterator[Outcome]:
+    from dask.distributed import as_completed
 
-    try:
-        client = Client(address, timeout=DASK_CONNECT_TIMEOUT, set_as_default=False)
-    except (OSError, TimeoutError, ValueError) as exc:
-        raise InputError(
-            f"cannot reach the Dask scheduler at {address!r} ({exc}): start one "
-            "(`dask scheduler` and `dask worker ADDRESS`) or fix --dask"
-        ) from None
-    try:
-        threads = sum(client.nthreads().values()) or 1
-        limit = max(workers, threads) if workers > 1 else threads
-        queue = list(reversed(todo))
-        running: dict[str, tuple[str, dict[str, Any]]] = {}
+    # the caller closes the client
+    threads = sum(client.nthreads().values()) or 1
+    limit = max(workers, threads) if workers > 1 else threads
+    running: dict[str, tuple[str, dict[str, Any]]] = {}
 
-        def submit():
-            rid, spec = queue.pop()
-            db.mark_started(spec, name)
-            fut = client.submit(safe_execute, spec, pure=False)
-            running[fut.key] = (rid, spec)
-            return fut
+    def submit():
+        item = claims.take()
+        if item is None:
+            return None
+        fut = client.submit(safe_execute, item[1], pure=False)
+        running[fut.key] = item
+        return fut
 
-        first = [submit() for _ in range(min(limit, len(queue)))]
+    while claims.queue or claims.waiting:
+        first = [f for f in (submit() for _ in range(limit)) if f is not None]
+        if not first:
+            claims.pause()
+            claims.retry()
+            continue
         pending = as_completed(first, loop=client.loop)
         for fut in pending:
             rid, spec = running.pop(fut.key)
@@ -255,7 +415,42 @@ def _on_dask(todo, db: Store, name: str, address: str, workers: int) -> Iterator
                 out = Failure(f"{type(exc).__name__}: {exc}", "", 0.0)
             fut.release()
             yield rid, spec, out
-            if queue:
-                pending.add(submit())
-    finally:
-        client.close()
+            nxt = submit()
+            if nxt is not None:
+                pending.add(nxt)
+        if claims.waiting:
+            claims.retry()
+
+
+def _connect_dask(address: str):
+    """A client of the scheduler at ``address``, or an :class:`InputError` at once: a TCP
+    address is probed first, so a refused connection is not retried for 20 s."""
+    import socket
+    from urllib.parse import urlsplit
+
+    def refuse(why: str) -> InputError:
+        return InputError(
+            f"cannot reach the Dask scheduler at {address!r} ({why}): start one "
+            "(`dask scheduler` and `dask worker ADDRESS`) or fix --dask"
+        )
+
+    if not isinstance(address, str) or not address:
+        raise refuse("not an address")
+    parts = urlsplit(address if "://" in address else "tcp://" + address)
+    if parts.scheme in ("tcp", "tls"):
+        try:
+            host, port = parts.hostname, parts.port
+        except ValueError as exc:
+            raise refuse(str(exc)) from None
+        if not host or port is None:
+            raise refuse("no host:port")
+        try:
+            socket.create_connection((host, port), timeout=5).close()
+        except OSError as exc:
+            raise refuse(exc.strerror or str(exc)) from None
+    from dask.distributed import Client
+
+    try:
+        return Client(address, timeout=DASK_CONNECT_TIMEOUT, set_as_default=False)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise refuse(str(exc)) from None

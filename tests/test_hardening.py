@@ -1,0 +1,374 @@
+"""Bad input is refused before any work, in one line with exit 2, and leaves files unchanged;
+stores are never harmed; concurrent sweeps compute each run once."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from grover_train.cli.main import main
+from grover_train.errors import InputError
+from grover_train.scaling.runners import RunOutput
+from grover_train.scaling.store import Store
+
+TESTS = Path(__file__).resolve().parent
+ROOT = TESTS.parent
+ECHO = "grover_train.scaling.runners:echo"
+GATE_ENV = "GROVER_TRAIN_TEST_GATE"
+LOG_ENV = "GROVER_TRAIN_TEST_LOG"
+
+
+def checksums(*paths: Path) -> dict[str, str | None]:
+    """sha256 of every file under ``paths`` (None for a missing path)."""
+    out: dict[str, str | None] = {}
+    for p in paths:
+        p = Path(p)
+        files = sorted(p.rglob("*")) if p.is_dir() else [p]
+        for f in files:
+            if f.is_file():
+                out[str(f)] = hashlib.sha256(f.read_bytes()).hexdigest()
+            elif not f.exists():
+                out[str(f)] = None
+    return out
+
+
+def refused(argv: list[str], capsys, *watch: Path, words: str = "") -> str:
+    """Run the command: exit 2, one stderr line (problem and fix), no traceback, and every
+    watched file byte-for-byte unchanged. Returns the message."""
+    before = checksums(*watch)
+    capsys.readouterr()
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and err.startswith("grover-train: error:"), err
+    assert "Traceback" not in err and ":" in err[len("grover-train: error:") :]
+    assert words.lower() in err.lower(), err
+    assert checksums(*watch) == before
+    return err
+
+
+def _write(tmp_path: Path, text: str, name: str = "sweep.toml") -> Path:
+    p = tmp_path / name
+    p.write_text(text)
+    return p
+
+
+GOOD = f'[sweep]\nname = "e"\nkind = "{ECHO}"\n[grid]\nseed = [0, 1, 2]\n'
+
+
+# ------------------------------------------------------------------ store safety
+def _foreign(path: Path, meta_rows=()) -> None:
+    con = sqlite3.connect(path)
+    con.execute("CREATE TABLE songs (title TEXT)")
+    con.execute("INSERT INTO songs VALUES ('a')")
+    con.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    con.executemany("INSERT INTO meta VALUES (?, ?)", meta_rows)
+    con.commit()
+    con.close()
+
+
+@pytest.mark.parametrize(
+    "rows, words",
+    [((), "another program"), ((("application", "photos"),), "belongs to 'photos'")],
+    ids=["empty-meta", "other-app"],
+)
+def test_foreign_sqlite_is_refused_untouched(tmp_path, capsys, rows, words):
+    path = tmp_path / "their.sqlite"
+    _foreign(path, rows)
+    cfg = _write(tmp_path, GOOD)
+    for argv in (
+        ["sweep", str(cfg), "--store", str(path)],
+        ["report", "--store", str(path), "--out", str(tmp_path / "r")],
+    ):
+        refused(argv, capsys, path, tmp_path, words=words)
+    assert not Path(str(path) + "-wal").exists()
+    con = sqlite3.connect(path)
+    assert con.execute("PRAGMA journal_mode").fetchone()[0] == "delete"  # not switched to WAL
+    assert {r[0] for r in con.execute("SELECT name FROM sqlite_master")} == {
+        "songs",
+        "meta",
+        "sqlite_autoindex_meta_1",
+    }
+
+
+def _store_with_runs(path: Path) -> None:
+    with Store(path) as s:
+        for seed in range(3):
+            spec = {"kind": ECHO, "seed": seed}
+            s.record(spec, RunOutput({"queries": seed}, [{"step": 0, "eps": 0.5}]))
+
+
+def test_reading_commands_never_write(tmp_path, capsys):
+    path = tmp_path / "r.sqlite"
+    _store_with_runs(path)
+    cfg = _write(tmp_path, GOOD)
+    before = checksums(tmp_path)
+    assert main(["sweep", str(cfg), "--store", str(path), "--list"]) == 0
+    lines = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert [x["finished"] for x in lines] == [True, True, True]
+    assert checksums(tmp_path) == before  # no -wal, no -shm, no change
+    with Store(path, readonly=True) as s:
+        assert len(s.runs()) == 3
+        with pytest.raises(InputError, match="read-only"):
+            s.mark_started({"kind": ECHO, "seed": 9})
+    # listing against a store that does not exist yet creates nothing
+    assert main(["sweep", str(cfg), "--store", str(tmp_path / "new.sqlite"), "--list"]) == 0
+    assert not (tmp_path / "new.sqlite").exists()
+
+
+def test_read_only_open_works_without_write_access(tmp_path, monkeypatch):
+    path = tmp_path / "r.sqlite"
+    _store_with_runs(path)
+    # a read-only connection never asks for write access: SQLite itself refuses a write
+    with Store(path, readonly=True) as s:
+        with pytest.raises(sqlite3.OperationalError, match="readonly"):
+            s._con.execute("DELETE FROM runs")
+        assert len(s.finished_ids()) == 3
+    monkeypatch.setattr(os, "access", lambda *a, **k: False)  # as a read-only folder looks
+    with pytest.raises(InputError, match="not writable"):
+        Store(path)
+    with Store(path, readonly=True) as s:
+        assert len(s.finished_ids()) == 3
+
+
+def test_damaged_store_and_bad_json_are_one_line_errors(tmp_path, capsys):
+    path = tmp_path / "r.sqlite"
+    _store_with_runs(path)
+    con = sqlite3.connect(path)
+    con.execute("UPDATE runs SET summary = '{not json', kind = 'train' WHERE seed = 1")
+    con.commit()
+    con.close()
+    cfg = _write(tmp_path, GOOD)
+    refused(
+        ["report", "--store", str(path), "--out", str(tmp_path / "rep")],
+        capsys,
+        path,
+        words="invalid JSON",
+    )
+    bad = tmp_path / "bad.sqlite"
+    data = bytearray(path.read_bytes())
+    data[100:4096] = b"\xff" * (4096 - 100)  # wreck the schema page, keep the header
+    bad.write_bytes(bytes(data))
+    refused(["sweep", str(cfg), "--store", str(bad)], capsys, bad, words="damaged")
+    refused(["sweep", str(cfg), "--store", str(bad), "--list"], capsys, bad, words="damaged")
+
+
+# ------------------------------------------------------------------ sweep files
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        ('[sweep]\nkind = "train"\n[fixed]\nfinder = "sa"\nhidden = 2\nbudget = 9\n', "'seed'"),
+        ('[sweep]\nkind = "train"\n[fixed]\nfinder = "sa"\nhidden = 2\nseed = 0\n', "'budget'"),
+        ('[sweep]\nkind = "train"\n[fixed]\nbudget = 9\nhidden = 2\nseed = 0\n', "'finder'"),
+        ('[sweep]\nkind = "train"\n[fixed]\nbudget = 9\nfinder = "sa"\nseed = 0\n', "'hidden'"),
+        (
+            '[sweep]\nkind = "train"\n[grid]\nfinder = ["sa", "nope"]\n'
+            "[fixed]\nbudget = 9\nhidden = 2\nseed = 0\n",
+            "unknown finder 'nope'",
+        ),
+        (
+            '[sweep]\nkind = "train"\n[fixed]\nfinder = "sa"\nbudget = 9\nhidden = 2\nseed = 0\n'
+            "classes = [0, 1]\n",
+            "classes does not apply",
+        ),
+        (
+            '[sweep]\nkind = "train"\n[fixed]\nfinder = "sa"\nbudget = 9\nhidden = 2\nseed = 0\n'
+            "finder_options = {bogus = 1}\n",
+            "refuses options",
+        ),
+        ('[sweep]\nkind = "os:system"\n[grid]\nx = [1]\n', "--allow-plugins"),
+        (
+            '[sweep]\nkind = "train"\n[grid]\n'
+            + "".join(f"k{i} = [{', '.join(map(str, range(10)))}]\n" for i in range(10)),
+            "more than",
+        ),
+    ],
+    ids=[
+        "seed",
+        "budget",
+        "finder",
+        "hidden",
+        "unknown-finder",
+        "classes-teacher",
+        "finder-option",
+        "plugin",
+        "huge-grid",
+    ],
+)
+def test_whole_sweep_file_is_checked_before_the_first_run(tmp_path, capsys, text, words):
+    cfg = _write(tmp_path, text)
+    store = tmp_path / "s.sqlite"
+    refused(["sweep", str(cfg), "--store", str(store)], capsys, tmp_path, words=words)
+    assert not store.exists()
+
+
+def test_plugins_run_with_allow_plugins(tmp_path, capsys):
+    cfg = _write(tmp_path, f'[sweep]\nkind = "{__name__}:plain"\n[grid]\nseed = [0, 1]\n')
+    store = tmp_path / "s.sqlite"
+    refused(["sweep", str(cfg), "--store", str(store)], capsys, tmp_path, words="plugins")
+    argv = ["sweep", str(cfg), "--store", str(store), "--allow-plugins", "--no-progress"]
+    assert main(argv) == 0
+    assert json.loads(capsys.readouterr().out.splitlines()[-1])["finished"] == 2
+
+
+def test_unreachable_dask_is_refused_at_once_and_creates_nothing(tmp_path, capsys):
+    cfg = _write(tmp_path, GOOD)
+    store = tmp_path / "s.sqlite"
+    t0 = time.monotonic()
+    refused(
+        ["sweep", str(cfg), "--store", str(store), "--dask", "tcp://127.0.0.1:9"],
+        capsys,
+        tmp_path,
+        words="Dask scheduler",
+    )
+    assert time.monotonic() - t0 < 10 and not store.exists()
+
+
+def plain(spec):
+    return RunOutput({"queries": 1, "seed": spec.get("seed")})
+
+
+# ------------------------------------------------------------------ concurrency
+def gated_log(spec):
+    """Append the run's seed to a log file, then wait (bounded) for the gate file."""
+    with open(os.environ[LOG_ENV], "a") as fh:
+        fh.write(f"{spec['seed']}\n")
+    gate = os.environ[GATE_ENV]
+    deadline = time.monotonic() + 120
+    while not os.path.exists(gate):  # polling, bounded
+        if time.monotonic() > deadline:
+            raise TimeoutError("gate never opened")
+        time.sleep(0.01)
+    return RunOutput({"queries": 1, "pid": os.getpid()})
+
+
+def _env(tmp_path: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        GATE_ENV: str(tmp_path / "gate"),
+        LOG_ENV: str(tmp_path / "log.txt"),
+        "PYTHONPATH": os.pathsep.join([str(TESTS), str(ROOT), os.environ.get("PYTHONPATH", "")]),
+    }
+
+
+def _owners(store: Path) -> set[str]:
+    try:
+        con = sqlite3.connect(f"file:{store}?mode=ro", uri=True, timeout=5)
+        try:
+            return {r[0] for r in con.execute("SELECT owner FROM leases")}
+        finally:
+            con.close()
+    except sqlite3.OperationalError:
+        return set()
+
+
+def test_two_sweeps_on_one_store_compute_each_run_once(tmp_path):
+    cfg = _write(
+        tmp_path,
+        '[sweep]\nname = "twelve"\nkind = "test_hardening:gated_log"\n'
+        "[grid]\nseed = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]\n",
+    )
+    store = tmp_path / "s.sqlite"
+    Store(store).close()  # created once, so both processes open an existing store
+    cmd = [
+        sys.executable,
+        "-m",
+        "grover_train",
+        "sweep",
+        str(cfg),
+        "--store",
+        str(store),
+        "--no-progress",
+        "--allow-plugins",
+        "--workers",
+        "2",
+    ]
+    env = _env(tmp_path)
+    procs = [
+        subprocess.Popen(cmd, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        for _ in range(2)
+    ]
+    try:
+        deadline = time.monotonic() + 120
+        while len(_owners(store)) < 2:  # both sweeps hold runs at the same time
+            assert all(p.poll() is None for p in procs), procs[0].communicate()[1][-2000:]
+            assert time.monotonic() < deadline, "the two sweeps never ran together"
+            time.sleep(0.02)
+        (tmp_path / "gate").touch()
+        outs = [p.communicate(timeout=300) for p in procs]
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+                p.communicate()
+    assert [p.returncode for p in procs] == [0, 0], [o[1][-2000:] for o in outs]
+    counts = [json.loads(o[0].decode().splitlines()[-1]) for o in outs]
+    assert sum(c["finished"] for c in counts) == 12 and all(c["finished"] > 0 for c in counts), (
+        json.dumps(counts)
+    )
+    assert sorted(int(x) for x in (tmp_path / "log.txt").read_text().split()) == list(range(12))
+    with Store(store, readonly=True) as s:
+        runs = s.runs()
+        assert len(runs) == 12 and all(r["status"] == "finished" for r in runs)
+        assert all(r["attempts"] == 1 for r in runs)
+        assert _owners(store) == set()
+
+
+def pid_then_wait(spec):
+    """Write this worker's pid, then wait (bounded) for a gate that never opens."""
+    (Path(os.environ[LOG_ENV]).parent / f"pid-{spec['seed']}").write_text(str(os.getpid()))
+    return gated_log(spec)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+    return "\nState:\tZ" not in state  # a zombie has stopped
+
+
+def test_killing_the_sweep_parent_ends_its_workers(tmp_path):
+    cfg = _write(
+        tmp_path, '[sweep]\nkind = "test_hardening:pid_then_wait"\n[grid]\nseed = [0, 1]\n'
+    )
+    cmd = [
+        sys.executable,
+        "-m",
+        "grover_train",
+        "sweep",
+        str(cfg),
+        "--store",
+        str(tmp_path / "s.sqlite"),
+        "--no-progress",
+        "--allow-plugins",
+        "--workers",
+        "2",
+    ]
+    proc = subprocess.Popen(
+        cmd, env=_env(tmp_path), cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    pidfiles = [tmp_path / "pid-0", tmp_path / "pid-1"]
+    try:
+        deadline = time.monotonic() + 120
+        while not all(p.exists() and p.read_text() for p in pidfiles):
+            assert proc.poll() is None, proc.communicate()[1][-2000:]
+            assert time.monotonic() < deadline, "workers never started"
+            time.sleep(0.02)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.communicate()
+    pids = [int(p.read_text()) for p in pidfiles]
+    assert all(pid != proc.pid for pid in pids)
+    deadline = time.monotonic() + 30
+    while any(_alive(pid) for pid in pids):  # the watchdog polls every 0.5 s
+        assert time.monotonic() < deadline, "workers outlived the sweep"
+        time.sleep(0.05)
