@@ -36,3 +36,7 @@ class TooManyQubitsError(InputError):
 
 class AccountError(GroverTrainError, RuntimeError):
     """A cloud account (IBM Quantum, D-Wave Leap) is needed but not configured."""
+
+
+class TooLargeError(InputError):
+    """A request needs more memory than this machine has (checked before allocating)."""

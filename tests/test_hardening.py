@@ -372,3 +372,107 @@ def test_killing_the_sweep_parent_ends_its_workers(tmp_path):
     while any(_alive(pid) for pid in pids):  # the watchdog polls every 0.5 s
         assert time.monotonic() < deadline, "workers outlived the sweep"
         time.sleep(0.05)
+
+
+# ------------------------------------------------------------------ model files
+def _npz(path: Path, arrays: dict, headers: dict | None = None) -> Path:
+    """An .npz with the given arrays; ``headers`` maps a name to a fake header dict written
+    in front of a few bytes of data (as a hostile or truncated file would)."""
+    import io
+    import zipfile
+
+    import numpy as np
+
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, arr in arrays.items():
+            buf = io.BytesIO()
+            np.save(buf, arr, allow_pickle=True)
+            zf.writestr(name + ".npy", buf.getvalue())
+        for name, header in (headers or {}).items():
+            buf = io.BytesIO()
+            np.lib.format.write_array_header_1_0(buf, header)
+            buf.write(b"\0" * 64)
+            zf.writestr(name + ".npy", buf.getvalue())
+    return path
+
+
+def _good_arrays(meta: object = None) -> dict:
+    import numpy as np
+
+    from grover_train.model import DragonNetwork
+
+    net = DragonNetwork.random(4, 3, 2, seed=0)
+    arrays = {"W": net.W[0], "b": net.b[0], "U": net.U, "c": net.c}
+    arrays["meta"] = np.array(json.dumps({} if meta is None else meta))
+    return arrays
+
+
+@pytest.mark.parametrize(
+    "make, words",
+    [
+        (lambda a: {**a, "W": a["W"].astype(complex)}, "complex"),
+        (lambda a: {**a, "W": a["W"][:0], "b": a["b"][:0], "U": a["U"][:, :0]}, "no units"),
+        (lambda a: {**a, "meta": _good_arrays([1, 2])["meta"]}, "not an object"),
+        (lambda a: {**a, "meta": _good_arrays({"classes": "0,1"})["meta"]}, "classes"),
+        (lambda a: {**a, "meta": _good_arrays({"dataset_options": 3})["meta"]}, "dataset_options"),
+        (
+            lambda a: {**a, "meta": _good_arrays({"train_state": {"queries": "x"}})["meta"]},
+            "train_state.queries",
+        ),
+        (lambda a: {**a, "meta": _good_arrays({"queries": -1})["meta"]}, "queries"),
+        (lambda a: {**a, "meta": __import__("numpy").array("{not json")}, "malformed"),
+        (lambda a: {**a, "U": __import__("numpy").array([object()], dtype=object)}, "objects"),
+    ],
+    ids=[
+        "complex",
+        "zero-hidden",
+        "meta-list",
+        "classes",
+        "dataset-options",
+        "train-state",
+        "queries",
+        "meta-json",
+        "pickle",
+    ],
+)
+def test_malformed_models_are_refused(tmp_path, capsys, make, words):
+    path = _npz(tmp_path / "model.npz", make(_good_arrays()))
+    refused(
+        ["predict", "--model", str(path), "--dataset", "teacher"], capsys, tmp_path, words=words
+    )
+
+
+def test_model_header_declaring_huge_shapes_is_refused_before_reading(tmp_path, capsys):
+    arrays = _good_arrays()
+    del arrays["W"]
+    header = {"descr": "<f8", "fortran_order": False, "shape": (10**6, 10**6)}
+    path = _npz(tmp_path / "model.npz", arrays, {"W": header})
+    refused(
+        ["predict", "--model", str(path), "--dataset", "teacher"],
+        capsys,
+        tmp_path,
+        words="declares shape",
+    )
+
+
+def test_failed_model_write_keeps_the_old_model_and_no_temporary(tmp_path, monkeypatch):
+    import numpy as np
+
+    from grover_train.model import DragonNetwork
+    from grover_train.model.io import clean_stale_temporaries, load_model, save_model
+
+    path = save_model(DragonNetwork.random(4, 3, 2, seed=0), tmp_path / "model.npz")
+    before = checksums(tmp_path)
+
+    def full_disk(*a, **k):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(np, "savez", full_disk)
+    with pytest.raises(InputError, match="free disk space"):
+        save_model(DragonNetwork.random(4, 3, 2, seed=1), path)
+    assert checksums(tmp_path) == before  # old model intact, no temporary left
+    monkeypatch.undo()
+    stale = tmp_path / "model.npz.999999999.tmp.npz"  # left by a killed process
+    stale.write_bytes(b"x")
+    assert clean_stale_temporaries(tmp_path) == [stale] and not stale.exists()
+    assert load_model(path).hidden == [3]
