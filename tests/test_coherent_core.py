@@ -168,9 +168,26 @@ def test_backend_registry_and_validation():
     with pytest.raises(BudgetError):
         as_phases(-1)
     big = dimod.BQM({i: 1.0 for i in range(27)}, {}, 0.0, "SPIN")
-    for backend in (EXACT, SV):
-        with pytest.raises(TooManyQubitsError, match="27"):
-            backend.check_size(SearchProblem(big, 0.0))
+    with pytest.raises(TooManyQubitsError, match="27"):
+        SV.check_size(SearchProblem(big, 0.0))
+    # exact: the uniform preparation streams up to 36 variables, dqa needs a table
+    EXACT.check_size(SearchProblem(big, 0.0))
+    huge = dimod.BQM({i: 1.0 for i in range(37)}, {}, 0.0, "SPIN")
+    with pytest.raises(TooManyQubitsError, match="37"):
+        EXACT.check_size(SearchProblem(huge, 0.0))
+
+
+def test_exact_backend_refuses_tables_that_do_not_fit(monkeypatch):
+    from grover_train.model import enumerate as en
+
+    monkeypatch.setattr(en, "available_memory", lambda: 2**30)
+    bqm = dimod.BQM({i: 1.0 for i in range(24)}, {}, 0.0, "SPIN")
+    problem = SearchProblem(bqm, 0.0)
+    EXACT.check_preparation(problem, Preparation("uniform"))  # streams: no table
+    with pytest.raises(TooManyQubitsError, match=r"'dqa'.*2\^24 states needs 1\.8 GiB"):
+        EXACT.check_preparation(problem, Preparation("dqa"))
+    with pytest.raises(TooManyQubitsError, match=r"needs .* GiB, 1\.0 GiB of memory"):
+        EXACT.probabilities(problem, Preparation("uniform"), 1)
 
 
 @pytest.mark.parametrize("prep", PREPS)
@@ -297,8 +314,8 @@ def test_finder_validation():
         GroverFinder(schedule="fast")
     with pytest.raises(TypeError, match="no option"):
         GroverFinder(schedule="bbht", delta=0.1)
-    big = dimod.BQM({i: 1.0 for i in range(27)}, {}, 0.0, "SPIN")
-    with pytest.raises(TooManyQubitsError, match="27"):
+    big = dimod.BQM({i: 1.0 for i in range(37)}, {}, 0.0, "SPIN")
+    with pytest.raises(TooManyQubitsError, match="37"):
         GroverFinder().sample(big, threshold=0.0, budget=10, seed=1)
     assert get_finder("grover", schedule="dh").name == "grover"
 

@@ -229,14 +229,15 @@ def test_bad_files_and_too_large(capsys, tmp_path):
     wrong.write_text(json.dumps({"hello": 1}))
     code, _, err = run_cli(capsys, ["search", "--bqm", str(wrong), "--threshold", "0"])
     assert code == 2 and "serialized BQM" in err
-    big = write_bqm(tmp_path, dimod.BQM({i: 1.0 for i in range(27)}, {}, 0.0, "SPIN"), "big")
-    for cmd in (
-        ["search", "--threshold", "0"],
-        ["amplify", "--threshold", "0", "--iterations", "1"],
-    ):
-        for backend in ("exact", "statevector"):
+    # statevector holds 2^n amplitudes (limit 26); exact streams uniform searches (limit 36)
+    for backend, n in (("exact", 37), ("statevector", 27)):
+        big = write_bqm(tmp_path, dimod.BQM({i: 1.0 for i in range(n)}, {}, 0.0, "SPIN"), "big")
+        for cmd in (
+            ["search", "--threshold", "0"],
+            ["amplify", "--threshold", "0", "--iterations", "1"],
+        ):
             code, _, err = run_cli(capsys, [*cmd, "--bqm", big, "--backend", backend])
-            assert code == 2 and "27" in err and "qubits" in err
+            assert code == 2 and str(n) in err and "qubits" in err
 
 
 def test_unknown_schedule_is_a_usage_error(capsys, toy):

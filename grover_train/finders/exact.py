@@ -1,4 +1,8 @@
-"""``exact``: full enumeration (the reference every other finder is checked against)."""
+"""``exact``: full enumeration (the reference every other finder is checked against).
+
+Streamed (:mod:`grover_train.model.enumerate`): one pass for the block minima and head count,
+then only the blocks that can hold the ``max_heads`` lowest heads; memory O(block + max_heads).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,8 @@ import numpy as np
 
 from grover_train.finders.base import FindResult, HeadFinder
 from grover_train.finders.problem import SearchProblem
-from grover_train.model.landscape import MAX_ENUMERATION_VARIABLES, states_to_samples
+from grover_train.model.enumerate import MAX_STREAM_VARIABLES
+from grover_train.model.landscape import states_to_samples
 
 
 class ExactFinder(HeadFinder):
@@ -21,13 +26,12 @@ class ExactFinder(HeadFinder):
     """
 
     name = "exact"
-    max_variables = MAX_ENUMERATION_VARIABLES
+    max_variables = MAX_STREAM_VARIABLES
 
     def _find(self, problem: SearchProblem, budget, rng, max_heads=1, **kw) -> FindResult:
-        z = np.flatnonzero(problem.marked)
-        order = np.argsort(problem.energies[z], kind="stable")[:max_heads]
-        rows = states_to_samples(z[order], problem.num_variables, problem.bqm.vartype)
-        n_marked = int(z.size)
+        n_marked = problem.num_heads()
+        z = problem.lowest_heads(max_heads)[0] if n_marked else np.empty(0, dtype=np.int64)
+        rows = states_to_samples(z, problem.num_variables, problem.bqm.vartype)
         return FindResult(
             [rows], queries=2**problem.num_variables, info={"num_heads_total": n_marked}
         )

@@ -10,9 +10,9 @@ import dimod
 import numpy as np
 
 from grover_train.errors import InputError
+from grover_train.model.enumerate import Enumeration
 from grover_train.model.landscape import (
     check_exclude,
-    energy_vector,
     exclusion_mask,
     samples_to_states,
 )
@@ -49,10 +49,21 @@ class SearchProblem:
     def variables(self) -> list:
         return list(self.bqm.variables)
 
+    @property
+    def enumeration(self) -> Enumeration:
+        """The streamed enumeration of this landscape and exclusion, shared by every threshold
+        of the same landscape (:func:`~grover_train.finders.coherent.schedules.with_threshold`
+        shares the cache), so per-block minima and head counts are computed once."""
+        key = ("enumeration",)
+        if key not in self._cache:
+            self._cache[key] = Enumeration(self.bqm, self.exclude)
+        return self._cache[key]
+
     @cached_property
     def energies(self) -> np.ndarray:
-        """Energies of all 2^n states (little-endian, see :mod:`grover_train.model.landscape`)."""
-        return energy_vector(self.bqm)
+        """Energies of all 2^n states (little-endian, see :mod:`grover_train.model.landscape`).
+        Refused before allocation when the table does not fit in memory."""
+        return self.enumeration.energies()
 
     @cached_property
     def excluded(self) -> np.ndarray:
@@ -62,8 +73,30 @@ class SearchProblem:
 
     @cached_property
     def marked(self) -> np.ndarray:
-        """Boolean vector over all 2^n states: True for heads."""
-        return (self.energies < self.threshold) & ~self.excluded
+        """Boolean vector over all 2^n states: True for heads (exact against ``bqm.energies``
+        for states within the rounding band of the threshold)."""
+        return self.enumeration.heads_of(self.energies, self.threshold) & ~self.excluded
+
+    # streamed queries: memory O(block), no 2^n table
+    def num_heads(self) -> int:
+        """How many heads there are (streamed, exact; cached per threshold).
+
+        >>> SearchProblem(dimod.BQM({0: 1.0, 1: -1.0}, {(0, 1): 0.5}, 0.0, 'SPIN'), 0.0).num_heads()
+        1
+        """
+        return self.enumeration.count_below(self.threshold)
+
+    def nth_head(self, j: int) -> int:
+        """The ``j``-th head (0-based) in state-index order (streamed: one block)."""
+        return self.enumeration.nth_head(self.threshold, j)
+
+    def nth_other(self, j: int) -> int:
+        """The ``j``-th non-head (excluded, or not below the threshold) in state-index order."""
+        return self.enumeration.nth_other(self.threshold, j)
+
+    def lowest_heads(self, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """The ``k`` lowest heads as (state indices, energies), by (energy, index), streamed."""
+        return self.enumeration.lowest(k, below=self.threshold)
 
     def is_head(self, samples: np.ndarray) -> np.ndarray:
         """Which sample rows (columns in ``bqm.variables`` order) are heads."""

@@ -409,12 +409,14 @@ class Enumeration:
         for i in range(self.num_blocks):
             buf = self._free(i, self.block(i, buf))
             s = self.block_start(i)
-            out[s : s + buf.size] = self._heads(s, buf, threshold)
+            out[s : s + buf.size] = self.heads_of(buf, threshold, s)
         return out
 
     # ------------------------------------------------------------------ heads
-    def _heads(self, start: int, E: np.ndarray, t: float) -> np.ndarray:
-        """Head flags of one block (excluded already +inf), exact against the reference."""
+    def heads_of(self, E: np.ndarray, t: float, start: int = 0) -> np.ndarray:
+        """Flags E < t for computed energies ``E`` of the states ``start, start + 1, ...``,
+        exact against the reference (states in the rounding band are re-checked). Exclusion
+        is not applied here (excluded states of a block are +inf already)."""
         band = self.band
         if band == 0.0:
             return E < t
@@ -496,7 +498,7 @@ class Enumeration:
         i = int(np.searchsorted(cum, j, side="right"))
         jj = j - (int(cum[i - 1]) if i else 0)
         E = self._free(i, self.block(i))
-        flags = self._heads(self.block_start(i), E, t)
+        flags = self.heads_of(E, t, self.block_start(i))
         idx = np.flatnonzero(flags if heads else ~flags)
         return self.block_start(i) + int(idx[jj])
 

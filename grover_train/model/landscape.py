@@ -15,9 +15,18 @@ import dimod
 import numpy as np
 
 from grover_train.errors import InputError, TooManyQubitsError
+from grover_train.model.enumerate import (  # noqa: F401 (re-exported)
+    MAX_STREAM_VARIABLES,
+    check_exclude,
+    check_memory,
+    energies,
+)
 from grover_train.model.network import DragonNetwork, one_hot_spins
 
-#: Largest number of variables a full 2^n enumeration is allowed to take (2^26 floats = 512 MiB).
+#: Size cap of the backends that hold dense 2^n vectors (statevectors, probability tables).
+#: Full energy tables are limited by the memory available instead (:func:`check_memory`), and
+#: streamed enumeration (the ``exact`` finder, the uniform ``exact`` backend) by
+#: :data:`MAX_STREAM_VARIABLES`.
 MAX_ENUMERATION_VARIABLES = 26
 
 
@@ -67,39 +76,17 @@ def head_threshold(net: DragonNetwork, x: np.ndarray, label: int, margin: float 
     return float(net.clamped_energies(x)[0, int(label)] + margin)
 
 
-def energy_vector(bqm: dimod.BinaryQuadraticModel) -> np.ndarray:
+def energy_vector(bqm: dimod.BinaryQuadraticModel, dtype=np.float64) -> np.ndarray:
     """Energies of all 2^n states in the little-endian order of the module docstring.
 
-    Cost O(n 2^n) by doubling: adding variable i appends the states with bit i set.
+    Blocked matrix products (:func:`grover_train.model.enumerate.energies`); a table that does
+    not fit in memory is refused before allocation with the estimate in the message.
 
     >>> bqm = dimod.BQM({0: 1.0, 1: -2.0}, {(0, 1): 0.5}, 0.25, 'SPIN')
     >>> energy_vector(bqm).tolist()
     [1.75, 2.75, -3.25, -0.25]
     """
-    n = bqm.num_variables
-    if n > MAX_ENUMERATION_VARIABLES:
-        raise TooManyQubitsError(
-            f"enumerating 2^{n} states is too large (limit {MAX_ENUMERATION_VARIABLES} "
-            "variables): use a sampling finder such as 'sa' instead"
-        )
-    spin = bqm.spin if bqm.vartype is dimod.BINARY else bqm
-    order = list(bqm.variables)
-    index = {v: i for i, v in enumerate(order)}
-    h = np.array([spin.get_linear(v) for v in order], dtype=float)
-    J = np.zeros((n, n))
-    for (u, v), bias in spin.quadratic.items():
-        i, j = index[u], index[v]
-        J[max(i, j), min(i, j)] += bias
-    E = np.array([float(spin.offset)])
-    for i in range(n):
-        f = np.array([h[i]])
-        for j in range(i):
-            if J[i, j] != 0.0:
-                f = np.concatenate([f - J[i, j], f + J[i, j]])
-            else:
-                f = np.concatenate([f, f])
-        E = np.concatenate([E - f, E + f])
-    return E
+    return energies(bqm, dtype)
 
 
 def states_to_samples(z: np.ndarray, n: int, vartype=dimod.SPIN) -> np.ndarray:
@@ -143,24 +130,6 @@ def exclusion_mask(bqm: dimod.BinaryQuadraticModel, exclude: Mapping | None) -> 
         bit = 1 if (val > 0 if bqm.vartype is dimod.SPIN else val == 1) else 0
         mask &= ((z >> i) & 1) == bit
     return mask
-
-
-def check_exclude(bqm: dimod.BinaryQuadraticModel, exclude: Mapping | None) -> dict | None:
-    """Validate an exclusion assignment against the model's variables and vartype."""
-    if exclude is None:
-        return None
-    allowed = {-1, 1} if bqm.vartype is dimod.SPIN else {0, 1}
-    out = {}
-    for v, val in dict(exclude).items():
-        if v not in bqm.variables:
-            raise InputError(f"excluded variable {v!r} is not a variable of the model")
-        if val not in allowed:
-            raise InputError(
-                f"excluded value {val!r} of variable {v!r} is not in "
-                f"{sorted(allowed)} ({bqm.vartype.name})"
-            )
-        out[v] = int(val)
-    return out
 
 
 def clamped_outputs_energy(net: DragonNetwork, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -88,6 +88,9 @@ class GroverFinder(HeadFinder):
 
     def _check_size(self, problem: SearchProblem) -> None:
         self.backend.check_size(problem)
+        check_preparation = getattr(self.backend, "check_preparation", None)
+        if check_preparation is not None:  # e.g. exact: does its table path fit in memory?
+            check_preparation(problem, self.prep)
 
     def _find(
         self,

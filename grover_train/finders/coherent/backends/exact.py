@@ -6,10 +6,15 @@ itself, so the state after any iterates is c_g|good> + c_b|bad> and
 
     P(z) = |c_g|^2 |a_z|^2 / p on marked z,    |c_b|^2 |a_z|^2 / (1 - p) elsewhere.
 
-Plain iterates give c_g = sin((2r+1) theta). Valid for any A. Sampling uses the states sorted by
-energy once per landscape (cached in ``problem._cache``) and the prep's cumulative sums along that
-order, so a search round at a new threshold costs O(n + log 2^n), which is what makes large
-sweeps possible.
+Plain iterates give c_g = sin((2r+1) theta). Valid for any A. Up to
+:data:`TABLE_PATH_VARIABLES` variables (and for every preparation other than ``uniform``),
+sampling uses the states sorted by energy once per landscape (cached in ``problem._cache``) and
+the prep's cumulative sums along that order, so a search round at a new threshold costs
+O(n + log 2^n). Above it the uniform preparation streams (:mod:`grover_train.model.enumerate`):
+inside each side the amplified distribution is uniform, so a round needs the head count at its
+threshold (one pass over the blocks whose minimum lies below it, cached per threshold) and the
+j-th head or non-head (one block). Memory stays O(block), which is what runs Durr-Hoyer at
+n = 30.
 """
 
 from __future__ import annotations
@@ -29,7 +34,14 @@ from grover_train.finders.coherent.backends.base import (
 )
 from grover_train.finders.coherent.prep import Preparation
 from grover_train.finders.problem import SearchProblem
-from grover_train.model.landscape import MAX_ENUMERATION_VARIABLES
+from grover_train.model.enumerate import MAX_STREAM_VARIABLES, check_memory
+
+#: Largest n at which the uniform preparation keeps the in-memory path (the sorted table and the
+#: draws of earlier versions, seed for seed); above it the uniform search streams.
+TABLE_PATH_VARIABLES = 22
+#: Bytes per state of the in-memory path: energies, masks, the sorted order and its energies,
+#: prep probabilities and cumulative sums (measured peak, rounded up).
+TABLE_PATH_BYTES = {"uniform": 64, "dqa": 112}
 
 
 def two_level_amplitudes(p: float, iterates: Iterates) -> tuple[complex, complex]:
@@ -81,12 +93,35 @@ class ExactBackend(Backend):
 
     name = "exact"
     exact_probabilities = True
-    max_qubits = MAX_ENUMERATION_VARIABLES
+    max_qubits = MAX_STREAM_VARIABLES
+
+    @staticmethod
+    def streams(problem: SearchProblem, prep: Preparation) -> bool:
+        """True when a search on ``problem`` with ``prep`` streams (no 2^n table)."""
+        return prep.kind == "uniform" and problem.num_variables > TABLE_PATH_VARIABLES
+
+    def check_preparation(self, problem: SearchProblem, prep: Preparation) -> None:
+        """Refuse, before any work, a search whose in-memory path does not fit in memory."""
+        self.check_size(problem)
+        if self.streams(problem, prep):
+            return
+        if prep.kind == "uniform":
+            what, fix = "the exact backend's sorted table", ""
+        else:
+            what = f"preparation {prep.kind!r} (a statevector, energies and sorted table)"
+            fix = "use --prep uniform (streamed, no table) or fewer variables"
+        check_memory(problem.num_variables, TABLE_PATH_BYTES[prep.kind], what, fix)
 
     def probabilities(
         self, problem: SearchProblem, prep: Preparation, iterates: Iterates
     ) -> np.ndarray:
         self.check_size(problem)
+        check_memory(
+            problem.num_variables,
+            TABLE_PATH_BYTES[prep.kind],
+            "a probability vector over all states",
+            "sample from the backend instead (the uniform preparation streams)",
+        )
         phases = as_phases(iterates)
         base = prep.probabilities(problem)
         p = prep.p_marked(problem)
@@ -101,9 +136,12 @@ class ExactBackend(Backend):
     def p_marked(self, problem: SearchProblem, prep: Preparation, iterates: Iterates) -> float:
         """P(measure a head) after the iterates, in O(n) once the landscape is indexed."""
         self.check_size(problem)
-        order, cdf, _ = _prep_cdfs(problem, prep)
-        k = order.num_marked(problem.threshold)
-        p = float(cdf[k - 1]) if k else 0.0
+        if self.streams(problem, prep):
+            p = problem.num_heads() / 2.0**problem.num_variables
+        else:
+            order, cdf, _ = _prep_cdfs(problem, prep)
+            k = order.num_marked(problem.threshold)
+            p = float(cdf[k - 1]) if k else 0.0
         if p <= 0.0 or p >= 1.0:
             as_phases(iterates)
             return min(max(p, 0.0), 1.0)
@@ -122,6 +160,8 @@ class ExactBackend(Backend):
         serve every round and threshold (O(n + shots log 2^n) per call)."""
         check_shots(shots)
         self.check_size(problem)
+        if self.streams(problem, prep):
+            return self._sample_streamed(problem, prep, iterates, shots, rng)
         order, cdf, excl_cdf = _prep_cdfs(problem, prep)
         k = order.num_marked(problem.threshold)
         pa = float(cdf[k - 1]) if k else 0.0
@@ -147,6 +187,31 @@ class ExactBackend(Backend):
         has_rest = k < n_free or order.excluded.size > 0
         pm = self.p_marked(problem, prep, iterates)
         return draw_states(pm, shots, rng, pick_head, pick_rest if has_rest else None)
+
+    def _sample_streamed(
+        self,
+        problem: SearchProblem,
+        prep: Preparation,
+        iterates: Iterates,
+        shots: int,
+        rng: np.random.Generator,
+    ) -> np.ndarray:
+        """Uniform preparation without a table: u in [0, 1) picks the floor(u k)-th head (or
+        the floor(u (2^n - k))-th non-head) in state-index order, one block each."""
+        N = 2**problem.num_variables
+        k = problem.num_heads()
+
+        def nth(count: int, pick) -> object:
+            def f(u: np.ndarray) -> np.ndarray:
+                j = np.minimum((u * count).astype(np.int64), count - 1)
+                return np.array([pick(int(x)) for x in j], dtype=np.int64)
+
+            return f
+
+        pick_head = nth(k, problem.nth_head) if k else None
+        pick_rest = nth(N - k, problem.nth_other) if k < N else None
+        pm = self.p_marked(problem, prep, iterates)
+        return draw_states(pm, shots, rng, pick_head, pick_rest)
 
     def resources(self, problem: SearchProblem, prep: Preparation, iterates: Iterates) -> dict:
         return {"num_qubits": problem.num_variables}
