@@ -147,7 +147,8 @@ def _train_args(extra: list[str], out: Path) -> list[str]:
     base = {"--dataset": "digits", "--hidden": "4", "--finder": "sa", "--budget": "100"}
     for i in range(0, len(extra) - 1, 2):
         base[extra[i]] = extra[i + 1]
-    args = ["train", "--out", str(out), "--no-progress"]
+    # --overwrite: the bad input itself, not the existing model, must be what is refused
+    args = ["train", "--out", str(out), "--no-progress", "--overwrite"]
     for k, v in base.items():
         args += [k, v]
     return args

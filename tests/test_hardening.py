@@ -476,3 +476,80 @@ def test_failed_model_write_keeps_the_old_model_and_no_temporary(tmp_path, monke
     stale.write_bytes(b"x")
     assert clean_stale_temporaries(tmp_path) == [stale] and not stale.exists()
     assert load_model(path).hidden == [3]
+
+
+# ------------------------------------------------------------------ train refusals
+@pytest.fixture
+def finished_run(tmp_path) -> Path:
+    from grover_train.model import DragonNetwork
+    from grover_train.model.io import save_model
+
+    out = tmp_path / "run"
+    save_model(DragonNetwork.random(64, 4, 10, seed=0), out / "model.npz")
+    (out / "metrics.jsonl").write_text('{"step": 1}\n')
+    (out / "summary.json").write_text("{}\n")
+    return out
+
+
+TRAIN = [
+    "train",
+    "--dataset",
+    "teacher",
+    "--hidden",
+    "4",
+    "--finder",
+    "sa",
+    "--budget",
+    "50",
+    "--seed",
+    "0",
+    "--no-progress",
+]
+
+
+@pytest.mark.parametrize(
+    "extra, words",
+    [
+        ([], "--overwrite"),
+        (["--resume", "--overwrite"], "exclude"),
+        (["--overwrite", "--classes", "0,1"], "--classes does not apply"),
+        (["--overwrite", "--pool"], "--pool does not apply"),
+        (["--overwrite", "--mnist-path", "x.npz"], "--mnist-path applies"),
+        (["--overwrite", "--hidden", "1000000000"], "--hidden"),
+        (["--overwrite", "--teacher", "100000000,4,2"], "--teacher"),
+        (["--overwrite", "--num-samples", "10000000000"], "--num-samples"),
+    ],
+    ids=[
+        "no-overwrite",
+        "resume-and-overwrite",
+        "classes",
+        "pool",
+        "mnist-path",
+        "hidden",
+        "teacher",
+        "num-samples",
+    ],
+)
+def test_train_refusals_keep_the_finished_run(finished_run, capsys, extra, words):
+    refused([*TRAIN, "--out", str(finished_run), *extra], capsys, finished_run, words=words)
+
+
+def test_train_output_that_is_a_folder_is_refused_before_training(finished_run, capsys):
+    (finished_run / "metrics.jsonl").unlink()
+    (finished_run / "metrics.jsonl").mkdir()
+    refused(
+        [*TRAIN, "--out", str(finished_run), "--overwrite"],
+        capsys,
+        finished_run,
+        words="is a folder",
+    )
+
+
+def test_overwrite_replaces_and_cleans_stale_temporaries(finished_run, capsys):
+    from grover_train.model.io import load_model
+
+    stale = finished_run / "model.npz.999999999.tmp.npz"
+    stale.write_bytes(b"")
+    assert main([*TRAIN, "--out", str(finished_run), "--overwrite", "--json"]) == 0
+    assert not stale.exists()
+    assert load_model(finished_run / "model.npz").num_inputs == 16  # the teacher's, replaced

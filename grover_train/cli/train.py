@@ -87,7 +87,10 @@ def parse_int_list(text: str | None, what: str) -> list[int] | None:
 
 def load_data(args: argparse.Namespace, seed: int):
     """Load the dataset the arguments describe."""
+    from grover_train.cli.checks import check_dataset_args
     from grover_train.data.datasets import load_dataset
+
+    check_dataset_args(args)
 
     kw: dict = {
         "seed": args.data_seed if args.data_seed is not None else seed,
@@ -173,6 +176,11 @@ def register(subparsers) -> None:
         "--resume",
         action="store_true",
         help="continue the run saved in DIR/model.npz up to the new --budget",
+    )
+    p.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace a model already in DIR (without it, train refuses to)",
     )
     p.add_argument(
         "--eta",
@@ -344,6 +352,9 @@ def run(args: argparse.Namespace) -> int:
             f"--hidden must list positive layer sizes, got {args.hidden!r}: use "
             "e.g. --hidden 32 or --hidden 32,32"
         )
+    from grover_train.cli.checks import check_network_size, check_train_out
+
+    check_network_size(args.dataset, hidden, args)
     if args.budget is None or args.budget <= 0:
         raise InputError(
             f"--budget must be a positive number of queries, got {args.budget}: "
@@ -377,8 +388,7 @@ def run(args: argparse.Namespace) -> int:
                 f"the run in {str(out)!r} has hidden layers {init.hidden}, not "
                 f"{hidden}: resume with the same --hidden"
             )
-    if out.exists() and not out.is_dir():
-        raise InputError(f"--out {str(out)!r} is a file: give a folder")
+    check_train_out(out, resume=args.resume, overwrite=getattr(args, "overwrite", False))
     from grover_train.rng import check_seed
 
     try:
@@ -412,6 +422,9 @@ def run(args: argparse.Namespace) -> int:
     # Only now is anything written: metrics go to a temporary file that replaces the old one
     # when the run has finished.
     out.mkdir(parents=True, exist_ok=True)
+    from grover_train.model.io import clean_stale_temporaries
+
+    clean_stale_temporaries(out)  # left by a killed run
     tmp_metrics = out / "metrics.jsonl.tmp"
     if args.resume and (out / "metrics.jsonl").exists():
         tmp_metrics.write_text((out / "metrics.jsonl").read_text())
