@@ -22,6 +22,7 @@ FINDERS: dict[str, str] = {
     "sqa": "grover_train.finders.annealing:SQAFinder",
     "dwave": "grover_train.finders.annealing:DWaveFinder",
     "grover": "grover_train.finders.coherent.grover:GroverFinder",
+    "oracle": "grover_train.finders.oracle:OracleFinder",
 }
 
 

@@ -1,0 +1,243 @@
+"""Trajectory replay: exact head counts, the oracle finder, assigned costs, the estimator."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from grover_train.errors import InputError
+from grover_train.finders import get_finder
+from grover_train.finders.coherent.prep import Preparation
+from grover_train.finders.problem import SearchProblem
+from grover_train.model.heads import count_heads
+from grover_train.model.landscape import (
+    energy_vector,
+    exclusion_mask,
+    free_bqm,
+    head_threshold,
+    label_exclusion,
+    samples_to_states,
+)
+from grover_train.model.network import DragonNetwork
+from grover_train.scaling.replay import (
+    ReplaySetup,
+    assign_costs,
+    bbht_costs,
+    certification_amplified,
+    certification_classical,
+    classical_costs,
+    run_replay,
+)
+from grover_train.scaling.replay_fit import (
+    estimate,
+    first_reach,
+    fit_seed,
+    preregistered_targets,
+)
+
+
+def _brute_heads(net, x, label, margin):
+    bqm = free_bqm(net, x)
+    below = energy_vector(bqm) < head_threshold(net, x, label, margin)
+    return below & ~exclusion_mask(bqm, label_exclusion(net, label))
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_meet_in_the_middle_count_equals_enumeration(seed):
+    rng = np.random.default_rng(seed)
+    H, C, D = int(rng.integers(1, 11)), int(rng.integers(2, 5)), 6
+    net = DragonNetwork.random(D, H, C, seed=seed)
+    x = rng.choice([-1.0, 1.0], D)
+    label = int(rng.integers(C))
+    margin = float(rng.uniform(0, 4))
+    hc = count_heads(net, x, label, margin)
+    ref = _brute_heads(net, x, label, margin)
+    assert hc.total == int(ref.sum())
+    assert hc.p_uniform == pytest.approx(ref.mean(), abs=0, rel=1e-15)
+
+
+def test_meet_in_the_middle_draws_are_heads_and_uniform():
+    net = DragonNetwork.random(6, 6, 3, seed=3)
+    x = np.array([1.0, -1, 1, 1, -1, -1])
+    hc = count_heads(net, x, 1, margin=3.0)
+    ref = _brute_heads(net, x, 1, 3.0)
+    assert 5 <= hc.total <= 200
+    h, y = hc.sample(np.random.default_rng(0), size=40 * hc.total)
+    z = samples_to_states(np.concatenate([h, y], axis=1))
+    assert ref[z].all()
+    counts = np.bincount(z, minlength=ref.size)[ref]
+    # uniform over the heads: chi-square goodness of fit at the 0.1 % level
+    assert stats.chisquare(counts).pvalue > 1e-3
+
+
+def test_no_heads_cannot_be_sampled():
+    net = DragonNetwork.random(4, 3, 2, seed=0)
+    hc = count_heads(net, np.ones(4), 0, margin=0.0)
+    if hc.total == 0:
+        with pytest.raises(InputError, match="no heads"):
+            hc.sample(np.random.default_rng(0))
+    with pytest.raises(InputError, match="one-hidden-layer"):
+        count_heads(DragonNetwork.random(4, [3, 3], 2, seed=0), np.ones(4), 0)
+
+
+@pytest.mark.parametrize("prep", ["uniform", "dqa"])
+def test_oracle_finder_returns_exact_heads_with_the_preparation_distribution(prep):
+    net = DragonNetwork.random(6, 5, 3, seed=1)
+    x = np.array([1.0, -1, 1, -1, 1, 1])
+    bqm, tau, exc = free_bqm(net, x), head_threshold(net, x, 2, 0.5), label_exclusion(net, 2)
+    problem = SearchProblem(bqm, tau, exc)
+    marked = np.flatnonzero(problem.marked)
+    assert 4 <= marked.size <= 100
+    finder = get_finder("oracle", prep=prep)
+    draws = []
+    for s in range(3000):
+        ss = finder.sample(bqm, threshold=tau, exclude=exc, budget=1, seed=s)
+        assert ss.info["num_heads_total"] == marked.size
+        assert ss.info["queries"] == 1
+        draws.append(int(samples_to_states(ss.record.sample)[0]))
+    assert set(draws) <= set(marked.tolist())
+    probs = Preparation(prep).probabilities(problem)[marked]
+    assert ss.info["p_prep"] == pytest.approx(probs.sum(), rel=1e-12)
+    assert ss.info["p_uniform"] == pytest.approx(marked.size / 2**8, rel=1e-12)
+    expected = probs / probs.sum() * len(draws)
+    observed = np.array([draws.count(int(z)) for z in marked])
+    keep = expected >= 5  # chi-square needs expected counts of at least 5 per cell
+    obs = np.append(observed[keep], observed[~keep].sum())
+    exp = np.append(expected[keep], expected[~keep].sum())
+    if exp[-1] == 0:
+        obs, exp = obs[:-1], exp[:-1]
+    # chi-square at the 0.1 % level: fails 1 in 1000 seeds for a correct finder
+    assert stats.chisquare(obs, exp).pvalue > 1e-3
+
+
+def test_oracle_finder_without_heads_returns_nothing():
+    import dimod
+
+    bqm = dimod.BQM({0: -1.0}, {}, 0.0, "SPIN")
+    ss = get_finder("oracle").sample(bqm, threshold=-5.0, budget=1, seed=0)
+    assert len(ss) == 0 and ss.info["num_heads_total"] == 0 and ss.info["p_uniform"] == 0.0
+
+
+def test_classical_costs_are_geometric():
+    c = classical_costs(np.full(40000, 0.02), np.random.default_rng(1))
+    assert c.min() >= 1
+    assert c.mean() == pytest.approx(50, rel=0.03)  # sd of the mean: 49.5 / 200 = 0.5 %
+    assert c.var() == pytest.approx((1 - 0.02) / 0.02**2, rel=0.05)
+
+
+def test_assigned_bbht_costs_match_the_grover_finder_on_the_exact_backend():
+    """The replay's BBHT draws and the real grover finder (bbht, exact backend) agree in mean."""
+    net = DragonNetwork.random(6, 6, 3, seed=5)
+    x = np.array([1.0, 1, -1, 1, -1, 1])
+    for margin in (0.5, 3.0):
+        bqm, tau = free_bqm(net, x), head_threshold(net, x, 0, margin)
+        exc = label_exclusion(net, 0)
+        problem = SearchProblem(bqm, tau, exc)
+        p = float(problem.marked.mean())
+        assert p > 0
+        finder = get_finder("grover", prep="uniform", backend="exact", schedule="bbht")
+        real = np.array(
+            [
+                finder.sample(bqm, threshold=tau, exclude=exc, budget=10**6, seed=s).info["queries"]
+                for s in range(400)
+            ]
+        )
+        model = bbht_costs(np.full(20000, p), 9, np.random.default_rng(0))
+        # Welch t-test of equal means at the 0.1 % level
+        assert stats.ttest_ind(real, model, equal_var=False).pvalue > 1e-3
+        assert real.mean() == pytest.approx(model.mean(), rel=0.15)
+
+
+def test_certification_budgets_miss_a_single_head_with_probability_delta():
+    n = 9
+    rng = np.random.default_rng(2)
+    p = np.full(20000, 2.0**-n)
+    miss_c = np.mean(classical_costs(p, rng) > certification_classical(n))
+    miss_a = np.mean(bbht_costs(p, n, rng) > certification_amplified(n))
+    assert miss_c == pytest.approx(0.05, abs=0.01)
+    assert miss_a == pytest.approx(0.05, abs=0.01)
+    assert certification_amplified(n) < certification_classical(n) / 4
+
+
+def test_replay_trajectory_costs_are_paired_and_monotone():
+    t = run_replay(ReplaySetup(hidden=5, num_samples=80, max_epochs=4), seed=1)
+    c = assign_costs(t)
+    assert len(t.eps) == len(t.cuts) == len(c.search["classical"])
+    assert np.all(np.diff(t.cuts) >= 0) and t.cuts[-1] == int(t.had_head.sum())
+    # a head visit costs the same threshold query for every method, so the cumulative
+    # costs differ only by the methods' own draws
+    for m in c.search:
+        assert np.all(np.diff(c.search[m]) >= 0)
+    # same seed, same trajectory and costs; another seed, another trajectory
+    t2 = run_replay(ReplaySetup(hidden=5, num_samples=80, max_epochs=4), seed=1)
+    assert np.array_equal(t.eps, t2.eps) and np.array_equal(
+        assign_costs(t2).search["amplified"], c.search["amplified"]
+    )
+    t3 = run_replay(ReplaySetup(hidden=5, num_samples=80, max_epochs=4), seed=2)
+    assert not np.array_equal(t.heads, t3.heads)
+
+
+def test_targets_are_chosen_from_eps_alone_and_first_reach_is_monotone():
+    curves = [np.array([0.9, 0.5, 0.3, 0.2, 0.12]), np.array([0.7, 0.45, 0.35, 0.09, 0.1])]
+    t = preregistered_targets(curves)
+    assert t.hi == 0.4 and t.lo == pytest.approx(0.12)
+    idx = first_reach(curves[1], t.eps)
+    assert np.all(np.diff(idx) >= 0) and np.all(curves[1][idx] <= t.eps + 1e-12)
+    with pytest.raises(InputError, match="no common target range"):
+        preregistered_targets([np.array([0.9, 0.6]), np.array([0.8, 0.3])])
+
+
+class _Synthetic:
+    """Cost curves with known exponents: eps = K^-a (5 % log-normal noise), p = eps^beta, a cut
+    costs 1/p classically and 1/sqrt(p) amplified, so 1/alpha = 1/a + beta * gamma."""
+
+    def __init__(self, rng, a, beta, steps=30000, k0=20):
+        K = np.arange(1, steps + 2, dtype=float)
+        self.eps = np.minimum(1.0, (K / k0) ** -a * np.exp(rng.normal(0, 0.05, K.size)))
+        self.cuts = K.astype(np.int64)
+        p = self.eps**beta
+        # each cut's cost fluctuates (log-normal, 30 %) around its mean
+        p_cl = p * np.exp(rng.normal(0, 0.3, K.size))
+        p_amp = p * np.exp(rng.normal(0, 0.3, K.size))
+        self.search = {"classical": np.cumsum(1 / p_cl), "amplified": np.cumsum(1 / np.sqrt(p_amp))}
+        self.certification = {}
+        self.log_p_sum = np.cumsum(np.log(p)) - np.log(p[0])
+        self.median_heads = np.full(K.size, 2.0)
+        self.num_variables = 10
+
+    def total(self, m, certify):
+        return self.search[m]
+
+
+def test_fit_recovers_known_exponents_in_about_95_percent_of_seeded_repetitions():
+    a, beta = 0.8, 1.5
+    alpha_cl = 1 / (1 / a + beta)
+    alpha_amp = 1 / (1 / a + beta / 2)
+    covered_ratio = covered_alpha = covered_a = 0
+    reps = 60
+    for r in range(reps):
+        rng = np.random.default_rng(1000 + r)
+        runs = [_Synthetic(rng, a, beta) for _ in range(8)]
+        targets = preregistered_targets([c.eps for c in runs], hi=0.1, floor=0.003)
+        fits = [fit_seed(c, targets, seed=i) for i, c in enumerate(runs)]
+        e_ratio = estimate([f.ratio for f in fits])
+        e_alpha = estimate([f.alpha["classical"] for f in fits])
+        e_a = estimate([f.a for f in fits])
+        covered_ratio += e_ratio.lo <= alpha_amp / alpha_cl <= e_ratio.hi
+        covered_alpha += e_alpha.lo <= alpha_cl <= e_alpha.hi
+        covered_a += e_a.lo <= a <= e_a.hi
+        assert estimate([f.beta for f in fits]).mean == pytest.approx(beta, abs=0.1)
+    # nominal 95 %: with 60 repetitions the binomial 1st percentile is about 87 %
+    assert covered_ratio / reps >= 0.85
+    assert covered_alpha / reps >= 0.85
+    assert covered_a / reps >= 0.85
+
+
+def test_estimate_refuses_failed_seeds_instead_of_dropping_them():
+    with pytest.raises(InputError, match="not finite"):
+        estimate([1.0, float("nan"), 1.2])
+    with pytest.raises(InputError, match="at least 2 seeds"):
+        estimate([1.0])
+    e = estimate(np.random.default_rng(0).normal(1.0, 0.1, 16))
+    assert e.bca_lo is not None and e.bca_lo < e.mean < e.bca_hi
