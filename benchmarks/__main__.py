@@ -2,7 +2,8 @@
 
 Names: ``a`` / ``dh`` (dh search vs GroverOptimizer), ``b`` / ``circuits`` (circuit cost and aer
 search), ``c`` / ``simulators`` (10 iterations at n = 16, 20, 24), ``d`` / ``dqa`` (DQA
-preparation). With no name, all run in that order (about 4 minutes on 2 cores; GroverOptimizer at
+preparation), ``e`` / ``enumeration`` (blocked energies vs doubling vs copy, dh on ``exact`` at
+n = 24, 28, 30). With no name, all run in that order (about 4 minutes on 2 cores; GroverOptimizer at
 n = 8 dominates). ``--quick`` runs smaller sizes as a smoke test (about 20 seconds).
 
 Every simulator runs single-threaded (``OMP_NUM_THREADS=1`` unless already set) so that the
@@ -27,8 +28,9 @@ BENCHMARKS = {
     "b": "benchmarks.circuit_cost",
     "c": "benchmarks.simulators",
     "d": "benchmarks.dqa_prep",
+    "e": "benchmarks.enumeration",
 }
-ALIASES = {"dh": "a", "circuits": "b", "simulators": "c", "dqa": "d"}
+ALIASES = {"dh": "a", "circuits": "b", "simulators": "c", "dqa": "d", "enumeration": "e"}
 
 
 def versions() -> str:
