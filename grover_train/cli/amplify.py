@@ -45,12 +45,19 @@ def register(subparsers) -> None:
         metavar="P",
         help="list only states with probability > P (default 0: all non-zero)",
     )
+    p.add_argument(
+        "--top",
+        type=int,
+        default=None,
+        metavar="K",
+        help="list only the K most probable states (needed above 2^16 listed states)",
+    )
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Compute (or estimate) the distribution and print it as JSON."""
-    from grover_train.finders.coherent.backends import get_backend
+    from grover_train.cli.checks import build_backend, check_amplify_sizes, check_listing
     from grover_train.finders.coherent.prep import Preparation
     from grover_train.finders.problem import SearchProblem
     from grover_train.rng import make_rng
@@ -63,12 +70,14 @@ def run(args: argparse.Namespace) -> int:
         )
     if args.shots < 1:
         raise BudgetError(f"--shots must be positive, got {args.shots}: pass e.g. --shots 4096")
+    check_amplify_sizes(args.iterations, args.steps, args.top)
     prep = Preparation(args.prep, steps=args.steps, dt=args.dt)
-    backend = get_backend(args.backend, **parse_backend_options(args.backend_option))
+    backend = build_backend(args.backend, parse_backend_options(args.backend_option))
     bqm = load_bqm(args.bqm)
     problem = SearchProblem(bqm, threshold)
     backend.check_size(problem)
     n = problem.num_variables
+    check_listing(n, args.top, args.min_probability)
     if backend.exact_probabilities:
         probs = np.asarray(backend.probabilities(problem, prep, args.iterations), dtype=float)
         shots = None
@@ -78,6 +87,8 @@ def run(args: argparse.Namespace) -> int:
         probs = np.bincount(np.asarray(z, dtype=np.int64), minlength=2**n) / args.shots
         shots = args.shots
     keep = np.flatnonzero(probs > args.min_probability)
+    if args.top is not None and len(keep) > args.top:  # the K most probable, in state order
+        keep = np.sort(keep[np.argsort(-probs[keep], kind="stable")[: args.top]])
     out = {
         "probabilities": {bitstring(int(z), n): float(probs[z]) for z in keep},
         "p_marked": float(probs[problem.marked].sum()),

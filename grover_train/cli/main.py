@@ -55,8 +55,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def print_json(obj) -> None:
-    """Print one JSON object on the last line of stdout (numpy scalars converted)."""
-    print(json.dumps(obj, default=_json_default), flush=True)
+    """Print one JSON object on the last line of stdout (numpy scalars converted; NaN and
+    infinities, which JSON does not have, become null)."""
+    print(json.dumps(_finite(obj), default=_json_default, allow_nan=False), flush=True)
+
+
+def _finite(o):
+    if isinstance(o, float):
+        return o if o == o and abs(o) != float("inf") else None
+    if isinstance(o, dict):
+        return {k: _finite(v) for k, v in o.items()}
+    if isinstance(o, list | tuple):
+        return [_finite(v) for v in o]
+    return o
 
 
 def _json_default(o):
@@ -65,9 +76,9 @@ def _json_default(o):
     if isinstance(o, np.integer):
         return int(o)
     if isinstance(o, np.floating):
-        return float(o)
+        return _finite(float(o))
     if isinstance(o, np.ndarray):
-        return o.tolist()
+        return _finite(o.tolist())
     return str(o)
 
 
@@ -82,6 +93,14 @@ def main(argv: list[str] | None = None) -> int:
     except (InputError, AccountError, FileNotFoundError) as exc:
         msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         print(f"grover-train: error: {msg}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # unreadable input, unwritable output, full disk
+        where = f" {exc.filename!r}" if getattr(exc, "filename", None) else ""
+        print(
+            f"grover-train: error: cannot read or write{where} ({exc.strerror or exc}): check "
+            "the path, its permissions and the free disk space",
+            file=sys.stderr,
+        )
         return 2
     except TypeError as exc:
         if "seed" in str(exc):

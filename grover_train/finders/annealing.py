@@ -584,10 +584,11 @@ class DWaveFinder(HeadFinder):
             opts["num_reads"] = k
             if "answer_mode" in params:
                 opts.setdefault("answer_mode", "raw")  # one row per read, in read order
+            # Ocean's samplers take seeds below 2^31 (dwave-samplers refuses larger ones)
             if "seed" in params:
-                opts["seed"] = child_seed(rng)
+                opts["seed"] = child_seed(rng) % 2**31
             if "embedding_parameters" in params:
-                opts.setdefault("embedding_parameters", {"random_seed": child_seed(rng)})
+                opts.setdefault("embedding_parameters", {"random_seed": child_seed(rng) % 2**31})
             ss = sampler.sample(problem.bqm, **opts)
             calls += 1
             rows = _expand(_reorder(ss, order), ss)[:k]

@@ -338,6 +338,7 @@ class Enumeration:
         low = np.arange(cols, dtype=np.int64)
         self._excl_low = (low & (mask & (cols - 1))) == (value & (cols - 1))
         self._block_min: np.ndarray | None = None
+        self._flags: np.ndarray | None = None
         self._counts: OrderedDict = OrderedDict()
 
     # ------------------------------------------------------------------ blocks
@@ -427,11 +428,16 @@ class Enumeration:
         return heads
 
     def _count_block(self, i: int, E: np.ndarray, t: float) -> int:
+        # comparisons into one reused boolean buffer: a fresh temporary per block costs more
+        # than the comparison itself
+        flags = self._flags
+        if flags is None or flags.size != E.size:
+            flags = self._flags = np.empty(E.size, dtype=bool)
         band = self.band
         if band == 0.0:
-            return int(np.count_nonzero(E < t))
-        below = int(np.count_nonzero(E < t - band))
-        if int(np.count_nonzero(E < t + band)) == below:
+            return int(np.count_nonzero(np.less(E, t, out=flags)))
+        below = int(np.count_nonzero(np.less(E, t - band, out=flags)))
+        if int(np.count_nonzero(np.less(E, t + band, out=flags))) == below:
             return below  # nothing in the rounding band (the usual case)
         amb = np.flatnonzero((E >= t - band) & (E < t + band))
         ref = reference_energies(self.bqm, self.block_start(i) + amb)

@@ -92,6 +92,19 @@ class GroverFinder(HeadFinder):
         if check_preparation is not None:  # e.g. exact: does its table path fit in memory?
             check_preparation(problem, self.prep)
 
+    def _for_minimum(self) -> tuple[GroverFinder, dict]:
+        """Minimum finding (no threshold): Dürr-Høyer from a random state's energy, whatever
+        schedule this finder was built with (options dh does not take are dropped)."""
+        if self.schedule == "dh":
+            return self, {"random_start": True}
+        import copy
+
+        finder = copy.copy(self)
+        finder.schedule, finder._run = "dh", get_schedule("dh")
+        allowed = set(inspect.signature(finder._run).parameters)
+        finder.schedule_options = {k: v for k, v in self.schedule_options.items() if k in allowed}
+        return finder, {"random_start": True}
+
     def _find(
         self,
         problem: SearchProblem,

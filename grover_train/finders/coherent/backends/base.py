@@ -81,10 +81,31 @@ class EnergyOrder:
         self.states = free[np.argsort(E[free])]  # any deterministic sort will do
         self.energies = E[self.states]
         self.excluded = np.flatnonzero(excl)
+        self.bqm = problem.bqm
+        self.band = problem.enumeration.band
+        #: bumped whenever a slice of :attr:`states` is reordered (cached sums must follow)
+        self.version = 0
 
     def num_marked(self, threshold: float) -> int:
-        """How many states are heads below ``threshold`` (they are ``states[:k]``)."""
-        return int(np.searchsorted(self.energies, threshold, side="left"))
+        """How many states are heads below ``threshold`` (they are ``states[:k]``), exact
+        against ``bqm.energies``: the states within the rounding band of the threshold get their
+        reference energies and are put in that order, so the heads stay a prefix."""
+        if self.band == 0.0:
+            return int(np.searchsorted(self.energies, threshold, side="left"))
+        k0 = int(np.searchsorted(self.energies, threshold - self.band, side="left"))
+        k1 = int(np.searchsorted(self.energies, threshold + self.band, side="left"))
+        if k1 > k0:
+            from grover_train.model.enumerate import reference_energies
+
+            seg = self.states[k0:k1]
+            ref = reference_energies(self.bqm, seg)
+            order = np.lexsort((seg, ref))
+            if np.any(order != np.arange(order.size)):
+                self.states[k0:k1] = seg[order]
+                self.version += 1
+            self.energies[k0:k1] = ref[order]
+            return k0 + int(np.count_nonzero(ref < threshold))
+        return k0
 
     def rest(self, k: int) -> np.ndarray:
         """The non-heads: the free states above the k heads, then the excluded states."""

@@ -69,15 +69,16 @@ def two_level_amplitudes(p: float, iterates: Iterates) -> tuple[complex, complex
 def _prep_cdfs(problem: SearchProblem, prep: Preparation):
     """The energy order, and cumulative prep probabilities along it and over the excluded."""
     key = ("exact-cdfs", prep)
-    if key not in problem._cache:
-        order = energy_order(problem)
+    order = energy_order(problem)
+    if key not in problem._cache or problem._cache[key][3] != order.version:
         probs = prep.probabilities(problem)
         problem._cache[key] = (
             order,
             np.cumsum(probs[order.states]),
             np.cumsum(probs[order.excluded]),
+            order.version,  # the sums follow the order's reorderings
         )
-    return problem._cache[key]
+    return problem._cache[key][:3]
 
 
 class ExactBackend(Backend):
@@ -139,8 +140,8 @@ class ExactBackend(Backend):
         if self.streams(problem, prep):
             p = problem.num_heads() / 2.0**problem.num_variables
         else:
-            order, cdf, _ = _prep_cdfs(problem, prep)
-            k = order.num_marked(problem.threshold)
+            k = energy_order(problem).num_marked(problem.threshold)
+            _, cdf, _ = _prep_cdfs(problem, prep)  # after num_marked: it may reorder
             p = float(cdf[k - 1]) if k else 0.0
         if p <= 0.0 or p >= 1.0:
             as_phases(iterates)
@@ -162,8 +163,8 @@ class ExactBackend(Backend):
         self.check_size(problem)
         if self.streams(problem, prep):
             return self._sample_streamed(problem, prep, iterates, shots, rng)
-        order, cdf, excl_cdf = _prep_cdfs(problem, prep)
-        k = order.num_marked(problem.threshold)
+        k = energy_order(problem).num_marked(problem.threshold)
+        order, cdf, excl_cdf = _prep_cdfs(problem, prep)  # after num_marked: it may reorder
         pa = float(cdf[k - 1]) if k else 0.0
         n_free = order.states.size
         pick_head = cdf_picker(order.states[:k], cdf[:k]) if k else None
