@@ -553,3 +553,77 @@ def test_overwrite_replaces_and_cleans_stale_temporaries(finished_run, capsys):
     assert main([*TRAIN, "--out", str(finished_run), "--overwrite", "--json"]) == 0
     assert not stale.exists()
     assert load_model(finished_run / "model.npz").num_inputs == 16  # the teacher's, replaced
+
+
+# ------------------------------------------------------------------ search and amplify
+def _bqm_file(tmp_path: Path, bqm, name: str = "b.json") -> Path:
+    p = tmp_path / name
+    p.write_text(json.dumps(bqm.to_serializable()))
+    return p
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), float("-inf")])
+@pytest.mark.parametrize("command", ["search", "amplify"])
+def test_non_finite_biases_are_refused(tmp_path, capsys, bad, command):
+    import dimod
+
+    path = _bqm_file(tmp_path, dimod.BQM({0: 1.0, 1: bad}, {(0, 1): 0.5}, 0.0, "SPIN"))
+    extra = ["--threshold", "0", "--iterations", "1"] if command == "amplify" else []
+    refused([command, "--bqm", str(path), *extra], capsys, tmp_path, words="NaN or infinite")
+
+
+@pytest.mark.parametrize(
+    "argv, words",
+    [
+        (["search", "--budget", "1000000000000"], "lower --budget"),
+        (["search", "--prep", "dqa", "--steps", "1000000000"], "--steps"),
+        (["search", "--backend-option", "foo=1"], "takes no option 'foo'"),
+        (["search", "--backend", "aer", "--backend-option", "foo=1"], "AerSimulator options"),
+        (["search", "--backend", "pennylane", "--backend-option", "foo=1"], "max_qubits"),
+        (["amplify", "--threshold", "0", "--iterations", "1000000000000"], "lower --iterations"),
+        (["amplify", "--threshold", "0", "--iterations", "1", "--top", "0"], "--top"),
+        (["amplify", "--threshold", "0", "--iterations", "1", "--backend-option", "x=1"], "'x'"),
+    ],
+    ids=[
+        "budget",
+        "steps",
+        "exact-option",
+        "aer-option",
+        "pennylane-option",
+        "iterations",
+        "top",
+        "amplify-option",
+    ],
+)
+def test_search_and_amplify_refusals(tmp_path, capsys, argv, words):
+    import dimod
+
+    path = _bqm_file(tmp_path, dimod.generators.ran_r(1, 4, seed=0))
+    refused([argv[0], "--bqm", str(path), *argv[1:]], capsys, tmp_path, words=words)
+
+
+def test_amplify_lists_at_most_top_k_and_refuses_huge_listings(tmp_path, capsys):
+    import dimod
+    import numpy as np
+
+    bqm = dimod.generators.ran_r(1, 17, seed=0)
+    path = _bqm_file(tmp_path, bqm)
+    args = ["amplify", "--bqm", str(path), "--threshold", "-20", "--iterations", "2"]
+    refused(args, capsys, tmp_path, words="--top")
+    assert main([*args, "--top", "5"]) == 0
+    out = json.loads(capsys.readouterr().out.splitlines()[-1])
+    assert len(out["probabilities"]) == 5
+    # the five largest of the full distribution (all states listed with a lower bound on P)
+    assert main([*args, "--min-probability", "0.0001"]) == 0
+    full = json.loads(capsys.readouterr().out.splitlines()[-1])["probabilities"]
+    best = sorted(full.values(), reverse=True)[:5]
+    assert np.allclose(sorted(out["probabilities"].values(), reverse=True), best)
+
+
+def test_json_output_never_holds_nan_or_infinity(capsys):
+    from grover_train.cli.main import print_json
+
+    print_json({"a": float("-inf"), "b": [float("nan"), 1.5], "c": __import__("numpy").inf})
+    line = capsys.readouterr().out.strip()
+    assert json.loads(line) == {"a": None, "b": [None, 1.5], "c": None}
+    assert "Infinity" not in line and "NaN" not in line

@@ -121,3 +121,130 @@ def check_train_out(out: Path, *, resume: bool, overwrite: bool) -> None:
             f"--out {str(out)!r} cannot be written ({str(existing)!r} is not a writable "
             "folder): give a writable --out"
         )
+
+
+#: bytes one search round keeps in memory (its record in ``info["rounds"]``), for the budget check
+ROUND_BYTES = 600
+#: most DQA steps a state preparation may have
+MAX_STEPS = 100_000
+
+
+def build_backend(name: str, options: dict):
+    """Build a coherent backend, turning an option it does not take into an :class:`InputError`
+    that names the options it does take.
+
+    >>> build_backend("exact", {"foo": 1})
+    Traceback (most recent call last):
+    ...
+    grover_train.errors.InputError: backend 'exact' takes no option 'foo' ...
+    """
+    import inspect
+
+    from grover_train.finders.coherent.backends import BACKENDS, PREFIXED, get_backend
+
+    if name == "aer" and options:
+        # unknown keys reach AerSimulator only when the first circuit runs: check them now
+        from qiskit_aer import AerSimulator
+
+        from grover_train.finders.coherent.backends.aer import AerBackend
+
+        own = set(inspect.signature(AerBackend).parameters)
+        unknown = set(options) - own - set(AerSimulator._default_options().keys())
+        if unknown:
+            raise InputError(
+                f"backend 'aer' takes no option {', '.join(sorted(map(repr, unknown)))}: it "
+                f"takes {', '.join(sorted(own - {'aer_options'}))} and AerSimulator options "
+                "(e.g. method, precision)"
+            )
+    try:
+        return get_backend(name, **options)
+    except TypeError as exc:
+        error = str(exc)
+    except Exception as exc:  # noqa: BLE001 - e.g. qiskit_aer.AerError for an unknown option
+        if type(exc).__name__ != "AerError":
+            raise
+        error = str(exc)
+    target = BACKENDS.get(name) or PREFIXED.get(str(name).partition(":")[0], "")
+    accepted: list[str] = []
+    if target:
+        import importlib
+
+        module, cls = target.split(":")
+        params = inspect.signature(getattr(importlib.import_module(module), cls)).parameters
+        accepted = [p for p, v in params.items() if v.kind is not v.VAR_KEYWORD and p != "name"]
+    keys = ", ".join(repr(k) for k in options)
+    takes = f"it takes {', '.join(accepted)}" if accepted else "it takes none"
+    if name == "aer":
+        takes += " and AerSimulator options"
+    raise InputError(f"backend {name!r} takes no option {keys} ({error}): {takes}") from None
+
+
+def check_search_sizes(budget: int, steps: int) -> None:
+    """Refuse a budget whose round records, or a DQA ramp, that would not fit in memory.
+
+    >>> check_search_sizes(1000, 8)
+    >>> check_search_sizes(10**12, 8)
+    Traceback (most recent call last):
+    ...
+    grover_train.errors.TooLargeError: a search of up to 1000000000000 rounds needs ...
+    """
+    if isinstance(steps, int) and steps > MAX_STEPS:
+        raise InputError(
+            f"--steps {steps} is more than the {MAX_STEPS} DQA steps supported: pass e.g. --steps 8"
+        )
+    check_bytes(
+        ROUND_BYTES * budget,
+        f"a search of up to {budget} rounds",
+        "lower --budget (each round costs at least one query)",
+    )
+
+
+#: most probabilities ``amplify`` lists without --top (a longer list is not readable output)
+MAX_LISTED = 2**16
+#: bytes per Grover iteration the backends keep (a phase list and its circuit record)
+ITERATION_BYTES = 64
+
+
+def check_amplify_sizes(iterations: int, steps: int, top: int | None) -> None:
+    """Refuse iteration counts and DQA ramps that would not fit in memory, and a bad --top.
+
+    >>> check_amplify_sizes(3, 8, None)
+    >>> check_amplify_sizes(10**12, 8, None)
+    Traceback (most recent call last):
+    ...
+    grover_train.errors.TooLargeError: a run of 1000000000000 Grover iterations needs ...
+    """
+    if top is not None and top < 1:
+        raise InputError(
+            f"--top must be a positive number of states, got {top}: pass e.g. --top 20"
+        )
+    if isinstance(steps, int) and steps > MAX_STEPS:
+        raise InputError(
+            f"--steps {steps} is more than the {MAX_STEPS} DQA steps supported: pass e.g. --steps 8"
+        )
+    check_bytes(
+        ITERATION_BYTES * iterations,
+        f"a run of {iterations} Grover iterations",
+        "lower --iterations",
+    )
+
+
+def check_listing(n: int, top: int | None, min_probability: float) -> None:
+    """Refuse to print more than :data:`MAX_LISTED` probabilities unless ``--top`` bounds them
+    (at most 1/P states can have a probability above P).
+
+    >>> check_listing(10, None, 0.0)
+    >>> check_listing(24, None, 0.0)
+    Traceback (most recent call last):
+    ...
+    grover_train.errors.InputError: amplify would list up to 16777216 probabilities ...
+    """
+    if top is not None:
+        return
+    bound = 2**n if min_probability <= 0 else min(2**n, int(1 / min_probability))
+    if bound > MAX_LISTED:
+        raise InputError(
+            f"amplify would list up to {bound} probabilities (about {bound * 30 // 2**20} MiB "
+            f"of JSON) for {n} variables: pass --top K (e.g. --top 100) or --min-probability P "
+            f"with P >= {1 / MAX_LISTED:.2g}"
+        )

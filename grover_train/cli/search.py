@@ -1,6 +1,7 @@
 """``grover-train search``: coherent search for a state below a threshold in a BQM file.
 
-BQM files are dimod ``to_serializable()`` JSON. A bitstring lists the BINARY value of each
+BQM files are dimod ``to_serializable()`` JSON, dimod COO text or LP files
+(:func:`grover_train.interop.load_bqm_file`). A bitstring lists the BINARY value of each
 variable in the order of ``bqm.variables``, first variable leftmost (SPIN -1/+1 -> 0/1).
 """
 
@@ -8,9 +9,7 @@ from __future__ import annotations
 
 import argparse
 import ast
-import json
 import math
-from pathlib import Path
 
 import dimod
 
@@ -19,9 +18,11 @@ from grover_train.errors import InputError
 
 
 def load_bqm(path: str) -> dimod.BinaryQuadraticModel:
-    """Read a dimod ``to_serializable()`` JSON file.
+    """Read a BQM file: dimod ``to_serializable()`` JSON, dimod COO text or an LP file
+    (:func:`grover_train.interop.load_bqm_file`); NaN or infinite biases are refused.
 
-    >>> import tempfile, os
+    >>> import json, os, tempfile
+    >>> from pathlib import Path
     >>> bqm = dimod.BQM({'a': 1.0}, {}, 0.0, 'SPIN')
     >>> with tempfile.TemporaryDirectory() as d:
     ...     f = os.path.join(d, 'm.json')
@@ -29,28 +30,9 @@ def load_bqm(path: str) -> dimod.BinaryQuadraticModel:
     ...     load_bqm(f) == bqm
     True
     """
-    p = Path(path)
-    if not p.is_file():
-        raise InputError(
-            f"BQM file {str(path)!r} not found: pass a dimod to_serializable() JSON file with --bqm"
-        )
-    try:
-        obj = json.loads(p.read_text())
-        bqm = dimod.BinaryQuadraticModel.from_serializable(obj)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(
-            f"BQM file {str(path)!r} is not JSON ({exc}): write it with "
-            "json.dump(bqm.to_serializable(), f)"
-        ) from exc
-    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
-        raise InputError(
-            f"BQM file {str(path)!r} is not a dimod serialized BQM ({exc!r}): "
-            "write it with json.dump(bqm.to_serializable(), f)"
-        ) from exc
-    if not isinstance(bqm, dimod.BinaryQuadraticModel):
-        raise InputError(
-            f"{str(path)!r} holds a {type(bqm).__name__}, not a binary quadratic model"
-        )
+    from grover_train.interop import check_finite, load_bqm_file
+
+    bqm = check_finite(load_bqm_file(path), f"the BQM in {str(path)!r}")
     if bqm.num_variables == 0:
         raise InputError(f"the BQM in {str(path)!r} has no variables: nothing to search")
     return bqm
@@ -119,7 +101,11 @@ def parse_backend_options(items: list[str] | None) -> dict:
 def add_common(p: argparse.ArgumentParser, threshold_help: str) -> None:
     """Arguments shared by ``search`` and ``amplify``."""
     p.add_argument(
-        "--bqm", required=True, metavar="FILE", help="dimod to_serializable() JSON of the landscape"
+        "--bqm",
+        required=True,
+        metavar="FILE",
+        help="the landscape: dimod to_serializable() JSON, dimod COO text ('# vartype=SPIN' "
+        "header) or an LP file",
     )
     p.add_argument("--threshold", type=float, default=None, metavar="T", help=threshold_help)
     p.add_argument(
@@ -183,6 +169,8 @@ def register(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the search and print its JSON summary."""
+    from grover_train.cli.checks import build_backend, check_search_sizes
+    from grover_train.finders.base import check_budget, default_budget
     from grover_train.finders.coherent.grover import GroverFinder
     from grover_train.finders.coherent.schedules import energy_upper_bound
     from grover_train.finders.problem import SearchProblem
@@ -190,20 +178,20 @@ def run(args: argparse.Namespace) -> int:
     threshold = check_threshold(args.threshold, required=args.schedule != "dh")
     bqm = load_bqm(args.bqm)
     n = bqm.num_variables
+    budget = default_budget(n) if args.budget is None else check_budget(args.budget, "--budget")
+    check_search_sizes(budget, args.steps)
     finder = GroverFinder(
         prep=args.prep,
         schedule=args.schedule,
-        backend=args.backend,
+        backend=build_backend(args.backend, parse_backend_options(args.backend_option)),
         steps=args.steps,
         dt=args.dt,
         progress=args.progress,
-        backend_options=parse_backend_options(args.backend_option),
     )
     random_start = threshold is None
     # no threshold: every state counts, and dh starts from a random state's energy
     tau = energy_upper_bound(bqm) + 1.0 if random_start else threshold
     finder.backend.check_size(SearchProblem(bqm, tau))
-    budget = args.budget if args.budget is not None else math.ceil(22.5 * math.sqrt(2.0**n))
     kw = {"random_start": True} if random_start else {}
     ss = finder.sample(bqm, threshold=tau, budget=budget, seed=args.seed, **kw)
     info = ss.info

@@ -9,6 +9,7 @@ classically from ``bqm``. ``sampleset.info`` holds ``queries`` (design section 3
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -46,6 +47,20 @@ def check_budget(budget: object, what: str = "budget") -> int:
     return int(budget)
 
 
+#: default query budget factor: ceil(22.5 sqrt(2^n)) queries, enough for Dürr-Høyer minimum
+#: finding to succeed with high probability (docs/coherent.md); the ``search`` command's default
+DH_BUDGET_FACTOR = 22.5
+
+
+def default_budget(num_variables: int) -> int:
+    """The default query budget of a search over ``num_variables`` variables.
+
+    >>> default_budget(8), default_budget(20)
+    (360, 23040)
+    """
+    return math.ceil(DH_BUDGET_FACTOR * math.sqrt(2.0 ** int(num_variables)))
+
+
 class HeadFinder(dimod.Sampler):
     """Base class: subclasses implement ``_find(problem, budget, rng, max_heads)``."""
 
@@ -65,9 +80,9 @@ class HeadFinder(dimod.Sampler):
         self,
         bqm: dimod.BinaryQuadraticModel,
         *,
-        threshold: float,
+        threshold: float | None = None,
         exclude: Mapping | None = None,
-        budget: int = 1000,
+        budget: int | None = None,
         seed: int | None = None,
         max_heads: int = 1,
         **kwargs,
@@ -75,21 +90,54 @@ class HeadFinder(dimod.Sampler):
         """Search ``bqm`` for heads; stop after ``max_heads`` distinct heads or ``budget``
         queries, whichever comes first.
 
+        With no ``threshold`` the finder looks for the minimum (every state counts; the
+        coherent finder runs Dürr-Høyer from a random state's energy), as ``grover-train
+        search`` does without ``--threshold``. With no ``budget``, :func:`default_budget`
+        queries (``ceil(22.5 sqrt(2^n))``, the ``search`` command's default). Unknown keyword
+        arguments are dropped with a :class:`dimod.exceptions.SamplerUnknownArgWarning`, as
+        dimod's samplers do. So ``sample_qubo(Q)`` and ``sample_ising(h, J)`` work alone.
+
         >>> from grover_train.finders import get_finder
         >>> bqm = dimod.BQM({0: 1.0, 1: -1.0}, {(0, 1): 0.5}, 0.0, 'SPIN')
         >>> ss = get_finder('exact').sample(bqm, threshold=0.0, budget=10, max_heads=4)
         >>> sorted(ss.record.energy.tolist()), ss.info['queries']
         ([-2.5], 4)
+        >>> ss = get_finder('grover').sample_qubo({(0, 0): -1.0, (0, 1): 2.0}, seed=0)
+        >>> float(ss.first.energy), ss.info['budget']
+        (-1.0, 45)
         """
+        from grover_train.interop import check_finite
+
+        kwargs = self.remove_unknown_kwargs(**kwargs)
         seed = check_seed(seed)
-        budget = check_budget(budget)
+        check_finite(bqm)
+        minimum = threshold is None
+        finder = self
+        if minimum:
+            from grover_train.finders.coherent.schedules import energy_upper_bound
+
+            # above every energy: every state is a head, so the lowest one found is returned
+            threshold = energy_upper_bound(bqm) + 1.0
+            finder, extra = self._for_minimum()
+            kwargs = {**extra, **kwargs}
+        budget = default_budget(bqm.num_variables) if budget is None else check_budget(budget)
         problem = SearchProblem(bqm, threshold, exclude)
-        self._check_size(problem)
+        finder._check_size(problem)
         rng = make_rng(seed)
         t0 = time.perf_counter_ns()
-        result = self._find(problem, budget, rng, max_heads=max(1, int(max_heads)), **kwargs)
+        result = finder._find(problem, budget, rng, max_heads=max(1, int(max_heads)), **kwargs)
         t1 = time.perf_counter_ns()
-        return self._sampleset(problem, result, seed, t1 - t0)
+        ss = finder._sampleset(problem, result, seed, t1 - t0)
+        ss.info["minimum_finding"] = minimum
+        ss.info["budget"] = budget
+        if minimum:
+            ss.info["threshold"] = None
+        return ss
+
+    def _for_minimum(self) -> tuple[HeadFinder, dict]:
+        """The finder (and extra ``_find`` arguments) that does minimum finding when no
+        threshold is given; a coherent finder switches to Dürr-Høyer."""
+        return self, {}
 
     # ------------------------------------------------------------------ helpers
     def _check_size(self, problem: SearchProblem) -> None:
