@@ -233,15 +233,16 @@ def _teacher():
 def test_windows_covering_the_network_equal_unwindowed_training():
     ds = _teacher()
     kw = dict(hidden=[4, 3], finder="sa", budget=1500, seed=3, progress=False)
-    a = train_model(ds, max_qubits=None, **kw)
-    b = train_model(ds, max_qubits=9, **kw)  # 4 + 3 + 2 spins: one window, the whole net
+    # whole-network head cutting (the option windows="layers"; readouts are the default)
+    a = train_model(ds, max_qubits=None, windows="layers", **kw)
+    b = train_model(ds, max_qubits=9, windows="layers", **kw)  # 4 + 3 + 2: the whole net
     assert a.summary["max_qubits_used"] == b.summary["max_qubits_used"] == 9
     assert [m["test_accuracy"] for m in a.metrics] == [m["test_accuracy"] for m in b.metrics]
     for wa, wb in zip(a.net.W + [a.net.U], b.net.W + [b.net.U], strict=True):
         assert np.array_equal(wa, wb)
     b2 = train_model(ds, max_qubits=9, windows="columns", **kw)  # columns: the same one window
     assert [m["test_accuracy"] for m in b2.metrics] == [m["test_accuracy"] for m in a.metrics]
-    c = train_model(ds, max_qubits=5, **kw)
+    c = train_model(ds, max_qubits=5, windows="layers", **kw)
     assert c.summary["max_qubits_used"] <= 5
     assert not np.array_equal(c.net.U, a.net.U)
     d = train_model(ds, max_qubits=6, windows="columns", **kw)  # 2 units of each layer + y

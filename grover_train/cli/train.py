@@ -22,6 +22,10 @@ TRAIN_FINDER_DEFAULTS: dict[str, dict] = {
 }
 
 
+#: share of the training data held out for validation by default (docs/training.md)
+VALIDATION_FRACTION = 0.15
+
+
 def add_dataset_arguments(p: argparse.ArgumentParser, required: bool = True) -> None:
     """Dataset options shared by ``train`` and ``predict``."""
     p.add_argument(
@@ -108,7 +112,14 @@ def load_data(args: argparse.Namespace, seed: int):
         kw["teacher_sizes"] = tuple(sizes)
     if args.num_samples is not None and args.num_samples < 1:
         raise InputError(f"--num-samples must be positive, got {args.num_samples}")
-    return load_dataset(args.dataset, **kw)
+    ds = load_dataset(args.dataset, **kw)
+    # only 'train' has --validation-fraction; predict keeps the whole training split
+    frac = getattr(args, "validation_fraction", None)
+    if frac:
+        from grover_train.data.datasets import split_validation
+
+        ds = split_validation(ds, frac, kw["seed"])
+    return ds
 
 
 def dataset_options(args: argparse.Namespace, seed: int) -> dict:
@@ -121,6 +132,7 @@ def dataset_options(args: argparse.Namespace, seed: int) -> dict:
         "teacher": args.teacher,
         "num_samples": args.num_samples,
         "data_seed": args.data_seed if args.data_seed is not None else seed,
+        "validation_fraction": getattr(args, "validation_fraction", None),
     }
 
 
@@ -137,6 +149,14 @@ def register(subparsers) -> None:
         "(docs/training.md).",
     )
     add_dataset_arguments(p)
+    p.add_argument(
+        "--validation-fraction",
+        type=float,
+        default=VALIDATION_FRACTION,
+        metavar="F",
+        help="fraction of the training data held out (stratified, drawn with the "
+        f"seed) as a validation split for tuning choices (default {VALIDATION_FRACTION}; 0: none)",
+    )
     p.add_argument(
         "--hidden",
         required=True,
@@ -254,10 +274,12 @@ def register(subparsers) -> None:
     )
     p.add_argument(
         "--windows",
-        choices=["layers", "columns"],
+        choices=["readouts", "layers", "columns"],
         default=None,
-        help="window shape under --max-qubits: 'layers' (default: whole consecutive layers, "
-        "else blocks of one layer) or 'columns' (the same units of every layer; docs/deep.md)",
+        help="how deep networks are trained: 'readouts' (default: every hidden layer learns "
+        "from its own label-coupled readout, windows of one layer) or whole-network head "
+        "cutting in windows of 'layers' (whole consecutive layers, else blocks of one layer) "
+        "or 'columns' (the same units of every layer); docs/deep.md",
     )
     p.add_argument(
         "--num-reads", type=int, default=None, help="annealing finders: reads per batch (default 8)"

@@ -37,6 +37,9 @@ class Dataset:
     y_test: np.ndarray
     classes: list
     meta: dict = field(default_factory=dict)
+    #: validation split carved from the training data (:func:`split_validation`); empty if none
+    X_val: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    y_val: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
 
     @property
     def num_inputs(self) -> int:
@@ -115,6 +118,43 @@ def _split(y: np.ndarray, seed, test_fraction: float):
     train, test = np.array(train), np.array(test)
     rng.shuffle(train)
     return train, test
+
+
+def split_validation(dataset: Dataset, fraction: float, seed) -> Dataset:
+    """Carve a stratified validation split of ``fraction`` of the training data, drawn with
+    ``seed``; the test set is untouched. Tuning choices are made on ``X_val``/``y_val``, never
+    on the test set. ``fraction`` 0 returns the dataset unchanged (empty validation split).
+
+    >>> ds = load_dataset('digits', seed=0, classes=[0, 1], pool=True)
+    >>> v = split_validation(ds, 0.15, seed=0)
+    >>> len(v.y_train) + len(v.y_val) == len(ds.y_train), len(v.y_test) == len(ds.y_test)
+    (True, True)
+    """
+    fraction = float(fraction)
+    if not 0 <= fraction < 1:
+        raise DatasetError(
+            f"--validation-fraction must be in [0, 1), got {fraction}: use e.g. 0.15 "
+            "(or 0 for none)"
+        )
+    if fraction == 0:
+        return dataset
+    vseed = int(np.random.SeedSequence([int(seed or 0), 0x5A11]).generate_state(1)[0])
+    train, val = _split(dataset.y_train, vseed, fraction)
+    if len(train) == 0:
+        raise DatasetError(
+            f"--validation-fraction {fraction} leaves no training data: use a smaller fraction"
+        )
+    return Dataset(
+        dataset.name,
+        dataset.X_train[train],
+        dataset.y_train[train],
+        dataset.X_test,
+        dataset.y_test,
+        dataset.classes,
+        {**dataset.meta, "validation_fraction": fraction},
+        dataset.X_train[val],
+        dataset.y_train[val],
+    )
 
 
 def binarize(images: np.ndarray, threshold: float) -> np.ndarray:

@@ -77,8 +77,8 @@ def min_qubits(num_classes: int) -> int:
     return int(num_classes) + 1
 
 
-#: window shapes of :func:`plan_windows`
-WINDOW_SHAPES = ("layers", "columns")
+#: window shapes of :func:`plan_windows` ("readouts" is the default of training)
+WINDOW_SHAPES = ("readouts", "layers", "columns")
 
 
 def plan_windows(
@@ -94,6 +94,10 @@ def plan_windows(
     through the chain of couplings (docs/deep.md). The order is top-down (highest unit indices
     first for columns). ``None`` or a bound at least the whole network's spins gives one
     window: the whole network, for either shape.
+    ``shape="readouts"``: windows of **one layer** each, top-down, for training with local
+    readouts (:mod:`grover_train.train.readouts`): a layer of at most ``max_qubits - C``
+    units (or any layer without a bound) is one window, a larger one near-equal blocks of
+    units; for one hidden layer the same windows as ``"layers"``.
 
     >>> [w.name for w in plan_windows([4, 4], 2, None)]
     ['h1[0:4]+h2[0:4]+y']
@@ -101,6 +105,10 @@ def plan_windows(
     ['h2[0:3]+h3[0:3]+y', 'h1[4:8]+y', 'h1[0:4]+y']
     >>> [w.name for w in plan_windows([4, 4], 2, 6, shape="columns")]
     ['h1[2:4]+h2[2:4]+y', 'h1[0:2]+h2[0:2]+y']
+    >>> [w.name for w in plan_windows([4, 4], 2, None, shape="readouts")]
+    ['h2[0:4]+y', 'h1[0:4]+y']
+    >>> [w.name for w in plan_windows([32, 32, 32], 10, 24, shape="readouts")][2:4]
+    ['h3[0:11]+y', 'h2[21:32]+y']
     >>> try:
     ...     plan_windows([8], 10, 10)
     ... except InputError as exc:
@@ -113,6 +121,13 @@ def plan_windows(
         )
     hidden = [int(h) for h in hidden]
     C = int(num_classes)
+    if shape == "readouts":
+        if len(hidden) == 1:
+            shape = "layers"  # one layer: its own readout is the real one
+        elif max_qubits is None:
+            return [Window(((layer, 0, h),), C) for layer, h in reversed(list(enumerate(hidden)))]
+        else:
+            max_qubits = min(max_qubits, max(hidden) + C)  # one layer per window
     if max_qubits is None or max_qubits >= sum(hidden) + C:
         return [Window(tuple((layer, 0, h) for layer, h in enumerate(hidden)), C)]
     if isinstance(max_qubits, bool) or int(max_qubits) != max_qubits:
@@ -126,6 +141,12 @@ def plan_windows(
         )
     if shape == "columns":
         return _column_windows(hidden, C, room, max_qubits)
+    if shape == "readouts":
+        return [
+            w
+            for layer in reversed(range(len(hidden)))
+            for w in _layer_blocks(layer, hidden[layer], room, C)
+        ]
     windows: list[Window] = []
     group: list[tuple[int, int, int]] = []
     used = 0
@@ -148,6 +169,15 @@ def plan_windows(
     if group:
         windows.append(Window(tuple(sorted(group)), C))
     return windows
+
+
+def _layer_blocks(layer: int, h: int, room: int, C: int) -> list[Window]:
+    """One layer as near-equal blocks of at most ``room`` units, top of the layer first."""
+    nblocks = -(-h // room)
+    edges = np.linspace(0, h, nblocks + 1).round().astype(int)
+    return [
+        Window(((layer, int(edges[i]), int(edges[i + 1])),), C) for i in reversed(range(nblocks))
+    ]
 
 
 def _column_windows(hidden: list[int], C: int, room: int, max_qubits: int) -> list[Window]:

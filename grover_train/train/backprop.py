@@ -278,6 +278,8 @@ def train_backprop(
     final = metrics[-1] if metrics else {"step": step, **evaluator(net)}
     summary = {
         "test_accuracy": final["test_accuracy"],
+        "validation_accuracy": final.get("validation_accuracy"),
+        "validation_size": len(getattr(dataset, "y_val", ())),
         "train_accuracy": final["train_accuracy"],
         "train_error": final["train_error"],
         "train_error_margin": final["train_error_margin"],

@@ -35,7 +35,9 @@ from grover_train.model.deep import identity_init, plan_windows
 from grover_train.model.network import DragonNetwork, check_sizes
 from grover_train.provenance import versions
 from grover_train.rng import check_seed, child_seed
+from grover_train.train import readouts as _ro
 from grover_train.train.problems import FullConfig, positive_config, sample_problems
+from grover_train.train.readouts import Readouts, local_delta
 from grover_train.train.result import Evaluator, MetricsWriter, TrainResult
 
 #: defaults tuned on digits (10 classes, --hidden 32, sa); see docs/training.md
@@ -51,7 +53,7 @@ DEFAULTS = {
     "init_scale": 1.0,
     "input_noise": 0.0,
     "average": "epoch",
-    "windows": "layers",
+    "windows": "readouts",
 }
 
 
@@ -180,7 +182,7 @@ def check_train_options(dataset: Dataset, hidden, budget, seed, **opts) -> list[
     if v is not None and (not isinstance(v, int | np.integer) or v < 2):
         raise InputError(f"--max-qubits must be an integer >= 2, got {v!r}")
     # too small for the outputs + 1 (or one unit per layer for columns), unknown shape: InputError
-    plan_windows(hidden, dataset.num_classes, v, shape=opts.get("windows") or "layers")
+    plan_windows(hidden, dataset.num_classes, v, shape=opts.get("windows") or "readouts")
     return hidden
 
 
@@ -249,8 +251,11 @@ def train_model(
         max_heads: distinct heads the finder looks for per sample (their cut is averaged).
         eval_size: size of the fixed evaluation subset of the training set for eps.
         max_qubits: largest landscape handed to the finder.
-        windows: window shape under ``max_qubits`` for deep networks, ``"layers"`` (default)
-            or ``"columns"`` (:func:`grover_train.model.deep.plan_windows`).
+        windows: how deep networks are searched: ``"readouts"`` (default: every hidden layer
+            learns from its own label-coupled readout, one-layer windows,
+            :mod:`grover_train.train.readouts`), or whole-network head cutting in windows of
+            ``"layers"`` or ``"columns"`` (:func:`grover_train.model.deep.plan_windows`). One
+            hidden layer: all the same.
         init: starting network (else random); with ``resume`` its ``meta['train_state']``
             says where the run stopped.
         progress: show a tqdm bar on stderr.
@@ -351,6 +356,11 @@ def train_model(
         raw = state.get("raw")
         net = _from_arrays(raw, net.meta) if raw else net.copy()
 
+    # local readouts of the layers below the last (docs/deep.md); kept in train_state
+    readouts = None
+    if p["windows"] == "readouts" and net.num_layers > 1:
+        saved = state.get("readouts")
+        readouts = Readouts.from_json(saved) if saved else Readouts.random(net, seed)
     evaluator = Evaluator(dataset, eval_size=p["eval_size"], seed=seed, margin=p["margin"])
     writer = MetricsWriter(metrics_path, resume_step=state["step"] if resume else None)
     X, y = dataset.X_train, dataset.y_train
@@ -370,6 +380,7 @@ def train_model(
             rng = np.random.default_rng([seed, 1, step])
             eta_t = p["eta"] / (1.0 + p["eta_decay"] * (epoch + pos / N))
             delta = None
+            aux = None
             found = 0
             noise = np.random.default_rng([seed, 4, step])
             for i in batch:
@@ -389,6 +400,7 @@ def train_model(
                     max_qubits=max_qubits,
                     step=step,
                     windows=p["windows"],
+                    readouts=readouts,
                 ):
                     queries += 1  # the threshold E+(x, k*): one energy evaluation
                     left = budget - queries
@@ -410,7 +422,18 @@ def train_model(
                     # classical work of the problem (deep nets: positive descent, polishing)
                     queries += int(getattr(prob, "classical_queries", 0))
                     positive = getattr(prob, "positive", None) or positive
-                if heads:
+                    layer = getattr(prob, "layer", None)
+                if heads and readouts is not None:
+                    # one window (step given): the cut of its layer's local network
+                    found += 1
+                    d, a = local_delta(net, readouts, layer, x, positive, heads)
+                    delta = d if delta is None else _add(delta, d)
+                    aux = (
+                        a
+                        if aux is None
+                        else [(u + v, e + f) for (u, e), (v, f) in zip(aux, a, strict=True)]
+                    )
+                elif heads:
                     found += 1
                     if positive is None:
                         positive = positive_config(net, x, label)
@@ -418,6 +441,12 @@ def train_model(
                     delta = d if delta is None else _add(delta, d)
             if delta is not None:
                 _apply(net, _scale(delta, 1.0 / len(batch)), eta_t, p["weight_decay"])
+            if aux is not None:
+                shrink = 1.0 - eta_t * p["weight_decay"]
+                eta_r = eta_t * _ro.READOUT_ETA
+                for i, (dV, dd) in enumerate(aux):
+                    readouts.V[i] = shrink * readouts.V[i] + eta_r / len(batch) * dV
+                    readouts.d[i] = readouts.d[i] + eta_r / len(batch) * dd
             if avg is not None:
                 _blend(avg, net, 1.0 / p["average"])
             step += 1
@@ -456,6 +485,8 @@ def train_model(
     final = metrics[-1] if metrics else {"step": step, **evaluator(net)}
     summary = {
         "test_accuracy": final["test_accuracy"],
+        "validation_accuracy": final.get("validation_accuracy"),
+        "validation_size": len(getattr(dataset, "y_val", ())),
         "train_accuracy": final["train_accuracy"],
         "train_error": final["train_error"],
         "train_error_margin": final["train_error_margin"],
@@ -487,6 +518,7 @@ def train_model(
             "finder": finder_name,
             "max_qubits_used": max_qubits_used,
             **({"raw": raw_arrays} if raw_arrays is not None else {}),
+            **({"readouts": readouts.to_json()} if readouts is not None else {}),
         },
         "summary": {k: v for k, v in summary.items() if k != "versions"},
     }

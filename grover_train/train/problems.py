@@ -25,7 +25,7 @@ import dimod
 import numpy as np
 
 from grover_train.model import deep
-from grover_train.model.network import DragonNetwork
+from grover_train.model.network import DragonNetwork, sign
 
 
 class FullConfig(NamedTuple):
@@ -58,6 +58,8 @@ class HeadProblem:
     positive: FullConfig | None = None
     #: classical queries spent building the problem and polishing the heads it mapped back
     classical_queries: int = 0
+    #: windows="readouts": the hidden layer (0-based) whose local network was searched
+    layer: int | None = None
 
     @property
     def num_variables(self) -> int:
@@ -120,6 +122,7 @@ def sample_problems(
     step: int | None = None,
     sweeps: int | None = None,
     windows: str = "layers",
+    readouts=None,
 ) -> list[HeadProblem]:
     """The landscapes to search for heads of one training sample (x, label).
 
@@ -131,7 +134,11 @@ def sample_problems(
         max_qubits: largest landscape the finder may get (None: the whole network).
         step: training step; picks window ``step % len(windows)`` of the top-down schedule
             (None: all windows, in schedule order).
-        windows: window shape, "layers" or "columns" (:func:`grover_train.model.deep.plan_windows`).
+        windows: window shape, "layers" or "columns" (:func:`grover_train.model.deep.plan_windows`),
+            or "readouts": one layer per window, each searched in its local network with its
+            own readout (``readouts``, :mod:`grover_train.train.readouts`; one hidden layer:
+            the same as "layers").
+        readouts: the auxiliary readouts, for ``windows="readouts"`` with several layers.
         sweeps: coordinate-descent rounds for the positive configuration and for polishing
             heads of deep networks (None: :data:`grover_train.model.deep.DEFAULT_SWEEPS`).
 
@@ -147,6 +154,10 @@ def sample_problems(
     """
     x = np.asarray(x, dtype=float)
     label = int(label)
+    if windows == "readouts":
+        if net.num_layers > 1:
+            return _readout_problems(net, readouts, x, label, margin, max_qubits, step, sweeps)
+        windows = "layers"  # one hidden layer: its own readout is the real one
     plan = deep.plan_windows(net.hidden, net.num_classes, max_qubits, shape=windows)
     if step is not None:
         plan = [plan[int(step) % len(plan)]]
@@ -164,6 +175,34 @@ def sample_problems(
     ]
 
 
+def _readout_problems(net, readouts, x, label, margin, max_qubits, step, sweeps):
+    """One-layer problems of the local networks (module :mod:`grover_train.train.readouts`)."""
+    from grover_train.train import readouts as ro
+
+    if readouts is None:
+        raise ValueError("windows='readouts' needs the auxiliary readouts of the network")
+    plan = deep.plan_windows(net.hidden, net.num_classes, max_qubits, shape="readouts")
+    if step is not None:
+        plan = [ro.scheduled_window(plan, int(step), net.num_layers)]
+    sweeps = deep.DEFAULT_SWEEPS if sweeps is None else int(sweeps)
+    out = []
+    for window in plan:
+        layer = ro.window_layer(window)
+        sub = ro.layer_net(net, readouts, layer)
+        # layers below at the forward pass, layer `layer` in closed form: E+ of A_layer
+        hs, e = deep.forward_config(sub, x, label)
+        if layer < net.num_layers - 1 and ro.LOWER_POSITIVE == "forward":
+            below = x if layer == 0 else hs[layer - 1]
+            hs[layer] = sign(sub.W[layer] @ below + sub.b[layer])
+        threshold = deep.config_energy(sub, x, hs, e) + float(margin)
+        problem = _window_problem(
+            sub, x, label, window, FullConfig(hs, e), threshold, sweeps, 0, hold_below=True
+        )
+        problem.layer = layer
+        out.append(problem)
+    return out
+
+
 def _window_problem(
     net: DragonNetwork,
     x: np.ndarray,
@@ -173,10 +212,14 @@ def _window_problem(
     threshold: float,
     sweeps: int,
     spent: int,
+    hold_below: bool = False,
 ) -> HeadProblem:
     masks = window.masks(net.hidden)
     n_h, C = window.num_hidden, net.num_classes
     bqm = deep.window_bqm(net, x, window, positive.hidden)
+    if hold_below:  # readouts: polishing relaxes only the window's own layer
+        top = max(layer for layer, _, _ in window.blocks)
+        masks = [np.ones_like(m) if i < top else m for i, m in enumerate(masks)]
     polish = sweeps > 0 and not all(m.all() for m in masks)
     problem = HeadProblem(
         bqm,

@@ -8,6 +8,8 @@ Metrics (all are measurements: computing them is never counted as queries):
 - ``train_error_margin``: the same at the training margin kappa.
 - ``train_accuracy`` / ``test_accuracy``: accuracy of the deployable classifier
   argmin_k E+(x, k) on the whole training / test set.
+- ``validation_accuracy``: the same on the validation split, when the dataset has one
+  (:func:`grover_train.data.datasets.split_validation`); tuning choices use it, never the test set.
 """
 
 from __future__ import annotations
@@ -74,12 +76,15 @@ class Evaluator:
     def __call__(self, net: DragonNetwork) -> dict:
         eps, eps_m = self.train_errors(net)
         ds = self.dataset
-        return {
+        out = {
             "train_error": eps,
             "train_error_margin": eps_m,
             "train_accuracy": net.accuracy(ds.X_train, ds.y_train),
             "test_accuracy": net.accuracy(ds.X_test, ds.y_test),
         }
+        if len(getattr(ds, "y_val", ())):  # a validation split (datasets.split_validation)
+            out["validation_accuracy"] = net.accuracy(ds.X_val, ds.y_val)
+        return out
 
 
 class MetricsWriter:

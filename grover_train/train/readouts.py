@@ -1,0 +1,154 @@
+"""Local readouts: every hidden layer of a deep network learns from its own label-coupled
+readout (docs/deep.md, "Local readouts").
+
+Hidden layer l (0-based, below the last) gets auxiliary output spins with their own couplings
+``V[l]`` (C, H_l) and biases ``d[l]`` (C,). Its **local network** A_l is the network cut after
+layer l with that readout on top::
+
+    E_l(h_1..h_l, y | x) = - sum_{m<=l} h_m.(W_m h_{m-1} + b_m) - y.(V_l h_l + d_l)
+
+and A_L (the last layer) is the whole network with its real readout U, c. A window of layer
+l holds a block of that layer's units plus the C outputs; the layers below stay at their
+forward pass and the other units of layer l at their positive values, so each search is a
+one-hidden-layer head-cutting problem with input h_{l-1}. Its threshold is E+ of A_l plus the
+margin, and its energies are A_l's energies: **a head found in a window of layer l is a head
+of A_l's landscape** (for the last layer: of the whole network's landscape). The cut of such
+a head changes W_l, b_l and the readout of layer l only (the layers below are the same forward
+pass in the positive configuration and in the head, so their terms cancel).
+
+The deployable classifier is unchanged: argmin_k E+(x, k) of the whole network (forward pass,
+closed-form last layer, readout U). The auxiliary readouts only train; they are kept in the
+model's ``meta['train_state']['readouts']`` so that a run can be resumed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from grover_train.model import deep
+from grover_train.model.network import DragonNetwork
+
+LOWER_POSITIVE = "clamped"
+READOUT_ETA = 1.0
+READOUT_INIT = 1.0
+TOP_SHARE = None
+
+
+@dataclass
+class Readouts:
+    """The auxiliary readouts of the hidden layers below the last: ``V[l]`` (C, H_l) and
+    ``d[l]`` (C,) for l = 0..L-2.
+
+    >>> net = DragonNetwork.random(4, [3, 2], 2, seed=0)
+    >>> r = Readouts.random(net, seed=0)
+    >>> [v.shape for v in r.V], Readouts.from_json(r.to_json()).V[0].shape
+    ([(2, 3)], (2, 3))
+    """
+
+    V: list[np.ndarray]
+    d: list[np.ndarray]
+
+    @classmethod
+    def random(cls, net: DragonNetwork, seed: int, scale: float | None = None) -> Readouts:
+        """Gaussian readouts with variance scale / H_l (as the real readout U), zero biases."""
+        scale = READOUT_INIT if scale is None else scale
+        rng = np.random.default_rng(np.random.SeedSequence([int(seed), 5]))
+        C = net.num_classes
+        V = [rng.normal(0, np.sqrt(scale / h), size=(C, h)) for h in net.hidden[:-1]]
+        return cls(V, [np.zeros(C) for _ in V])
+
+    def to_json(self) -> dict:
+        return {"V": [v.tolist() for v in self.V], "d": [v.tolist() for v in self.d]}
+
+    @classmethod
+    def from_json(cls, data: dict) -> Readouts:
+        return cls(
+            [np.asarray(v, dtype=float) for v in data["V"]],
+            [np.asarray(v, dtype=float) for v in data["d"]],
+        )
+
+
+def layer_net(net: DragonNetwork, readouts: Readouts, layer: int) -> DragonNetwork:
+    """A_layer: the network cut after hidden layer ``layer`` (0-based) with that layer's
+    readout on top; the last layer gives ``net`` itself. The arrays are shared, not copied.
+
+    >>> net = DragonNetwork.random(4, [3, 2], 2, seed=0)
+    >>> r = Readouts.random(net, seed=0)
+    >>> layer_net(net, r, 0).hidden, layer_net(net, r, 1) is net
+    ([3], True)
+    """
+    if layer == net.num_layers - 1:
+        return net
+    return DragonNetwork(
+        net.W[: layer + 1], net.b[: layer + 1], readouts.V[layer], readouts.d[layer]
+    )
+
+
+def scheduled_window(plan: list[deep.Window], step: int, num_layers: int, top_share=None):
+    """The window searched at training ``step``: a share ``top_share`` of the steps go to the
+    last layer's windows (round robin), the others to the windows of the layers below (round
+    robin, top-down); ``None``: every window in turn.
+
+    >>> plan = deep.plan_windows([4, 4], 2, 4, shape="readouts")
+    >>> [scheduled_window(plan, t, 2, 0.5).name for t in range(4)]
+    ['h2[2:4]+y', 'h1[2:4]+y', 'h2[0:2]+y', 'h1[0:2]+y']
+    """
+    top_share = TOP_SHARE if top_share is None else top_share
+    if top_share is None:
+        return plan[step % len(plan)]
+    top = [w for w in plan if window_layer(w) == num_layers - 1]
+    low = plan[len(top) :]
+    done_top = int(np.ceil(step * top_share))  # last-layer steps before this one
+    if int(np.ceil((step + 1) * top_share)) > done_top or not low:
+        return top[done_top % len(top)]
+    return low[(step - done_top) % len(low)]
+
+
+def window_layer(window: deep.Window) -> int:
+    """The hidden layer (0-based) of a one-layer window."""
+    layers = {layer for layer, _, _ in window.blocks}
+    if len(layers) != 1:
+        raise ValueError(f"window {window.name} spans several layers")
+    return layers.pop()
+
+
+def local_delta(
+    net: DragonNetwork,
+    readouts: Readouts,
+    layer: int,
+    x: np.ndarray,
+    positive,
+    heads: Sequence,
+) -> tuple[tuple, list[tuple[np.ndarray, np.ndarray]]]:
+    """The cut of one sample's heads found in a window of ``layer``: the head-cutting update
+    of the local network A_layer (:func:`grover_train.train.cutting.cut_delta`), split into
+    the update of the whole network (dW, db, dU, dc) and of the readouts [(dV_l, dd_l)].
+
+    >>> net = DragonNetwork.random(4, [3, 2], 2, seed=0)
+    >>> r = Readouts.random(net, seed=0)
+    >>> from grover_train.train.problems import FullConfig
+    >>> pos = FullConfig([np.ones(3)], np.array([1.0, -1.0]))
+    >>> head = FullConfig([-np.ones(3)], np.array([-1.0, 1.0]))
+    >>> (dW, db, dU, dc), aux = local_delta(net, r, 0, np.ones(4), pos, [head])
+    >>> dW[0][0].tolist(), float(abs(dU).sum()), aux[0][1].tolist()
+    ([2.0, 2.0, 2.0, 2.0], 0.0, [2.0, -2.0])
+    """
+    from grover_train.train.cutting import cut_delta
+
+    sub = layer_net(net, readouts, layer)
+    dW, db, dU, dc = cut_delta(sub, x, positive, heads)
+    aux = [
+        (np.zeros_like(v), np.zeros_like(e)) for v, e in zip(readouts.V, readouts.d, strict=True)
+    ]
+    if sub is net:
+        return (dW, db, dU, dc), aux
+    dW = dW + [np.zeros_like(w) for w in net.W[layer + 1 :]]
+    db = db + [np.zeros_like(v) for v in net.b[layer + 1 :]]
+    aux[layer] = (dU, dc)
+    return (dW, db, np.zeros_like(net.U), np.zeros_like(net.c)), aux
+
+
+__all__ = ["Readouts", "layer_net", "local_delta", "window_layer"]

@@ -1,0 +1,221 @@
+"""Local readouts (the default training of deep networks): windows, landscapes, heads and the
+cut, checked against brute-force enumeration on tiny networks; the validation split."""
+
+from __future__ import annotations
+
+import itertools
+import json
+
+import numpy as np
+import pytest
+
+from grover_train.data.datasets import load_dataset, split_validation
+from grover_train.errors import DatasetError
+from grover_train.finders import SearchProblem, get_finder
+from grover_train.model import deep
+from grover_train.model.network import DragonNetwork, one_hot_spins
+from grover_train.train import readouts as ro
+from grover_train.train.cutting import train_model
+from grover_train.train.problems import sample_problems
+
+
+def _spins(rng, n):
+    return rng.choice([-1.0, 1.0], size=n)
+
+
+def _tiny(seed=0, hidden=(3, 3), D=4, C=3):
+    rng = np.random.default_rng(seed)
+    net = DragonNetwork.random(D, list(hidden), C, seed=seed)
+    net.b = [rng.normal(size=h) for h in net.hidden]
+    net.c = rng.normal(size=C)
+    r = ro.Readouts.random(net, seed=seed)
+    r.d = [rng.normal(size=C) for _ in r.d]
+    return net, r
+
+
+def _local_energy(net, r, layer, x, hs, y):
+    """E_l by its definition, term by term (independent of deep.config_energy)."""
+    E, prev = 0.0, x
+    for m in range(layer + 1):
+        E -= sum(hs[m][j] * (net.W[m][j] @ prev + net.b[m][j]) for j in range(len(hs[m])))
+        prev = hs[m]
+    V, d = (net.U, net.c) if layer == net.num_layers - 1 else (r.V[layer], r.d[layer])
+    return E - sum(y[k] * (V[k] @ prev + d[k]) for k in range(len(y)))
+
+
+def _all(n):
+    return [np.array(s, dtype=float) for s in itertools.product([-1, 1], repeat=n)]
+
+
+def test_readout_windows_are_one_layer_each_and_cover_every_unit_once():
+    for hidden, C, mq in [
+        ([32, 32, 32], 10, 24),
+        ([8, 8], 3, 16),
+        ([5, 2, 7], 2, 6),
+        ([4, 4], 2, None),
+    ]:
+        plan = deep.plan_windows(hidden, C, mq, shape="readouts")
+        counts = [np.zeros(h, dtype=int) for h in hidden]
+        for w in plan:
+            assert len(w.blocks) == 1 and (mq is None or w.num_spins <= mq)
+            layer, a, b = w.blocks[0]
+            counts[layer][a:b] += 1
+        assert all(np.all(c == 1) for c in counts)
+        layers = [ro.window_layer(w) for w in plan]
+        assert layers == sorted(layers, reverse=True)  # top-down
+    # one hidden layer: exactly the layer windows
+    assert deep.plan_windows([32], 10, 24, "readouts") == deep.plan_windows([32], 10, 24)
+
+
+def test_window_landscape_threshold_and_heads_against_enumeration():
+    rng = np.random.default_rng(1)
+    net, r = _tiny(2, hidden=(3, 4, 3))
+    checked = 0
+    for _ in range(6):
+        x, k = _spins(rng, 4), int(rng.integers(3))
+        for p in sample_problems(
+            net, x, k, margin=0.8, max_qubits=5, windows="readouts", readouts=r
+        ):
+            layer = p.layer
+            assert p.num_variables <= 5 and ro.window_layer(p.window) == layer
+            # lower layers: the forward pass
+            fwd = net.forward(x[None])
+            for m in range(layer):
+                assert np.array_equal(p.positive.hidden[m], fwd[m + 1][0])
+            # threshold: brute-force min over layer `layer` with y = e_k, lower layers forward
+            e = one_hot_spins(np.array([k]), 3)[0]
+            Eplus = min(
+                _local_energy(net, r, layer, x, [*p.positive.hidden[:layer], h], e)
+                for h in _all(net.hidden[layer])
+            )
+            assert p.threshold == pytest.approx(Eplus + 0.8)
+            # every window state: the bqm energy is E_l of the completed configuration
+            (lay, a, b) = p.window.blocks[0]
+            for s in _all(p.num_variables):
+                hs = [h.copy() for h in p.positive.hidden]
+                hs[lay][a:b] = s[: b - a]
+                E = _local_energy(net, r, layer, x, hs, s[b - a :])
+                assert p.bqm.energy(dict(enumerate(s))) == pytest.approx(E)
+            # every head found is a head of A_layer's whole landscape (polished or not)
+            ss = get_finder("exact").sample(
+                p.bqm, threshold=p.threshold, exclude=p.exclude, budget=256, max_heads=64
+            )
+            for fc in p.to_full(ss.record.sample):
+                assert not np.array_equal(fc.y, e)
+                assert _local_energy(net, r, layer, x, fc.hidden, fc.y) < p.threshold
+                for m in range(layer):  # the layers below are not touched
+                    assert np.array_equal(fc.hidden[m], fwd[m + 1][0])
+                if layer == net.num_layers - 1:  # the last layer: heads of the whole network
+                    assert (
+                        deep.config_energy(net, x, fc.hidden, fc.y)
+                        < deep.clamped_energy(net, x, k) + 0.8
+                    )
+                checked += 1
+    assert checked > 20
+
+
+def _numeric_cut(net, r, layer, x, positive, heads, get):
+    """-d/dtheta [E_l(positive) - mean_S E_l(head)] for the parameter array ``get`` selects."""
+
+    def gap(n, rr):
+        pos = _local_energy(n, rr, layer, x, positive.hidden, positive.y)
+        return pos - np.mean([_local_energy(n, rr, layer, x, h.hidden, h.y) for h in heads])
+
+    out = np.zeros_like(get(net, r))
+    for idx in np.ndindex(out.shape):
+        n2, r2 = net.copy(), ro.Readouts([v.copy() for v in r.V], [v.copy() for v in r.d])
+        get(n2, r2)[idx] += 1.0  # the energy is linear in every parameter: exact difference
+        out[idx] = -(gap(n2, r2) - gap(net, r))
+    return out
+
+
+def test_local_cut_is_the_gradient_of_the_energy_gap_by_brute_force():
+    """The update equals -d/dtheta [E_l(positive) - mean_S E_l(head)] for every parameter of
+    the whole network and of the readouts, computed by finite differences of the definition."""
+    rng = np.random.default_rng(3)
+    net, r = _tiny(4, hidden=(3, 2, 3))
+    for layer in range(net.num_layers):
+        x, k = _spins(rng, 4), int(rng.integers(3))
+        [p] = [
+            q
+            for q in sample_problems(net, x, k, margin=5.0, windows="readouts", readouts=r)
+            if q.layer == layer
+        ]
+        marked = SearchProblem(p.bqm, p.threshold, p.exclude).marked
+        rows = [
+            np.array([1.0 if (z >> i) & 1 else -1.0 for i in range(p.num_variables)])
+            for z in np.flatnonzero(marked)[:3]
+        ]
+        heads = p.to_full(np.array(rows))
+        assert heads
+        (dW, db, dU, dc), aux = ro.local_delta(net, r, layer, x, p.positive, heads)
+
+        def numeric(get, layer=layer, x=x, p=p, heads=heads):
+            return _numeric_cut(net, r, layer, x, p.positive, heads, get)
+
+        for m in range(net.num_layers):
+            assert np.allclose(dW[m], numeric(lambda n, rr, m=m: n.W[m]))
+            assert np.allclose(db[m], numeric(lambda n, rr, m=m: n.b[m]))
+        assert np.allclose(dU, numeric(lambda n, rr: n.U))
+        assert np.allclose(dc, numeric(lambda n, rr: n.c))
+        for m in range(net.num_layers - 1):
+            assert np.allclose(aux[m][0], numeric(lambda n, rr, m=m: rr.V[m]))
+            assert np.allclose(aux[m][1], numeric(lambda n, rr, m=m: rr.d[m]))
+        # only the window's own layer (and its readout) moves
+        assert all(not dW[m].any() for m in range(net.num_layers) if m != layer)
+        assert dW[layer].any()
+
+
+def test_one_layer_readouts_training_is_layer_training():
+    ds = load_dataset("teacher", seed=0, teacher_sizes=(8, 4, 2), num_samples=80)
+    kw = dict(hidden=[5], finder="sa", budget=1200, seed=1, progress=False, max_qubits=5)
+    a = train_model(ds, windows="layers", **kw)
+    b = train_model(ds, windows="readouts", **kw)
+    assert np.array_equal(a.net.W[0], b.net.W[0]) and np.array_equal(a.net.U, b.net.U)
+    assert "readouts" not in b.net.meta["train_state"]
+
+
+def test_deep_readouts_training_learns_every_layer_and_resumes_exactly():
+    ds = load_dataset("digits", seed=0, classes=[0, 1, 2], pool=True)
+    kw = dict(hidden=[6, 6], finder="sa", seed=2, progress=False, max_qubits=7, average=0)
+    full = train_model(ds, budget=3000, **kw)
+    # two blocks of 3 units of a 6-unit layer + 3 outputs
+    assert full.summary["windows"] == "readouts" and full.summary["max_qubits_used"] == 6
+    start = deep.identity_init(DragonNetwork.random(16, [6, 6], 3, seed=0))
+    assert full.summary["test_accuracy"] > start.accuracy(ds.X_test, ds.y_test)
+    saved = full.net.meta["train_state"]["readouts"]
+    assert np.asarray(saved["V"][0]).shape == (3, 6)
+    half = train_model(ds, budget=1500, **kw)
+    back = train_model(ds, budget=3000, init=half.net, resume=True, **kw)
+    for a, b in zip(full.net.W, back.net.W, strict=True):
+        assert np.allclose(a, b)
+    assert np.allclose(back.net.meta["train_state"]["readouts"]["V"][0], saved["V"][0])
+
+
+def test_validation_split_is_stratified_disjoint_and_seeded():
+    ds = load_dataset("digits", seed=0)
+    a, b, c = (split_validation(ds, 0.15, s) for s in (0, 0, 1))
+    assert np.array_equal(a.X_val, b.X_val) and not np.array_equal(a.X_val, c.X_val)
+    assert len(a.y_val) + len(a.y_train) == len(ds.y_train)
+    assert np.array_equal(a.X_test, ds.X_test)
+    rows = {r.tobytes() for r in ds.X_train}
+    assert len({r.tobytes() for r in a.X_val} | {r.tobytes() for r in a.X_train}) <= len(rows)
+    share = np.bincount(a.y_val, minlength=10) / np.bincount(ds.y_train, minlength=10)
+    assert np.all(np.abs(share - 0.15) < 0.03)
+    with pytest.raises(DatasetError, match="--validation-fraction must be in"):
+        split_validation(ds, 1.0, 0)
+
+
+def test_cli_reports_validation_accuracy_and_refuses_a_bad_fraction(tmp_path, capsys):
+    from grover_train.cli.main import main
+
+    args = ["train", "--dataset", "digits", "--pool", "--classes", "0,1,2", "--hidden", "4,4"]
+    args += ["--max-qubits", "6", "--finder", "sa", "--budget", "300", "--seed", "0"]
+    assert main([*args, "--out", str(tmp_path / "r"), "--json", "--no-progress"]) == 0
+    out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert out["windows"] == "readouts" and out["max_qubits_used"] == 5  # 2 of 4 units + y
+    assert 0 <= out["validation_accuracy"] <= 1 and out["validation_size"] > 0
+    assert main([*args, "--validation-fraction", "1.5", "--out", str(tmp_path / "s")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "--validation-fraction" in err
+    assert not (tmp_path / "s").exists()
