@@ -627,3 +627,80 @@ def test_json_output_never_holds_nan_or_infinity(capsys):
     line = capsys.readouterr().out.strip()
     assert json.loads(line) == {"a": None, "b": [None, 1.5], "c": None}
     assert "Infinity" not in line and "NaN" not in line
+
+
+# ------------------------------------------------------------------ train checkpoints
+CKPT = [
+    "train",
+    "--dataset",
+    "teacher",
+    "--teacher",
+    "12,8,3",
+    "--hidden",
+    "8",
+    "--finder",
+    "sa",
+    "--budget",
+    "12000",
+    "--seed",
+    "0",
+    "--no-progress",
+    "--json",
+    "--checkpoint-every",
+    "0",
+]
+
+
+def _state_step(path: Path) -> int:
+    from grover_train.errors import ModelFileError
+    from grover_train.model.io import load_model
+
+    try:
+        return int(load_model(path).meta["train_state"]["step"])
+    except (ModelFileError, KeyError):
+        return -1
+
+
+def test_sigkilled_train_resumes_from_its_checkpoint_as_if_never_killed(tmp_path, capsys):
+    import numpy as np
+
+    from grover_train.model.io import load_model
+    from grover_train.train.result import read_metrics
+
+    ref, run = tmp_path / "ref", tmp_path / "run"
+    assert main([*CKPT, "--out", str(ref)]) == 0
+    steps = json.loads(capsys.readouterr().out.splitlines()[-1])["steps"]
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "grover_train", *CKPT, "--out", str(run)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 300
+        while _state_step(run / "checkpoint.npz") < 5:  # a few steps in: kill it mid-run
+            assert proc.poll() is None, proc.communicate()[1][-2000:]
+            assert time.monotonic() < deadline, "no checkpoint written"
+            time.sleep(0.01)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.communicate()
+    killed_at = _state_step(run / "checkpoint.npz")
+    assert 5 <= killed_at < steps and not (run / "model.npz").exists()
+    # a plain rerun would start afresh: refused
+    refused([*CKPT, "--out", str(run)], capsys, run, words="--resume")
+    assert main([*CKPT, "--out", str(run), "--resume"]) == 0
+    a, b = load_model(ref / "model.npz"), load_model(run / "model.npz")
+    for x, y in zip([*a.W, *a.b, a.U, a.c], [*b.W, *b.b, b.U, b.c], strict=True):
+        assert np.array_equal(x, y)
+    strip = [
+        {k: v for k, v in r.items() if k != "wall_s"} for r in read_metrics(ref / "metrics.jsonl")
+    ]
+    assert [
+        {k: v for k, v in r.items() if k != "wall_s"} for r in read_metrics(run / "metrics.jsonl")
+    ] == strip
+    assert not (run / "checkpoint.npz").exists()  # finished: the checkpoint is gone

@@ -86,7 +86,9 @@ def check_network_size(dataset: str, hidden: list[int], args: argparse.Namespace
     )
 
 
-def check_train_out(out: Path, *, resume: bool, overwrite: bool) -> None:
+def check_train_out(
+    out: Path, *, resume: bool, overwrite: bool, checkpoint_every: float = 300.0
+) -> None:
     """Refuse an output folder that would be harmed: a finished model replaced without
     ``--resume`` or ``--overwrite``, outputs that are folders, a folder that cannot be written.
 
@@ -112,6 +114,21 @@ def check_train_out(out: Path, *, resume: bool, overwrite: bool) -> None:
         raise InputError(
             f"--out {str(out)!r} already holds a trained model: pass --resume to continue "
             "it, --overwrite to replace it, or give another --out"
+        )
+    if (out / "checkpoint.npz").exists() and not (resume or overwrite):
+        raise InputError(
+            f"--out {str(out)!r} holds the checkpoint of an unfinished run: pass --resume to "
+            "continue it, --overwrite to start afresh, or give another --out"
+        )
+    if resume and not (out / "model.npz").exists() and not (out / "checkpoint.npz").exists():
+        raise InputError(
+            f"--resume: {str(out)!r} holds no model.npz or checkpoint.npz to continue: drop "
+            "--resume or give the --out of an earlier run"
+        )
+    if not (checkpoint_every >= 0 and checkpoint_every < float("inf")):
+        raise InputError(
+            f"--checkpoint-every must be a number of seconds >= 0, got {checkpoint_every}: "
+            "pass e.g. --checkpoint-every 300"
         )
     existing = out
     while not existing.exists() and existing != existing.parent:

@@ -203,6 +203,14 @@ def register(subparsers) -> None:
         help="replace a model already in DIR (without it, train refuses to)",
     )
     p.add_argument(
+        "--checkpoint-every",
+        type=float,
+        default=300.0,
+        metavar="SECONDS",
+        help="write DIR/checkpoint.npz this often (default 300; 0: after every step), so "
+        "that --resume continues a killed run from it",
+    )
+    p.add_argument(
         "--eta",
         type=float,
         default=None,
@@ -392,7 +400,9 @@ def run(args: argparse.Namespace) -> int:
     init = None
     seed = 0 if args.seed is None else args.seed
     if args.resume:
-        init = load_model(model_path)
+        from grover_train.train.checkpoint import resume_source
+
+        init = load_model(resume_source(out))  # a killed run's checkpoint, else its model
         state = init.meta.get("train_state") or {}
         saved = state.get("seed")
         if args.seed is None and saved is not None:
@@ -410,7 +420,12 @@ def run(args: argparse.Namespace) -> int:
                 f"the run in {str(out)!r} has hidden layers {init.hidden}, not "
                 f"{hidden}: resume with the same --hidden"
             )
-    check_train_out(out, resume=args.resume, overwrite=getattr(args, "overwrite", False))
+    check_train_out(
+        out,
+        resume=args.resume,
+        overwrite=getattr(args, "overwrite", False),
+        checkpoint_every=args.checkpoint_every,
+    )
     from grover_train.rng import check_seed
 
     try:
@@ -448,8 +463,12 @@ def run(args: argparse.Namespace) -> int:
 
     clean_stale_temporaries(out)  # left by a killed run
     tmp_metrics = out / "metrics.jsonl.tmp"
-    if args.resume and (out / "metrics.jsonl").exists():
-        tmp_metrics.write_text((out / "metrics.jsonl").read_text())
+    from grover_train.train.checkpoint import clear_checkpoint, resume_metrics, write_checkpoint
+
+    if args.resume and resume_metrics(out) is not None:
+        tmp_metrics.write_text(resume_metrics(out).read_text())
+    if not args.resume:
+        clear_checkpoint(out)  # an older run's checkpoint must not be resumed later
     try:
         result = train_model(
             dataset,
@@ -463,6 +482,8 @@ def run(args: argparse.Namespace) -> int:
             resume=args.resume,
             progress=not args.no_progress,
             metrics_path=tmp_metrics,
+            checkpoint=lambda snap: write_checkpoint(out, snap, metrics=tmp_metrics),
+            checkpoint_every=args.checkpoint_every,
             **{k: v for k, v in kw.items() if v is not None},
         )
     except BaseException:
@@ -482,6 +503,7 @@ def run(args: argparse.Namespace) -> int:
     tmp_metrics.replace(out / "metrics.jsonl")
     summary = {**result.summary, "out": str(out), "model": str(model_path)}
     (out / "summary.json").write_text(json.dumps(summary, indent=2, default=str) + "\n")
+    clear_checkpoint(out)  # finished: model.npz is the newest state
     if args.json:
         print_json(summary)
     else:

@@ -24,7 +24,7 @@ sample and window for the threshold E+(x, k*). Metrics are measurements and are 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -235,6 +235,8 @@ def train_model(
     average: int | str | None = None,
     windows: str | None = None,
     num_evals: int = 50,
+    checkpoint: Callable[[DragonNetwork], None] | None = None,
+    checkpoint_every: float = 300.0,
 ) -> TrainResult:
     """Train a dragon network on ``dataset`` by cutting heads until ``budget`` queries are spent.
 
@@ -260,6 +262,10 @@ def train_model(
             says where the run stopped.
         progress: show a tqdm bar on stderr.
         metrics_path: JSONL file receiving one row per evaluated step.
+        checkpoint: called with a copy of the network whose ``meta['train_state']`` is where
+            the run stands, at most every ``checkpoint_every`` seconds (0: after every step),
+            so that a killed run can be resumed from it (``init=..., resume=True``) and then
+            gives the network of an uninterrupted run. Head cutting only.
         search_budget: the finder's query budget per sample search.
         average: if > 0, return (and evaluate) the exponential moving average of the weights
             over about this many steps; the finder keeps searching the raw weights. Default
@@ -371,7 +377,24 @@ def train_model(
     max_qubits_used = int(state.get("max_qubits_used", 0))
     checkpoints = _checkpoints(budget, num_evals)
     next_eval = _next_checkpoint(checkpoints, queries)
+
+    def train_state(wall: float, raw_arrays: dict | None) -> dict:
+        """Where the run stands: what a resumed run (from the end or a checkpoint) needs."""
+        return {
+            "queries": queries,
+            "step": step,
+            "epoch": epoch,
+            "pos": pos,
+            "seed": seed,
+            "wall_s": wall,
+            "finder": finder_name,
+            "max_qubits_used": max_qubits_used,
+            **({"raw": raw_arrays} if raw_arrays is not None else {}),
+            **({"readouts": readouts.to_json()} if readouts is not None else {}),
+        }
+
     t0 = time.perf_counter()
+    last_checkpoint = t0
     bar = _progress_bar(budget, queries, progress, finder_name)
     try:
         while queries < budget:
@@ -475,6 +498,13 @@ def train_model(
                     refresh=False,
                 )
             bar.update(queries - bar.n)
+            now = time.perf_counter()
+            if checkpoint is not None and not done and now - last_checkpoint >= checkpoint_every:
+                snap = (net if avg is None else avg).copy()
+                raw = None if avg is None else _to_arrays(net)
+                snap.meta = {**snap.meta, "train_state": train_state(wall0 + now - t0, raw)}
+                checkpoint(snap)
+                last_checkpoint = time.perf_counter()
     finally:
         bar.close()
     wall = wall0 + time.perf_counter() - t0
@@ -508,18 +538,7 @@ def train_model(
     }
     net.meta = {
         **net.meta,
-        "train_state": {
-            "queries": queries,
-            "step": step,
-            "epoch": epoch,
-            "pos": pos,
-            "seed": seed,
-            "wall_s": wall,
-            "finder": finder_name,
-            "max_qubits_used": max_qubits_used,
-            **({"raw": raw_arrays} if raw_arrays is not None else {}),
-            **({"readouts": readouts.to_json()} if readouts is not None else {}),
-        },
+        "train_state": train_state(wall, raw_arrays),
         "summary": {k: v for k, v in summary.items() if k != "versions"},
     }
     return TrainResult(net, metrics, summary)
