@@ -704,3 +704,13 @@ def test_sigkilled_train_resumes_from_its_checkpoint_as_if_never_killed(tmp_path
         {k: v for k, v in r.items() if k != "wall_s"} for r in read_metrics(run / "metrics.jsonl")
     ] == strip
     assert not (run / "checkpoint.npz").exists()  # finished: the checkpoint is gone
+
+
+def test_export_qasm_problem_refusals(tmp_path, capsys):
+    import dimod
+
+    path = _bqm_file(tmp_path, dimod.BQM({0: float("nan")}, {}, 0.0, "SPIN"))
+    out = tmp_path / "q"
+    refused(["export-qasm", "--threshold", "1", "--out", str(out)], capsys, tmp_path, words="--bqm")
+    refused(["export-qasm", "--bqm", str(path), "--out", str(out)], capsys, tmp_path, words="NaN")
+    assert not out.exists()

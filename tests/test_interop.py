@@ -252,3 +252,41 @@ def test_coo_lines_dimod_would_skip_are_refused(tmp_path):
     p.write_text("# vartype=SPIN\n0 0 nan\n")
     with pytest.raises(InputError, match="line 2"):
         as_bqm(p)
+
+
+def test_export_qasm_writes_a_users_own_problem_whose_oracle_marks_its_heads(tmp_path, capsys):
+    from qiskit import QuantumCircuit, qasm3
+    from qiskit.quantum_info import Statevector
+
+    from grover_train.cli.main import main
+
+    rng = np.random.default_rng(4)
+    n = 4
+    lines = ["# vartype=SPIN"]
+    lines += [f"{i} {i} {int(rng.integers(-3, 4))}" for i in range(n)]
+    lines += [f"{i} {j} {int(rng.integers(-3, 4))}" for i, j in itertools.combinations(range(n), 2)]
+    coo = tmp_path / "mine.coo"
+    coo.write_text("\n".join(lines) + "\n")
+    bqm = as_bqm(coo)
+    tau = float(np.median(bqm.energies((_spins(n), range(n))))) + 0.5
+    out = tmp_path / "qasm"
+    assert main(["export-qasm", "--bqm", str(coo), "--threshold", str(tau), "--out", str(out)]) == 0
+    printed = json.loads(capsys.readouterr().out.splitlines()[-1])
+    assert printed["files"] == [
+        "problem_oracle.qasm",
+        "problem_iterate.qasm",
+        "problem_search.qasm",
+    ]
+    desc = json.loads((out / "problem.json").read_text())
+    oracle = qasm3.loads((out / "problem_oracle.qasm").read_text())
+    oracle = oracle.assign_parameters({oracle.parameters[0]: desc["bind"]["threshold"]})
+    variables = desc["variables"]
+    for z in range(2**n):
+        qc = QuantumCircuit(oracle.num_qubits)
+        bits = [(z >> i) & 1 for i in range(n)]  # bit i: BINARY value of variables[i]
+        for i, b in enumerate(bits):
+            if b:
+                qc.x(i)
+        amp = Statevector(qc.compose(oracle)).data[z]
+        energy = bqm.energy({v: 2 * b - 1 for v, b in zip(variables, bits, strict=True)})
+        assert amp == pytest.approx(-1.0 if energy < tau else 1.0, abs=1e-9), (z, energy)

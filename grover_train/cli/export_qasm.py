@@ -175,16 +175,53 @@ def register(subparsers) -> None:
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     p.add_argument("--out", default="circuits", help="output folder")
+    p.add_argument(
+        "--bqm",
+        default=None,
+        metavar="FILE",
+        help="export this problem instead (dimod JSON, COO text or LP file): "
+        "problem_oracle/iterate/search.qasm and problem.json",
+    )
+    p.add_argument(
+        "--threshold",
+        type=float,
+        default=None,
+        metavar="T",
+        help="with --bqm: the energy threshold whose integer value problem.json gives to bind",
+    )
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
+    if args.bqm is not None or args.threshold is not None:
+        return _run_problem(args)
     manifest = export_circuits(args.out)
     print_json(
         {
             "out": str(args.out),
             "files": [e["file"] for e in manifest["circuits"]],
             "qubits": {e["file"]: e["qubits"] for e in manifest["circuits"]},
+        }
+    )
+    return 0
+
+
+def _run_problem(args) -> int:
+    """``export-qasm --bqm FILE [--threshold T]``: the user's problem."""
+    from grover_train.cli.export_problem import export_problem
+    from grover_train.cli.search import check_threshold, load_bqm
+    from grover_train.errors import InputError
+
+    if args.bqm is None:
+        raise InputError("--threshold applies with --bqm FILE: add --bqm or drop --threshold")
+    threshold = check_threshold(args.threshold, required=False)
+    desc = export_problem(load_bqm(args.bqm), args.out, threshold=threshold)
+    print_json(
+        {
+            "out": str(args.out),
+            "files": [e["file"] for e in desc["circuits"]],
+            "qubits": {e["file"]: e["qubits"] for e in desc["circuits"]},
+            "bind": desc["bind"],
         }
     )
     return 0
