@@ -233,7 +233,7 @@ def _mnist(path, pool: bool):
         )
     if path.is_file() and path.suffix == ".npz":
         try:
-            with np.load(path) as z:
+            with np.load(path, allow_pickle=False) as z:  # never unpickle a data file
                 xtr, ytr, xte, yte = z["x_train"], z["y_train"], z["x_test"], z["y_test"]
         except (KeyError, ValueError, OSError) as exc:
             raise DatasetError(
