@@ -518,6 +518,7 @@ TRAIN = [
         (["--overwrite", "--hidden", "1000000000"], "--hidden"),
         (["--overwrite", "--teacher", "100000000,4,2"], "--teacher"),
         (["--overwrite", "--num-samples", "10000000000"], "--num-samples"),
+        (["--overwrite", "--budget", str(10**30)], "--budget"),
     ],
     ids=[
         "no-overwrite",
@@ -528,6 +529,7 @@ TRAIN = [
         "hidden",
         "teacher",
         "num-samples",
+        "huge-budget",
     ],
 )
 def test_train_refusals_keep_the_finished_run(finished_run, capsys, extra, words):
@@ -582,6 +584,10 @@ def test_non_finite_biases_are_refused(tmp_path, capsys, bad, command):
         (["search", "--backend", "pennylane", "--backend-option", "foo=1"], "max_qubits"),
         (["amplify", "--threshold", "0", "--iterations", "1000000000000"], "lower --iterations"),
         (["amplify", "--threshold", "0", "--iterations", "1", "--top", "0"], "--top"),
+        (
+            ["amplify", "--threshold", "0", "--iterations", "1", "--min-probability", "nan"],
+            "--min-probability",
+        ),
         (["amplify", "--threshold", "0", "--iterations", "1", "--backend-option", "x=1"], "'x'"),
     ],
     ids=[
@@ -592,6 +598,7 @@ def test_non_finite_biases_are_refused(tmp_path, capsys, bad, command):
         "pennylane-option",
         "iterations",
         "top",
+        "min-probability",
         "amplify-option",
     ],
 )

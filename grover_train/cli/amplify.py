@@ -70,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
         )
     if args.shots < 1:
         raise BudgetError(f"--shots must be positive, got {args.shots}: pass e.g. --shots 4096")
-    check_amplify_sizes(args.iterations, args.steps, args.top)
+    check_amplify_sizes(args.iterations, args.steps, args.top, args.min_probability)
     prep = Preparation(args.prep, steps=args.steps, dt=args.dt)
     backend = build_backend(args.backend, parse_backend_options(args.backend_option))
     bqm = load_bqm(args.bqm)

@@ -15,6 +15,8 @@ from grover_train.memory import check_bytes
 INPUTS = {"digits": 64, "mnist": 784}
 #: copies of the weights a training run holds at once (weights, cut, average, best, readouts...)
 WEIGHT_COPIES = 8
+#: largest query budget accepted (about 300 years at 10^5 queries per second)
+MAX_BUDGET = 10**15
 #: files ``train --out DIR`` writes
 TRAIN_OUTPUTS = ("model.npz", "metrics.jsonl", "summary.json")
 
@@ -70,6 +72,12 @@ def check_network_size(dataset: str, hidden: list[int], args: argparse.Namespace
     ...
     grover_train.errors.TooLargeError: a network 64-1000000000-10 needs ...
     """
+    budget = getattr(args, "budget", None)
+    if isinstance(budget, int) and budget > MAX_BUDGET:
+        raise InputError(
+            f"--budget {budget} is more than the {MAX_BUDGET} queries a run may have: pass "
+            "e.g. --budget 300000"
+        )
     if dataset == "teacher":
         d, c = _teacher_inputs(args.teacher), 10
     else:
@@ -222,7 +230,9 @@ MAX_LISTED = 2**16
 ITERATION_BYTES = 64
 
 
-def check_amplify_sizes(iterations: int, steps: int, top: int | None) -> None:
+def check_amplify_sizes(
+    iterations: int, steps: int, top: int | None, min_probability: float = 0.0
+) -> None:
     """Refuse iteration counts and DQA ramps that would not fit in memory, and a bad --top.
 
     >>> check_amplify_sizes(3, 8, None)
@@ -231,6 +241,11 @@ def check_amplify_sizes(iterations: int, steps: int, top: int | None) -> None:
     ...
     grover_train.errors.TooLargeError: a run of 1000000000000 Grover iterations needs ...
     """
+    if not (0 <= min_probability < 1):
+        raise InputError(
+            f"--min-probability must be a number in [0, 1), got {min_probability}: pass e.g. "
+            "--min-probability 0.001"
+        )
     if top is not None and top < 1:
         raise InputError(
             f"--top must be a positive number of states, got {top}: pass e.g. --top 20"

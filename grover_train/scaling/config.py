@@ -41,7 +41,7 @@ from grover_train.errors import InputError, UnknownNameError
 from grover_train.rng import SEED_MAX
 
 #: sweep kinds with a built-in runner (``grover_train.scaling.runners.RUNNERS``)
-KINDS = ("train", "search")
+KINDS = ("train", "search", "replay")
 #: most runs one sweep file may expand to (checked before the grid is expanded)
 MAX_RUNS = 100_000
 #: keys every train run must have (the runner has no default for them)
@@ -81,7 +81,10 @@ TRAIN_TYPES: dict[str, tuple[Callable[[object], bool], str]] = {
     "schedule": (lambda v: isinstance(v, str), 'a schedule, "bbht", "dh" or "fixed-point"'),
     "seed": (lambda v: _is_int(v) and 0 <= v <= SEED_MAX, f"an integer in [0, {SEED_MAX}]"),
     "data_seed": (lambda v: _is_int(v) and 0 <= v <= SEED_MAX, f"an integer in [0, {SEED_MAX}]"),
-    "budget": (lambda v: _is_int(v) and v > 0, "a positive integer number of queries"),
+    "budget": (
+        lambda v: _is_int(v) and 0 < v <= 10**15,
+        "a positive integer number of queries (at most 10^15)",
+    ),
     "num_samples": (lambda v: _is_int(v) and v > 0, "a positive integer"),
     "pool": (lambda v: isinstance(v, bool), "true or false"),
     "classes": (lambda v: isinstance(v, list) and all(_is_int(x) for x in v), "a list of labels"),
