@@ -89,13 +89,17 @@ def run(args: argparse.Namespace) -> int:
     keep = np.flatnonzero(probs > args.min_probability)
     if args.top is not None and len(keep) > args.top:  # the K most probable, in state order
         keep = np.sort(keep[np.argsort(-probs[keep], kind="stable")[: args.top]])
+    # "exact": exact probabilities of exactly the heads (a quantized oracle may mark others)
+    oracle = backend.oracle_record(problem)
+    exact = bool(backend.exact_probabilities) and (oracle is None or oracle["exact"])
     out = {
         "probabilities": {bitstring(int(z), n): float(probs[z]) for z in keep},
         "p_marked": float(probs[problem.marked].sum()),
         "p_marked_prep": prep.p_marked(problem),
         "iterations": args.iterations,
         "threshold": threshold,
-        "exact": bool(backend.exact_probabilities),
+        "exact": exact,
+        "oracle": oracle,
         "shots": shots,
         "num_qubits": backend.resources(problem, prep, args.iterations).get("num_qubits", n),
         "prep": prep.label(),

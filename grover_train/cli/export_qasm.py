@@ -52,38 +52,51 @@ def canonical_circuits() -> list[dict]:
     ['toy3_oracle.qasm', 'toy3_iterate.qasm', 'toy3_search.qasm']
     """
     from grover_train.finders.coherent.circuits import grover_iterate, search_circuit
-    from grover_train.finders.coherent.oracle import hardware_oracle, quantize
+    from grover_train.finders.coherent.marking import (
+        choose_quantization,
+        oracle_marking,
+        quantization_record,
+    )
+    from grover_train.finders.coherent.oracle import hardware_oracle
     from grover_train.finders.coherent.prep import Preparation
+    from grover_train.finders.problem import SearchProblem
 
     instances = [
-        ("toy3", "3-spin toy model (frustrated triangle)", *_toy(), {}),
+        ("toy3", "3-spin toy model (frustrated triangle)", *_toy()),
         (
             "dragon6",
             "dragon landscape n = 6 (D=4, H=4, C=2, seed 11), label 0 excluded",
             *_dragon(4, 4, 2, 11),
-            {"bits": 4},
         ),
         (
             "dragon8",
             "dragon landscape n = 8 (D=5, H=5, C=3, seed 12), label 0 excluded",
             *_dragon(5, 5, 3, 12),
-            {"bits": 4},
         ),
     ]
     prep = Preparation("uniform")
     out = []
-    for key, what, bqm, tau, exclude, qopts in instances:
-        quant = quantize(bqm, **qopts)
+    for key, what, bqm, tau, exclude in instances:
+        # the fewest bits whose scale, with the integer threshold placed in the gap between
+        # heads and non-heads, marks exactly the heads
+        problem = SearchProblem(bqm, tau, exclude)
+        quant = choose_quantization(problem, min_bits=1)
+        marking = oracle_marking(quant, problem)
         oracle, info = hardware_oracle(bqm, exclude, quantization=quant)
         iterate = grover_iterate(bqm, prep, exclude=exclude, quantization=quant)
         search = search_circuit(bqm, prep, 1, exclude=exclude, quantization=quant)
-        bind = {THRESHOLD_NAME: info.bind_value(tau)}
+        bind = {THRESHOLD_NAME: marking.integer_threshold}
+        rec = quantization_record(quant, marking)
         common = {
             "n": bqm.num_variables,
             "bind": bind,
             "energy_threshold": float(tau),
             "scale": quant.scale,
             "rounding_error_bound": quant.rounding_error_bound,
+            "oracle": {
+                k: rec[k]
+                for k in ("exact", "bits", "offset", "band", "band_states", "heads", "marked")
+            },
             "value_qubits": info.num_value_qubits,
             "exclude": {str(k): v for k, v in (exclude or {}).items()},
         }
@@ -147,6 +160,9 @@ def export_circuits(out_dir: str | Path) -> dict:
                 "energy_threshold": c["energy_threshold"],
                 "scale": c["scale"],
                 "rounding_error_bound": round(c["rounding_error_bound"], 12),
+                "oracle": {
+                    k: round(v, 12) if isinstance(v, float) else v for k, v in c["oracle"].items()
+                },
                 "exclude": c["exclude"],
                 "sha256": hashlib.sha256(data).hexdigest(),
             }
@@ -156,7 +172,9 @@ def export_circuits(out_dir: str | Path) -> dict:
         "'grover-train export-qasm'. Qubits 0..n-1 are the problem variables (BINARY value, "
         "bqm.variables order), then the value register (sign qubit last). Bind the input "
         "'threshold' to the integer 'bind.threshold' (quantized energy units: states with "
-        "E_int < threshold are marked).",
+        "E_int < threshold are marked). 'oracle.exact' is true when the marked states are exactly "
+        "the heads (E < energy_threshold, exclusion respected); 'band' is the energy interval "
+        "in which rounding could misplace a state.",
         "basis": list(EXPORT_BASIS),
         "circuits": entries,
     }

@@ -17,7 +17,7 @@ from tqdm.auto import tqdm
 from grover_train.finders.base import FindResult, HeadFinder
 from grover_train.finders.coherent.backends import Backend, get_backend
 from grover_train.finders.coherent.prep import Preparation
-from grover_train.finders.coherent.schedules import RoundRunner, get_schedule
+from grover_train.finders.coherent.schedules import RoundRunner, get_schedule, with_threshold
 from grover_train.finders.problem import SearchProblem
 from grover_train.model.landscape import states_to_samples
 
@@ -155,4 +155,12 @@ class GroverFinder(HeadFinder):
             "rounds": rounds,
             "best_energy": min((r["energy"] for r in rounds), default=None),
         }
+        oracle = self.backend.oracle_record(problem)
+        if oracle is not None:  # the quantized oracle at the problem's threshold
+            inexact = [
+                t
+                for t in thresholds
+                if not self.backend.oracle_record(with_threshold(problem, t))["exact"]
+            ]
+            info["oracle"] = {**oracle, "inexact_thresholds": inexact}
         return FindResult([rows] if len(rows) else [], queries=runner.queries, info=info)

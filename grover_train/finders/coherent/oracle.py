@@ -79,6 +79,8 @@ class Quantization:
     lower: int
     upper: int
     bounds_method: str = "coefficients"
+    #: bits given to the largest coefficient when the scale came from ``bits`` (else None)
+    bits: int | None = None
 
     @property
     def num_variables(self) -> int:
@@ -160,6 +162,7 @@ def quantize(
     coefs = np.concatenate([linear, np.fromiter(quad.values(), float, len(quad))])
     if not np.all(np.isfinite(coefs)) or not math.isfinite(offset):
         raise InputError("the model has a NaN or infinite bias: fix the model")
+    used_bits = None
     if scale is not None:
         scale = float(scale)
         if not (math.isfinite(scale) and scale > 0):
@@ -173,6 +176,7 @@ def quantize(
             if bits < 1:
                 raise InputError(f"bits must be a positive integer, got {bits}")
             scale = 2.0**bits / float(np.max(np.abs(coefs)))
+            used_bits = bits
     lin_int = np.round(scale * linear).astype(np.int64)
     quad_int = {k: int(round(scale * q)) for k, q in quad.items()}
     err = float(np.sum(np.abs(scale * linear - lin_int)))
@@ -191,6 +195,7 @@ def quantize(
         lower=lower,
         upper=upper,
         bounds_method=method,
+        bits=used_bits,
     )
 
 

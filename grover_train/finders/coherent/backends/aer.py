@@ -17,7 +17,6 @@ from __future__ import annotations
 import math
 from collections import OrderedDict
 
-import dimod
 import numpy as np
 from qiskit import QuantumCircuit, transpile
 from qiskit.circuit import Parameter, ParameterExpression
@@ -33,24 +32,14 @@ from grover_train.finders.coherent.circuits import (
     grover_iterate,
     prep_circuit,
 )
-from grover_train.finders.coherent.oracle import quantize, value_register_size
+from grover_train.finders.coherent.marking import OracleQuantizer, bqm_key
+from grover_train.finders.coherent.oracle import value_register_size
 from grover_train.finders.problem import SearchProblem
 from grover_train.rng import child_seed
 
 METHODS = ("statevector", "matrix_product_state", "density_matrix")
 #: largest circuit (problem + value qubits) each method simulates by default
 DEFAULT_MAX_QUBITS = {"statevector": 28, "matrix_product_state": None, "density_matrix": 14}
-
-
-def bqm_key(bqm: dimod.BinaryQuadraticModel) -> tuple:
-    """A hashable content key of a BQM (variables, vartype, biases) for circuit caches."""
-    return (
-        bqm.vartype.name,
-        tuple(bqm.variables),
-        tuple(float(b) for b in bqm.linear.values()),
-        tuple((u, v, float(b)) for (u, v), b in bqm.quadratic.items()),
-        float(bqm.offset),
-    )
 
 
 def default_noise_model(p1: float = 1e-3, p2: float = 1e-2) -> NoiseModel:
@@ -88,6 +77,7 @@ class AerBackend(Backend):
         **aer_options: passed to :class:`qiskit_aer.AerSimulator`.
 
     >>> from grover_train.finders.coherent.prep import Preparation
+    >>> import dimod
     >>> bqm = dimod.BQM({0: 1.0, 1: -2.0}, {(0, 1): 3.0}, 0.0, 'BINARY')   # E = 0, 1, -2, 2
     >>> p = AerBackend().probabilities(SearchProblem(bqm, -1.0), Preparation('uniform'), 1)
     >>> np.round(p, 6).tolist()   # one marked state out of 4: one iterate finds it
@@ -129,6 +119,7 @@ class AerBackend(Backend):
         self.shots = int(shots)
         self.max_density_qubits = int(max_density_qubits)
         self.quant_options = dict(quantization or {})
+        self._quantizer = OracleQuantizer(self.quant_options)
         self.max_qubits = DEFAULT_MAX_QUBITS[method] if max_qubits is None else int(max_qubits)
         self.exact_probabilities = noise_model is None
         self.aer_options = dict(aer_options)
@@ -137,7 +128,6 @@ class AerBackend(Backend):
         self._cache: OrderedDict = OrderedDict()
         self.incremental = bool(incremental)
         self.fuse_phases = bool(fuse_phases)
-        self._quants: OrderedDict = OrderedDict()
         self._states: OrderedDict = OrderedDict()  # (blocks, threshold) -> (pairs, [states])
         self._tau, self._alpha, self._beta = Parameter("tau"), Parameter("alpha"), Parameter("beta")
 
@@ -172,16 +162,15 @@ class AerBackend(Backend):
         n = problem.num_variables
         if self.oracle == "diagonal":
             return n
-        return n + value_register_size(self._quantize(problem.bqm))
+        return n + value_register_size(self._quantizer.quantization(problem))
 
-    def _quantize(self, bqm: dimod.BinaryQuadraticModel):
-        """The quantization of ``bqm`` (cached: sizing the register enumerates the model)."""
-        key = bqm_key(bqm)
-        if key not in self._quants:
-            self._quants[key] = quantize(bqm, **self.quant_options)
-            while len(self._quants) > 16:
-                self._quants.popitem(last=False)
-        return self._quants[key]
+    def oracle_record(self, problem: SearchProblem) -> dict | None:
+        """The hardware oracle's quantization and marking at this threshold
+        (:func:`~grover_train.finders.coherent.marking.quantization_record`); None for the
+        diagonal oracle, which marks the heads exactly."""
+        if self.oracle != "hardware":
+            return None
+        return self._quantizer.record(problem)
 
     def check_size(self, problem: SearchProblem) -> None:
         n = problem.num_variables
@@ -199,7 +188,9 @@ class AerBackend(Backend):
     def _blocks(self, problem: SearchProblem, prep) -> dict:
         """Transpiled A and parametrised iterate for (landscape, preparation, exclusion)."""
         excl = tuple(sorted(problem.exclude.items(), key=repr)) if problem.exclude else None
-        key = (bqm_key(problem.bqm), prep, excl, self.oracle)
+        quant = self._quantizer.quantization(problem) if self.oracle == "hardware" else None
+        # a threshold may need a finer quantization (another circuit) to mark the heads exactly
+        key = (bqm_key(problem.bqm), prep, excl, self.oracle, quant and quant.scale)
         if key in self._cache:
             self._cache.move_to_end(key)
             return self._cache[key]
@@ -213,7 +204,7 @@ class AerBackend(Backend):
                 threshold=self._tau,
                 alpha=self._alpha,
                 beta=self._beta,
-                quantization=self._quantize(problem.bqm),
+                quantization=quant,
             )
             G = grover_iterate(problem.bqm, prep, **build)
             blocks["info"] = G.metadata["oracle_info"]
@@ -273,8 +264,13 @@ class AerBackend(Backend):
         qc = self.circuit(problem, prep, iterates)
         return self._run_shots(qc, problem.num_variables, int(shots), rng)
 
-    #: widest hardware-oracle iterate simulated with fused parity phases (2^18 diagonal entries)
-    FUSE_MAX_QUBITS = 18
+    def _integer_threshold(self, problem: SearchProblem) -> int:
+        """The value bound to the threshold parameter: inside the gap between heads and
+        non-heads when there is one (see :func:`.marking.oracle_marking`)."""
+        return self._quantizer.marking(problem).integer_threshold
+
+    #: widest hardware-oracle iterate simulated with fused parity phases (2^20 diagonal entries)
+    FUSE_MAX_QUBITS = 20
 
     # ------------------------------------------------------------------ incremental runs
     #: widest circuit whose intermediate states are kept (2^20 amplitudes = 16 MiB each)
@@ -297,7 +293,7 @@ class AerBackend(Backend):
         b = self._blocks(problem, prep)
         n, width = problem.num_variables, b["width"]
         if self.oracle == "hardware":
-            tkey = ("t", b["info"].bind_value(problem.threshold))
+            tkey = ("t", b["info"].quantization.scale, self._integer_threshold(problem))
         else:
             tkey = ("marks", problem.marked.tobytes())
         excl = tuple(sorted(problem.exclude.items(), key=repr)) if problem.exclude else None
@@ -341,7 +337,7 @@ class AerBackend(Backend):
         b = self._blocks(problem, prep)
         out = []
         if self.oracle == "hardware":
-            t = b["info"].bind_value(problem.threshold)
+            t = self._integer_threshold(problem)
             bound = b.setdefault("bound", OrderedDict())
             for a, be in pairs:
                 if (t, a, be) not in bound:
@@ -414,11 +410,12 @@ class AerBackend(Backend):
             "method": self.method,
         }
         if b["info"] is not None:
-            q = b["info"].quantization
+            rec = self.oracle_record(problem)
             out.update(
-                scale=q.scale,
-                rounding_error_bound=q.rounding_error_bound,
-                integer_threshold=b["info"].bind_value(problem.threshold),
+                scale=rec["scale"],
+                rounding_error_bound=rec["rounding_error_bound"],
+                integer_threshold=rec["integer_threshold"],
+                quantization=rec,
             )
         return out
 

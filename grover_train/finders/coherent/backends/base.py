@@ -203,6 +203,12 @@ class Backend:
         pick_rest = cdf_picker(rest, np.cumsum(p[rest])) if rest.size else None
         return draw_states(float(p[heads].sum()), shots, rng, pick_head, pick_rest)
 
+    def oracle_record(self, problem: SearchProblem) -> dict | None:
+        """How a quantized (hardware) oracle marks this problem: bits, scale, offset, integer
+        threshold, rounding band and whether the marked set equals the heads (``exact``).
+        None for backends that mark the heads themselves (analytic and diagonal oracles)."""
+        return None
+
     def resources(self, problem: SearchProblem, prep: Preparation, iterates: Iterates) -> dict:
         """num_qubits, two_qubit_gates, depth, circuits, shots where meaningful."""
         return {"num_qubits": problem.num_variables}

@@ -22,10 +22,10 @@ from collections import OrderedDict
 import numpy as np
 
 from grover_train.errors import AccountError, BudgetError, TooManyQubitsError, UnknownNameError
-from grover_train.finders.coherent.backends.aer import bqm_key
 from grover_train.finders.coherent.backends.base import Backend, as_phases
 from grover_train.finders.coherent.circuits import circuit_resources, search_circuit
-from grover_train.finders.coherent.oracle import quantize, value_register_size
+from grover_train.finders.coherent.marking import OracleQuantizer, bqm_key
+from grover_train.finders.coherent.oracle import value_register_size
 from grover_train.finders.problem import SearchProblem
 from grover_train.rng import child_seed, make_rng
 
@@ -139,6 +139,7 @@ class IBMBackend(Backend):
         self.noise = bool(noise)
         self.seed = seed
         self.quant_options = dict(quantization or {})
+        self._quantizer = OracleQuantizer(self.quant_options)
         self._rng = make_rng(seed)
         if self.is_fake:
             self.device = fake_backend(rest)
@@ -158,7 +159,11 @@ class IBMBackend(Backend):
     # ------------------------------------------------------------------ circuits
     def num_qubits(self, problem: SearchProblem) -> int:
         n = problem.num_variables
-        return n + value_register_size(quantize(problem.bqm, **self.quant_options))
+        return n + value_register_size(self._quantizer.quantization(problem))
+
+    def oracle_record(self, problem: SearchProblem) -> dict:
+        """The hardware oracle's quantization and marking at this threshold."""
+        return self._quantizer.record(problem)
 
     def check_size(self, problem: SearchProblem) -> None:
         width = self.num_qubits(problem)
@@ -185,12 +190,12 @@ class IBMBackend(Backend):
         """The ISA-transpiled search circuit (parameter ``tau``) and its oracle info, cached."""
         pairs = tuple(as_phases(iterates))
         excl = tuple(sorted(problem.exclude.items(), key=repr)) if problem.exclude else None
-        key = (bqm_key(problem.bqm), prep, excl, pairs)
+        quant = self._quantizer.quantization(problem)
+        key = (bqm_key(problem.bqm), prep, excl, pairs, quant.scale)
         if key in self._cache:
             self._cache.move_to_end(key)
             return self._cache[key]
         self.check_size(problem)
-        quant = quantize(problem.bqm, **self.quant_options)
         logical = search_circuit(
             problem.bqm,
             prep,
@@ -236,8 +241,9 @@ class IBMBackend(Backend):
         if isinstance(shots, bool) or not isinstance(shots, int | np.integer) or shots < 1:
             raise BudgetError(f"shots must be a positive integer, got {shots!r}")
         entry = self.isa_circuit(problem, prep, iterates)
-        isa, info = entry["isa"], entry["info"]
-        pub = (isa,) if not isa.parameters else (isa, [info.bind_value(problem.threshold)])
+        isa = entry["isa"]
+        t = self._quantizer.marking(problem).integer_threshold
+        pub = (isa,) if not isa.parameters else (isa, [t])
         job = self._sampler(child_seed(rng)).run([pub], shots=int(shots))
         bits = job.result()[0].data.meas
         bools = bits.to_bool_array(order="little").reshape(-1, bits.num_bits)
@@ -263,7 +269,7 @@ class IBMBackend(Backend):
             if entry["logical"].parameters
             else entry["logical"]
         )
-        q = entry["info"].quantization
+        rec = self.oracle_record(problem)
         return {
             "num_qubits": entry["logical"].num_qubits,
             "num_value_qubits": entry["info"].num_value_qubits,
@@ -275,6 +281,8 @@ class IBMBackend(Backend):
             "device": self.name,
             "device_qubits": self.device_qubits,
             "noise": self.noise if self.is_fake else True,
-            "scale": q.scale,
-            "rounding_error_bound": q.rounding_error_bound,
+            "scale": rec["scale"],
+            "rounding_error_bound": rec["rounding_error_bound"],
+            "integer_threshold": rec["integer_threshold"],
+            "quantization": rec,
         }
