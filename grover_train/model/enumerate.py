@@ -424,8 +424,24 @@ class Enumeration:
         heads = E < t - band
         amb = np.flatnonzero((E >= t - band) & (E < t + band))
         if amb.size:
-            heads[amb] = reference_energies(self.bqm, start + amb) < t
+            heads[amb] = self.below(start + amb, t)
         return heads
+
+    def below(self, z: np.ndarray, t: float) -> np.ndarray:
+        """Exact flags E(z) < t for state indices ``z`` (exclusion not applied): float64 energies
+        of just these states decide outside the float64 band, ``bqm.energies`` inside it (a
+        float32 table re-checks its wider band this way, not state by state with dimod)."""
+        z = np.asarray(z, dtype=np.int64)
+        a = self.arrays
+        if a.band == 0.0 and self.dtype == np.float64:
+            return reference_energies(self.bqm, z) < t  # (only reached for exact tables)
+        S = spins_of(z, self.n)
+        E = a.offset + S @ a.h + np.einsum("bi,bi->b", S @ a.J, S)
+        out = E < t - a.band
+        amb = np.flatnonzero((E >= t - a.band) & (E < t + a.band))
+        if amb.size:
+            out[amb] = reference_energies(self.bqm, z[amb]) < t
+        return out
 
     def _count_block(self, i: int, E: np.ndarray, t: float) -> int:
         # comparisons into one reused boolean buffer: a fresh temporary per block costs more
@@ -440,8 +456,7 @@ class Enumeration:
         if int(np.count_nonzero(np.less(E, t + band, out=flags))) == below:
             return below  # nothing in the rounding band (the usual case)
         amb = np.flatnonzero((E >= t - band) & (E < t + band))
-        ref = reference_energies(self.bqm, self.block_start(i) + amb)
-        return below + int(np.count_nonzero(ref < t))
+        return below + int(np.count_nonzero(self.below(self.block_start(i) + amb, t)))
 
     def _ensure_block_min(self) -> None:
         """One pass recording each block's lowest free energy (lets later passes skip blocks)."""
