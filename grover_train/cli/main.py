@@ -90,6 +90,14 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return int(args.func(args) or 0)
+    except ImportError as exc:  # an optional dependency: name its extra
+        from grover_train.extras import missing_extra
+
+        err = missing_extra(exc)
+        if err is None:
+            raise
+        print(f"grover-train: error: {err}", file=sys.stderr)
+        return 2
     except (InputError, AccountError, FileNotFoundError) as exc:
         msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         print(f"grover-train: error: {msg}", file=sys.stderr)

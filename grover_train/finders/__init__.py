@@ -41,7 +41,15 @@ def get_finder(name: str, **options) -> HeadFinder:
             f"unknown finder {name!r}: choose one of {', '.join(sorted(FINDERS))}"
         )
     module, cls = FINDERS[name].split(":")
-    return getattr(importlib.import_module(module), cls)(**options)
+    try:
+        return getattr(importlib.import_module(module), cls)(**options)
+    except ModuleNotFoundError as exc:  # an optional dependency: name its extra
+        from grover_train.extras import missing_extra
+
+        err = missing_extra(exc)
+        if err is None:
+            raise
+        raise err from None
 
 
 __all__ = ["FINDERS", "FindResult", "HeadFinder", "SearchProblem", "check_budget", "get_finder"]

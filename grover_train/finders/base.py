@@ -125,7 +125,15 @@ class HeadFinder(dimod.Sampler):
         finder._check_size(problem)
         rng = make_rng(seed)
         t0 = time.perf_counter_ns()
-        result = finder._find(problem, budget, rng, max_heads=max(1, int(max_heads)), **kwargs)
+        try:
+            result = finder._find(problem, budget, rng, max_heads=max(1, int(max_heads)), **kwargs)
+        except ModuleNotFoundError as exc:  # an optional dependency: name its extra
+            from grover_train.extras import missing_extra
+
+            err = missing_extra(exc)
+            if err is None:
+                raise
+            raise err from None
         t1 = time.perf_counter_ns()
         ss = finder._sampleset(problem, result, seed, t1 - t0)
         ss.info["minimum_finding"] = minimum

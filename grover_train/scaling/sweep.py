@@ -428,6 +428,13 @@ def _connect_dask(address: str):
     import socket
     from urllib.parse import urlsplit
 
+    try:
+        from dask.distributed import Client
+    except ModuleNotFoundError as exc:
+        from grover_train.extras import missing_extra
+
+        raise (missing_extra(exc) or exc) from None
+
     def refuse(why: str) -> InputError:
         return InputError(
             f"cannot reach the Dask scheduler at {address!r} ({why}): start one "
@@ -448,8 +455,6 @@ def _connect_dask(address: str):
             socket.create_connection((host, port), timeout=5).close()
         except OSError as exc:
             raise refuse(exc.strerror or str(exc)) from None
-    from dask.distributed import Client
-
     try:
         return Client(address, timeout=DASK_CONNECT_TIMEOUT, set_as_default=False)
     except (OSError, TimeoutError, ValueError) as exc:

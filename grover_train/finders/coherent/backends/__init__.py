@@ -53,13 +53,25 @@ def get_backend(name: str | Backend, **options) -> Backend:
                 "(e.g. fake:manila)"
             )
         module, cls = PREFIXED[prefix].split(":")
-        return getattr(importlib.import_module(module), cls)(name, **options)
+        return _build(module, cls, name, **options)
     if name not in BACKENDS:
         raise UnknownNameError(
             f"unknown backend {name!r}: choose one of {', '.join(backend_names())}"
         )
     module, cls = BACKENDS[name].split(":")
-    return getattr(importlib.import_module(module), cls)(**options)
+    return _build(module, cls, **options)
+
+
+def _build(module: str, cls: str, *args, **options) -> Backend:
+    try:
+        return getattr(importlib.import_module(module), cls)(*args, **options)
+    except ModuleNotFoundError as exc:  # an optional dependency: name its extra
+        from grover_train.extras import missing_extra
+
+        err = missing_extra(exc)
+        if err is None:
+            raise
+        raise err from None
 
 
 __all__ = ["BACKENDS", "Backend", "as_phases", "backend_names", "get_backend", "num_oracle_calls"]
