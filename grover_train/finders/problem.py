@@ -86,11 +86,12 @@ class SearchProblem:
         """
         return self.enumeration.count_below(self.threshold)
 
-    def nth_head(self, j: int) -> int:
-        """The ``j``-th head (0-based) in state-index order (streamed: one block)."""
+    def nth_head(self, j):
+        """The ``j``-th head (0-based) in state-index order (streamed: one block); ``j`` may
+        be an array."""
         return self.enumeration.nth_head(self.threshold, j)
 
-    def nth_other(self, j: int) -> int:
+    def nth_other(self, j):
         """The ``j``-th non-head (excluded, or not below the threshold) in state-index order."""
         return self.enumeration.nth_other(self.threshold, j)
 

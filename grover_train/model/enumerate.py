@@ -501,27 +501,37 @@ class Enumeration:
         """How many of the 2^n states match the excluded assignment."""
         return 0 if not self.excl_mask else 1 << (self.n - bin(self.excl_mask).count("1"))
 
-    def nth_head(self, threshold: float, j: int) -> int:
-        """The ``j``-th head (0-based) in index order; one block is computed."""
+    def nth_head(self, threshold: float, j):
+        """The ``j``-th head (0-based) in index order: an int, or an array for an array of
+        ``j``; one block is computed per distinct block hit."""
         counts = self.counts_below(threshold)
-        return self._nth(counts, int(j), threshold, heads=True)
+        return self._nth(counts, j, threshold, heads=True)
 
-    def nth_other(self, threshold: float, j: int) -> int:
+    def nth_other(self, threshold: float, j):
         """The ``j``-th non-head (excluded, or E >= threshold) in index order."""
         counts = self.counts_below(threshold)
-        return self._nth(self.block_size - counts, int(j), threshold, heads=False)
+        return self._nth(self.block_size - counts, j, threshold, heads=False)
 
-    def _nth(self, counts: np.ndarray, j: int, t: float, heads: bool) -> int:
+    def _nth(self, counts: np.ndarray, j, t: float, heads: bool):
+        scalar = np.ndim(j) == 0
+        js = np.atleast_1d(np.asarray(j, dtype=np.int64))
         total = int(counts.sum())
-        if not 0 <= j < total:
-            raise InputError(f"index {j} is out of range: there are {total} such states")
+        bad = (js < 0) | (js >= total)
+        if bad.any():
+            raise InputError(
+                f"index {int(js[bad][0])} is out of range: there are {total} such states"
+            )
         cum = np.cumsum(counts)
-        i = int(np.searchsorted(cum, j, side="right"))
-        jj = j - (int(cum[i - 1]) if i else 0)
-        E = self._free(i, self.block(i))
-        flags = self.heads_of(E, t, self.block_start(i))
-        idx = np.flatnonzero(flags if heads else ~flags)
-        return self.block_start(i) + int(idx[jj])
+        blocks = np.searchsorted(cum, js, side="right")
+        out = np.empty(js.size, dtype=np.int64)
+        for i in np.unique(blocks):
+            sel = blocks == i
+            start = self.block_start(int(i))
+            E = self._free(int(i), self.block(int(i)))
+            flags = self.heads_of(E, t, start)
+            idx = np.flatnonzero(flags if heads else ~flags)
+            out[sel] = start + idx[js[sel] - (int(cum[i - 1]) if i else 0)]
+        return int(out[0]) if scalar else out
 
     def random_head(self, threshold: float, rng: np.random.Generator) -> int | None:
         """A uniformly random head (None if there is none): count, then one block."""

@@ -204,8 +204,7 @@ class ExactBackend(Backend):
 
         def nth(count: int, pick) -> object:
             def f(u: np.ndarray) -> np.ndarray:
-                j = np.minimum((u * count).astype(np.int64), count - 1)
-                return np.array([pick(int(x)) for x in j], dtype=np.int64)
+                return pick(np.minimum((u * count).astype(np.int64), count - 1))
 
             return f
 
