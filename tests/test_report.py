@@ -103,8 +103,9 @@ def test_report_text_has_table_and_verdict(store_path, tmp_path):
     text = (tmp_path / "report.md").read_text()
     assert "| alpha backprop | 0.78 |" in text
     assert "| alpha sa (annealing) | 1.01 |" in text
-    assert "## Verdict" in text and "reconstruction" in text
-    verdict = text.split("## Verdict")[1].split("##")[0]
+    head = "## Search level and capped-budget training runs"
+    assert head in text and "reconstruction" in text
+    verdict = text.split(head)[1].split("##")[0]
     # grover-uniform / random ~ 1.8 is within 2x; grover-dqa / sqa ~ 1.8 as well
     assert "grover-uniform vs random" in verdict and "'up to 2x' holds" in verdict
 
@@ -137,9 +138,48 @@ def test_report_of_a_store_without_runs(tmp_path):
     assert (tmp_path / "out" / "report.md").exists()
 
 
+#: a replay sweep of two tiny sizes and its validation, small enough for the suite
+TINY_REPLAY = [
+    {"kind": "replay", "hidden": h, "num_samples": 60, "max_epochs": 4, "seed": s}
+    for h in (3, 4)
+    for s in range(3)
+]
+TINY_VALIDATION = [
+    {
+        "kind": "train",
+        "dataset": "teacher",
+        "teacher": [12, 6, 3],
+        "num_samples": 60,
+        "hidden": 3,
+        "margin": 0.0,
+        "batch_size": 4,
+        "eta": 0.1,
+        "eta_decay": 0.2,
+        "eta_schedule": "cuts",
+        "average": 0,
+        "seed": s,
+        **f,
+    }
+    for s in range(3)
+    for f in (
+        {"finder": "random", "search_budget": 192, "budget": 20000},
+        {
+            "finder": "grover",
+            "backend": "exact",
+            "schedule": "bbht",
+            "search_budget": 40,
+            "budget": 3000,
+        },
+    )
+]
+
+
 def test_reproduce_is_resumable_and_writes_the_report(tmp_path, monkeypatch, capsys):
-    from grover_train.scaling import search_level, training_level
+    from grover_train.scaling import replay_study, search_level, training_level
     from grover_train.train import windows
+
+    monkeypatch.setattr(replay_study, "replay_specs", lambda quick=True: TINY_REPLAY)
+    monkeypatch.setattr(replay_study, "validation_specs", lambda quick=True: TINY_VALIDATION)
 
     monkeypatch.setattr(windows, "default_budget", lambda quick=True: 400)
     tiny = [
@@ -164,6 +204,20 @@ def test_reproduce_is_resumable_and_writes_the_report(tmp_path, monkeypatch, cap
     assert main(args) == 0
     first = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert first["sweeps"]["search-level-quick"]["finished"] == 3
+    assert first["sweeps"]["replay-quick"]["finished"] == len(TINY_REPLAY)
+    assert first["replay.sizes"] == [6, 7]
+    for n in (6, 7):
+        # a seed that cannot be fitted is named with its reason, never dropped silently
+        failed = first.get(f"replay.n{n}.failed_seeds", {})
+        assert first[f"replay.n{n}.seeds"] + len(failed) == 3 and first[f"replay.n{n}.seeds"] >= 2
+        assert all("seed" in why for why in failed.values())
+        assert first[f"replay.n{n}.ratio_dqa"] is None and first[f"replay.n{n}.ratio_dqa.note"]
+        for key in ("ratio_uniform", "alpha_classical", "alpha_amplified", "a"):
+            assert isinstance(first[f"replay.n{n}.{key}"], float), key
+        lo, hi = first[f"replay.n{n}.ratio_uniform_ci"]
+        assert lo <= first[f"replay.n{n}.ratio_uniform"] <= hi
+    assert isinstance(first["replay.validation.agrees"], bool)
+    assert first["replay.validation.note"]  # tiny runs: the comparison or why it failed
     assert (tmp_path / "results.sqlite").exists() and (tmp_path / "report.md").exists()
     deep = json.loads((tmp_path / "deep_comparison.json").read_text())
     assert deep["budget"] == 400 and set(deep["summary"]) == set(windows.METHODS)

@@ -173,6 +173,15 @@ def _slope(x: np.ndarray, y: np.ndarray) -> float:
     return float(stats.linregress(x, y).slope)
 
 
+def _inverse(slope: float, what: str, seed: int) -> float:
+    if not np.isfinite(slope) or slope <= 0:
+        raise InputError(
+            f"seed {seed}: {what} does not grow across the targets (slope {slope:.3g}): the "
+            "trajectory reaches them in too few steps; train on more samples or epochs"
+        )
+    return 1.0 / slope
+
+
 @dataclass(frozen=True)
 class SeedFit:
     """Per-seed numbers on the common targets (see the module docstring)."""
@@ -204,10 +213,10 @@ def fit_seed(
     C = {m: costs.total(m, certify)[idx] for m in costs.search}
     if any(np.any(c[1:] <= 0) for c in C.values()):
         raise InputError(f"seed {seed}: a cost to target is zero")
-    alpha = {m: 1.0 / _slope(log_inv, np.log(c)) for m, c in C.items()}
+    alpha = {m: _inverse(_slope(log_inv, np.log(c)), f"the {m} cost", seed) for m, c in C.items()}
     ratio = _slope(np.log(C[amplified]), np.log(C[classical]))
     K = costs.cuts[idx].astype(float)
-    a = 1.0 / _slope(log_inv, np.log(np.maximum(K, 1.0)))
+    a = _inverse(_slope(log_inv, np.log(np.maximum(K, 1.0))), "the number of cuts", seed)
     # geometric-mean p_A over the head visits between consecutive targets
     dK = np.diff(K)
     dlog = np.diff(costs.log_p_sum[idx])
@@ -250,6 +259,7 @@ class SizeResult:
     targets: Targets
     fits: list[SeedFit]
     fits_certified: list[SeedFit]
+    failed: dict[int, str]
 
     def summary(self) -> dict:
         """Estimates over seeds (the numbers the report and exponents.json show)."""
@@ -258,12 +268,13 @@ class SizeResult:
             try:
                 return estimate(values).to_dict()
             except InputError as exc:
-                return {"error": str(exc)}
+                return {"mean": None, "lo": None, "hi": None, "error": str(exc)}
 
         out = {
             "n": self.n,
             "prep": self.prep,
             "seeds": len(self.fits),
+            "failed_seeds": dict(self.failed),
             "targets": self.targets.to_dict(),
             "ratio": est([f.ratio for f in self.fits]),
             "ratio_certified": est([f.ratio for f in self.fits_certified]),
@@ -286,9 +297,18 @@ def fit_size(
     """Fit every seed of one size: ``runs`` are (seed, ReplayCosts) pairs."""
     if targets is None:
         targets = preregistered_targets([c.eps for _, c in runs])
-    fits = [fit_seed(c, targets, seed=s) for s, c in runs]
-    fits_c = [fit_seed(c, targets, seed=s, certify=True) for s, c in runs]
-    return SizeResult(n, prep, targets, fits, fits_c)
+    fits, fits_c, failed = [], [], {}
+    for s, c in runs:
+        try:
+            fits.append(fit_seed(c, targets, seed=s))
+            fits_c.append(fit_seed(c, targets, seed=s, certify=True))
+        except InputError as exc:  # reported with the size, never dropped silently
+            failed[int(s)] = str(exc)
+    if len(fits) < 2:
+        raise InputError(
+            f"n = {n} ({prep}): fewer than 2 seeds could be fitted: " + "; ".join(failed.values())
+        )
+    return SizeResult(n, prep, targets, fits, fits_c, failed)
 
 
 def size_trend(sizes: Mapping[int, SizeResult], key: str = "classical") -> dict:

@@ -1,6 +1,7 @@
 """``reproduce``: both experiments into one resumable store, then the report.
 
-``reproduce(out_dir, quick=True)`` runs the search-level sweep
+``reproduce(out_dir, quick=True)`` runs the training-level replay and its validation
+(:mod:`grover_train.scaling.replay_study`), the search-level sweep
 (:func:`grover_train.scaling.search_level.search_specs`) and the training-level sweep
 (:func:`grover_train.scaling.training_level.training_specs`) into ``out_dir/results.sqlite``
 through :func:`grover_train.scaling.sweep.run_sweep` (finished runs are skipped when the command
@@ -30,6 +31,7 @@ def reproduce(
     search_seeds: tuple[int, ...] | None = None,
     train_seeds: tuple[int, ...] | None = None,
     deep: bool = True,
+    replay: bool = True,
 ) -> dict[str, Any]:
     """Run both experiments and the report; return counts, timings and the report's numbers.
 
@@ -41,11 +43,14 @@ def reproduce(
         dask_address: run the sweeps on an existing ``dask.distributed`` cluster.
         progress: tqdm bars on stderr.
         search_seeds, train_seeds: override the seeds of either experiment.
+        replay: run the training-level replay and its validation
+            (:mod:`grover_train.scaling.replay_study`), the report's leading section.
         deep: also run the deep-network comparison (docs/deep.md) into
             ``out_dir/deep_comparison.json``, which the report shows; skipped when that file
             already holds the same grid (quick or full).
     """
     from grover_train.scaling.config import Sweep
+    from grover_train.scaling.replay_study import replay_specs, validation_specs
     from grover_train.scaling.report import write_report
     from grover_train.scaling.search_level import search_specs
     from grover_train.scaling.sweep import run_sweep
@@ -59,9 +64,13 @@ def reproduce(
     tag = "quick" if quick else "full"
     sk = {} if search_seeds is None else {"seeds": tuple(search_seeds)}
     sweeps = [
+        Sweep(f"replay-{tag}", "replay", replay_specs(quick=quick)),
+        Sweep(f"replay-validation-{tag}", "train", validation_specs(quick=quick)),
         Sweep(f"search-level-{tag}", "search", search_specs(quick=quick, **sk)),
         Sweep(f"training-level-{tag}", "train", training_specs(quick=quick, seeds=train_seeds)),
     ]
+    if not replay:
+        sweeps = sweeps[2:]
     timings, counts = {}, {}
     for sweep in sweeps:
         t0 = time.perf_counter()

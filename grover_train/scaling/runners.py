@@ -76,10 +76,18 @@ def _search(spec: dict[str, Any]) -> RunOutput:
     return run_search_spec(spec)
 
 
+def _replay(spec: dict[str, Any]) -> RunOutput:
+    """Trajectory replay: dispatched to ``grover_train.scaling.replay.run_replay_spec``."""
+    from grover_train.scaling.replay import run_replay_spec
+
+    return run_replay_spec(spec)
+
+
 #: sweep kind -> runner (a picklable module-level function spec -> RunOutput)
 RUNNERS: dict[str, Callable[[dict[str, Any]], RunOutput]] = {
     "train": run_train_spec,
     "search": _search,
+    "replay": _replay,
 }
 
 
@@ -91,7 +99,7 @@ def get_runner(kind: str) -> Callable[[dict[str, Any]], RunOutput]:
     >>> get_runner("nope")
     Traceback (most recent call last):
     ...
-    grover_train.errors.UnknownNameError: unknown sweep kind 'nope': use train, search or ...
+    grover_train.errors.UnknownNameError: unknown sweep kind 'nope': use train, ...
     """
     if kind in RUNNERS:
         return RUNNERS[kind]

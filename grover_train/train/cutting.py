@@ -54,6 +54,7 @@ DEFAULTS = {
     "input_noise": 0.0,
     "average": "epoch",
     "windows": "readouts",
+    "eta_schedule": "epochs",
 }
 
 
@@ -165,6 +166,9 @@ def check_train_options(dataset: Dataset, hidden, budget, seed, **opts) -> list[
         v = opts.get(name)
         if v is not None and not (np.isfinite(v) and v >= 0):
             raise InputError(f"--{name.replace('_', '-')} must be a number >= 0, got {v!r}")
+    v = opts.get("eta_schedule")
+    if v is not None and v not in ("epochs", "cuts"):
+        raise InputError(f"--eta-schedule must be 'epochs' or 'cuts', got {v!r}")
     v = opts.get("average")
     if (
         v is not None
@@ -230,6 +234,7 @@ def train_model(
     search_budget: int | None = None,
     eta_decay: float | None = None,
     weight_decay: float | None = None,
+    eta_schedule: str | None = None,
     init_scale: float | None = None,
     input_noise: float | None = None,
     average: int | str | None = None,
@@ -248,7 +253,9 @@ def train_model(
         budget: total queries (design section 3), including those of a resumed run.
         seed: one seed for everything (initial weights, batches, finder seeds).
         batch_size: samples per step; their cuts are averaged.
-        eta: step size; ``eta_decay`` makes it eta / (1 + eta_decay * epochs done).
+        eta: step size; ``eta_decay`` makes it eta / (1 + eta_decay * epochs done), or with
+            ``eta_schedule="cuts"`` eta / (1 + eta_decay * cuts / N): scheduled per cut (a
+            sample with a head found), so a finder that misses heads does not burn its decay.
         margin: kappa >= 0; heads are states below E+(x, k*) + kappa with another output.
         max_heads: distinct heads the finder looks for per sample (their cut is averaged).
         eval_size: size of the fixed evaluation subset of the training set for eps.
@@ -296,6 +303,7 @@ def train_model(
             search_budget=search_budget,
             eta_decay=eta_decay,
             weight_decay=weight_decay,
+            eta_schedule=eta_schedule,
             init_scale=init_scale,
             input_noise=input_noise,
             average=average,
@@ -320,7 +328,7 @@ def train_model(
             **{
                 k: v
                 for k, v in opts.items()
-                if k not in ("max_heads", "search_budget", "average", "windows")
+                if k not in ("max_heads", "search_budget", "average", "windows", "eta_schedule")
             },
         )
         result.summary.setdefault("max_qubits_used", 0)  # backprop searches no landscape
@@ -372,6 +380,7 @@ def train_model(
     X, y = dataset.X_train, dataset.y_train
     N = len(y)
     queries, step, epoch, pos = state["queries"], state["step"], state["epoch"], state["pos"]
+    cuts = int(state.get("cuts", 0))
     wall0 = float(state.get("wall_s", 0.0))
     metrics: list[dict] = []
     max_qubits_used = int(state.get("max_qubits_used", 0))
@@ -384,6 +393,7 @@ def train_model(
             "queries": queries,
             "step": step,
             "epoch": epoch,
+            "cuts": cuts,
             "pos": pos,
             "seed": seed,
             "wall_s": wall,
@@ -401,7 +411,8 @@ def train_model(
             perm = np.random.default_rng([seed, 2, epoch]).permutation(N)
             batch = perm[pos : pos + p["batch_size"]]
             rng = np.random.default_rng([seed, 1, step])
-            eta_t = p["eta"] / (1.0 + p["eta_decay"] * (epoch + pos / N))
+            progress_t = cuts / N if p["eta_schedule"] == "cuts" else epoch + pos / N
+            eta_t = p["eta"] / (1.0 + p["eta_decay"] * progress_t)
             delta = None
             aux = None
             found = 0
@@ -462,6 +473,9 @@ def train_model(
                         positive = positive_config(net, x, label)
                     d = cut_delta(net, x, positive, heads)
                     delta = d if delta is None else _add(delta, d)
+            cuts += found
+            if p["eta_schedule"] == "cuts":  # this batch's cuts count, as in the replay
+                eta_t = p["eta"] / (1.0 + p["eta_decay"] * cuts / N)
             if delta is not None:
                 _apply(net, _scale(delta, 1.0 / len(batch)), eta_t, p["weight_decay"])
             if aux is not None:
