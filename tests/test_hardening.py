@@ -721,3 +721,29 @@ def test_export_qasm_problem_refusals(tmp_path, capsys):
     refused(["export-qasm", "--threshold", "1", "--out", str(out)], capsys, tmp_path, words="--bqm")
     refused(["export-qasm", "--bqm", str(path), "--out", str(out)], capsys, tmp_path, words="NaN")
     assert not out.exists()
+
+
+def test_export_refusals_leave_files_alone(tmp_path, capsys):
+    foreign = tmp_path / "their.sqlite"
+    _foreign(foreign)
+    (tmp_path / "afile").write_text("x")
+    refused(
+        ["export", "--store", str(tmp_path / "none.sqlite"), "--out", str(tmp_path / "o")],
+        capsys,
+        tmp_path,
+        words="not found",
+    )
+    refused(
+        ["export", "--store", str(foreign), "--out", str(tmp_path / "o")],
+        capsys,
+        tmp_path,
+        words="another program",
+    )
+    path = tmp_path / "r.sqlite"
+    _store_with_runs(path)
+    refused(
+        ["export", "--store", str(path), "--out", str(tmp_path / "afile")],
+        capsys,
+        tmp_path,
+        words="is a file",
+    )

@@ -290,3 +290,36 @@ def test_export_qasm_writes_a_users_own_problem_whose_oracle_marks_its_heads(tmp
         amp = Statevector(qc.compose(oracle)).data[z]
         energy = bqm.energy({v: 2 * b - 1 for v, b in zip(variables, bits, strict=True)})
         assert amp == pytest.approx(-1.0 if energy < tau else 1.0, abs=1e-9), (z, energy)
+
+
+# ------------------------------------------------------------------ data out
+def test_store_exports_to_pandas_and_csv_agree(tmp_path, capsys):
+    import csv
+
+    from grover_train.cli.main import main
+    from grover_train.scaling.store import Store
+    from grover_train.scaling.sweep import run_sweep
+
+    specs = [
+        {"kind": "grover_train.scaling.runners:echo", "seed": s, "steps": 3, "queries": 7}
+        for s in range(4)
+    ]
+    store = tmp_path / "s.sqlite"
+    run_sweep(specs, store, progress=False)
+    with Store(store, readonly=True) as s:
+        runs, metrics = s.to_pandas()
+        recs = s.runs()
+    assert len(runs) == 4 and len(metrics) == 12
+    assert sorted(runs["spec.seed"]) == [0, 1, 2, 3]
+    assert list(runs["run_id"]) == [r["run_id"] for r in recs]
+    assert set(metrics.groupby("run_id")["queries"].max()) == {14}  # step 2 x 7 queries
+    out = tmp_path / "csv"
+    assert main(["export", "--store", str(store), "--out", str(out)]) == 0
+    assert json.loads(capsys.readouterr().out.splitlines()[-1])["metrics"] == 12
+    with (out / "runs.csv").open() as fh:
+        rows = list(csv.DictReader(fh))
+    assert sorted(int(r["spec.seed"]) for r in rows) == [0, 1, 2, 3]
+    assert [r["run_id"] for r in rows] == list(runs["run_id"])
+    assert main(["export", "--store", str(store), "--out", str(out), "--format", "jsonl"]) == 0
+    lines = (out / "metrics.jsonl").read_text().splitlines()
+    assert [json.loads(x)["queries"] for x in lines] == list(metrics["queries"])

@@ -24,6 +24,7 @@ COMMANDS = [
     "grover_train.cli.amplify",
     "grover_train.cli.export_qasm",
     "grover_train.cli.sweep",
+    "grover_train.cli.export",
     "grover_train.cli.report",
     "grover_train.cli.reproduce",
     "grover_train.cli.demo",

@@ -409,6 +409,50 @@ class Store:
         """Number of runs by status, e.g. ``{"finished": 12, "failed": 1}``."""
         return dict(self._rows("SELECT status, COUNT(*) FROM runs GROUP BY status"))
 
+    def tables(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """Flat rows for data frames or CSV: runs and metrics.
+
+        A run row has the run's columns (without ``traceback`` and ``versions``) plus
+        ``spec.<key>`` and ``summary.<key>`` for every key; a metric row has ``run_id``,
+        ``step`` and the step's keys. Lists and dicts stay Python values.
+
+        >>> import tempfile, os
+        >>> from grover_train.scaling.runners import RunOutput
+        >>> s = Store(os.path.join(tempfile.mkdtemp(), "t.sqlite"))
+        >>> out = RunOutput({"eps": 0.5}, [{"step": 0, "eps": 1.0}])
+        >>> _ = s.record({"kind": "x", "seed": 1}, out)
+        >>> runs, metrics = s.tables()
+        >>> runs[0]["spec.seed"], runs[0]["summary.eps"], metrics[0]["eps"]
+        (1, 0.5, 1.0)
+        >>> s.close()
+        """
+        runs, metrics = [], []
+        for rec in self.runs():
+            row = {k: v for k, v in rec.items() if k not in ("spec", "summary", "versions")}
+            row.pop("traceback", None)
+            for part in ("spec", "summary"):
+                for key, value in (rec[part] or {}).items():
+                    row[f"{part}.{key}"] = value
+            runs.append(row)
+            for m in self.metrics(rec["run_id"]):
+                metrics.append({"run_id": rec["run_id"], **m})
+        return runs, metrics
+
+    def to_pandas(self):
+        """``(runs, metrics)`` as pandas DataFrames (columns of :meth:`tables`); needs pandas
+        (``pip install 'grover-train[pandas]'``)."""
+        try:
+            import pandas as pd
+        except ModuleNotFoundError:
+            from grover_train.extras import ExtraMissingError
+
+            raise ExtraMissingError(
+                "Store.to_pandas needs pandas, which is not installed: "
+                "pip install 'grover-train[pandas]'"
+            ) from None
+        runs, metrics = self.tables()
+        return pd.DataFrame(runs), pd.DataFrame(metrics)
+
     def dump(self) -> dict[str, Any]:
         """Canonical content for comparing stores: every run with its metrics, ordered by id,
         without wall times, timestamps, attempt counts, tracebacks or any key of
