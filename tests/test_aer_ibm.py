@@ -253,3 +253,53 @@ def test_ibm_backend_uses_the_service_backend(monkeypatch):
     assert backend.device_qubits == 7 and not backend.is_fake
     with pytest.raises(UnknownNameError, match="fake:<name>"):
         IBMBackend("qpu:x")
+
+
+# --------------------------------------------------------------------------- batched execution
+def test_durr_hoyer_on_a_fake_device_runs_many_rounds_per_job_and_counts_them():
+    # noiseless mode: the ISA circuits on an ideal simulator, K rounds per job in a Session
+    import warnings
+
+    from grover_train.finders.coherent.grover import GroverFinder
+
+    backend = IBMBackend("fake:guadalupe", noise=False, seed=1, batch_size=16)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecationWarning)  # the current sampler API
+        ss = GroverFinder(schedule="dh", backend=backend).sample(
+            TOY, threshold=10.0, budget=300, seed=3
+        )
+    info, rounds = ss.info, ss.info["rounds"]
+    assert ss.first.energy == SearchProblem(TOY, 0.0).energies.min()  # the ground state
+    assert info["jobs"] * 5 <= len(rounds)  # at least 5 times fewer jobs than rounds
+    assert info["execution_mode"] == "session"  # Durr-Hoyer adapts its threshold
+    # accounting: every query is a checked round or a discarded one; one shot per round run
+    assert info["queries"] == sum(r["queries"] for r in rounds) + info["wasted_queries"] == 300
+    assert info["shots"] == len(rounds) + info["wasted_rounds"] == backend.shots_run
+    assert info["jobs"] == backend.jobs == max(r["job"] for r in rounds)
+    # a job is cut exactly after a success at its threshold, never after a miss
+    last = {}
+    for r in rounds:
+        last[r["job"]] = r
+    cut = sum(1 for r in last.values() if r["found"])
+    assert info["wasted_rounds"] == 0 or cut >= 1
+    for r in rounds[:-1]:
+        nxt = rounds[rounds.index(r) + 1]
+        if nxt["job"] == r["job"]:
+            assert not r["found"] and nxt["threshold"] == r["threshold"]
+
+
+def test_sampler_options_pass_through_and_are_recorded():
+    backend = IBMBackend("fake:guadalupe", noise=False, seed=2, twirling=True)
+    assert backend.sampler_options["twirling"]["enable_gates"] is True
+    problem = SearchProblem(TOY, 0.0)
+    z = backend.sample(problem, Preparation("uniform"), 1, 8, np.random.default_rng(0))
+    assert z.shape == (8,)
+    assert backend.shots_run > 8  # twirling runs several randomizations per shot request
+    res = backend.resources(problem, Preparation("uniform"), 1)
+    assert res["sampler_options"]["twirling"]["enable_measure"] is True
+    dd = IBMBackend("fake:nairobi", dynamical_decoupling={"sequence_type": "XpXm"})
+    assert dd.sampler_options == {
+        "dynamical_decoupling": {"enable": True, "sequence_type": "XpXm"}
+    }
+    with pytest.raises(UnknownNameError, match="execution mode"):
+        IBMBackend("fake:nairobi", mode="nope")

@@ -127,8 +127,11 @@ class GroverFinder(HeadFinder):
             leave=False,
         )
         runner = RoundRunner(problem, self.prep, self.backend, rng, budget, progress=bar.update)
+        shots_before = getattr(self.backend, "shots_run", None)
         try:
-            self._run(runner, max_heads=max_heads, **opts)
+            # one Batch/Session per search on devices (a Session when the schedule adapts)
+            with self.backend.execution(adaptive=self.schedule != "bbht"):
+                self._run(runner, max_heads=max_heads, **opts)
         finally:
             bar.close()
         heads = sorted(runner.heads.items(), key=lambda kv: (kv[1], kv[0]))[:max_heads]
@@ -146,13 +149,22 @@ class GroverFinder(HeadFinder):
             "schedule": self.schedule,
             "backend": self.backend.name,
             "circuits": circuits,
-            "shots": circuits,  # one shot per circuit: every measurement is checked
+            # one shot per round (every measurement is checked); a batched device may run
+            # more (discarded rounds, twirling randomizations): its own count then
+            "shots": circuits
+            if shots_before is None
+            else int(self.backend.shots_run - shots_before),
+            "jobs": runner.jobs,
+            "wasted_queries": runner.wasted_queries,
+            "wasted_rounds": runner.wasted_rounds,
+            "batch_size": runner.batch_size,
             "num_qubits": int(resources.get("num_qubits", problem.num_variables)),
             "resources": resources,
             "max_oracle_calls": runner.max_calls,
             "oracle_calls": sum(r["r"] for r in rounds),
             "thresholds": thresholds,
             "rounds": rounds,
+            "execution_mode": getattr(self.backend, "mode_used", None),
             "best_energy": min((r["energy"] for r in rounds), default=None),
         }
         oracle = self.backend.oracle_record(problem)

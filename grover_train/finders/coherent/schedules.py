@@ -100,6 +100,16 @@ class RoundRunner:
     max_calls: int = 0
     max_calls_iterates: Iterates = 0
     progress: Callable[[int], None] | None = None
+    jobs: int = 0  # backend jobs submitted (a batched backend runs many rounds per job)
+    wasted_queries: int = 0  # queries of rounds run but discarded (threshold changed)
+    wasted_rounds: int = 0
+
+    @property
+    def batch_size(self) -> int:
+        """Rounds per job: > 1 when the backend runs K rounds as one job (``sample_rounds``)."""
+        if not hasattr(self.backend, "sample_rounds"):
+            return 1
+        return max(1, int(getattr(self.backend, "batch_size", 1)))
 
     @property
     def remaining(self) -> int:
@@ -122,9 +132,52 @@ class RoundRunner:
 
     def run(self, threshold: float, iterates: Iterates, **record) -> tuple[int, float, bool]:
         """One round: prepare, measure once, check. Returns (state, energy, is head)."""
-        calls = num_oracle_calls(iterates)
         problem = with_threshold(self.problem, threshold)
         z = int(self.backend.sample(problem, self.prep, iterates, 1, self.rng)[0])
+        self.jobs += 1
+        return self._check(z, threshold, iterates, record)
+
+    def run_batch(
+        self,
+        threshold: float,
+        rounds: list[tuple[Iterates, dict]],
+        stop: Callable[[tuple[int, float, bool]], bool],
+    ) -> list[tuple[int, float, bool]]:
+        """K rounds at one threshold as one backend job; results are checked in order until
+        ``stop(result)``, and the rest of the job is discarded: its queries are still charged
+        and counted in :attr:`wasted_queries`."""
+        problem = with_threshold(self.problem, threshold)
+        zs = self.backend.sample_rounds(problem, self.prep, [it for it, _ in rounds], self.rng)
+        self.jobs += 1
+        out = []
+        for i, ((iterates, record), z) in enumerate(zip(rounds, zs, strict=True)):
+            out.append(self._check(int(z), threshold, iterates, {**record, "job": self.jobs}))
+            if stop(out[-1]):
+                wasted = sum(num_oracle_calls(it) + 1 for it, _ in rounds[i + 1 :])
+                self.charge(wasted)
+                self.wasted_queries += wasted
+                self.wasted_rounds += len(rounds) - i - 1
+                break
+        return out
+
+    def draw_batch(
+        self, m: float, lam: float, top: float, size: int | None = None
+    ) -> tuple[list[tuple[Iterates, dict]], float]:
+        """The next ``size`` (default :attr:`batch_size`) rounds of a BBHT schedule assuming
+        every one misses (m grows by lam after each), within the budget; returns them and the
+        m after the last."""
+        rounds: list[tuple[Iterates, dict]] = []
+        left = self.remaining
+        size = self.batch_size if size is None else min(int(size), self.batch_size)
+        while len(rounds) < size and left >= 1:
+            r = min(int(self.rng.integers(0, math.ceil(m))), left - 1)
+            rounds.append((r, {"m": m}))
+            left -= r + 1
+            m = min(lam * m, top)
+        return rounds, m
+
+    def _check(self, z: int, threshold: float, iterates: Iterates, record: dict):
+        calls = num_oracle_calls(iterates)
         energy = self.energy(z)
         head = self.is_head(z, threshold)
         self.charge(calls + 1)
@@ -158,6 +211,11 @@ def run_bbht(
     m = 1.0
     t = runner.problem.threshold
     while runner.remaining >= 1 and len(runner.heads) < max_heads:
+        if runner.batch_size > 1:
+            rounds, m_next = runner.draw_batch(m, lam, top)
+            out = runner.run_batch(t, rounds, lambda res: len(runner.heads) >= max_heads)
+            m = m_next if len(out) == len(rounds) else rounds[len(out) - 1][1]["m"]
+            continue
         r = int(runner.rng.integers(0, math.ceil(m)))
         r = min(r, runner.remaining - 1)
         _, _, found = runner.run(t, r, m=m)
@@ -187,8 +245,20 @@ def run_dh(
         if runner.is_head(z, t):
             runner.heads[z] = e
         t = min(t, e)
-    m = 1.0
+    m, size = 1.0, runner.batch_size
     while runner.remaining >= 1:
+        if runner.batch_size > 1:
+            # rounds at the current threshold in one job; a success lowers the threshold,
+            # so the rest of that job is discarded (charged as wasted queries)
+            # so the rest of that job is discarded (charged as wasted queries); after a success
+            # the job size restarts at 2 and doubles, since early rounds succeed most often
+            rounds, m_next = runner.draw_batch(m, lam, top, size)
+            out = runner.run_batch(t, rounds, lambda res: res[2])
+            if out[-1][2]:
+                t, m, size = out[-1][1], 1.0, 2
+            else:
+                m, size = m_next, 2 * size
+            continue
         r = int(runner.rng.integers(0, math.ceil(m)))
         r = min(r, runner.remaining - 1)
         _, e, found = runner.run(t, r, m=m)

@@ -12,6 +12,7 @@ index bit i = BINARY value of ``list(bqm.variables)[i]`` (Qiskit qubit i).
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Callable, Sequence
 
@@ -202,6 +203,10 @@ class Backend:
         pick_head = cdf_picker(heads, np.cumsum(p[heads])) if heads.size else None
         pick_rest = cdf_picker(rest, np.cumsum(p[rest])) if rest.size else None
         return draw_states(float(p[heads].sum()), shots, rng, pick_head, pick_rest)
+
+    def execution(self, adaptive: bool = True):
+        """Context of one whole search (a device's Batch or Session); nothing by default."""
+        return contextlib.nullcontext(self)
 
     def oracle_record(self, problem: SearchProblem) -> dict | None:
         """How a quantized (hardware) oracle marks this problem: bits, scale, offset, integer

@@ -18,10 +18,17 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
+from contextlib import contextmanager
 
 import numpy as np
 
-from grover_train.errors import AccountError, BudgetError, TooManyQubitsError, UnknownNameError
+from grover_train.errors import (
+    AccountError,
+    BudgetError,
+    InputError,
+    TooManyQubitsError,
+    UnknownNameError,
+)
 from grover_train.finders.coherent.backends.base import Backend, as_phases
 from grover_train.finders.coherent.circuits import circuit_resources, search_circuit
 from grover_train.finders.coherent.marking import OracleQuantizer, bqm_key
@@ -35,6 +42,10 @@ ACCOUNT_HELP = (
     "S.save_account(channel='ibm_quantum_platform', token='<API key>', instance='<CRN>')\"` "
     "or use a local fake backend such as --backend fake:manila"
 )
+
+
+#: execution modes of a search (``auto``: Session for adaptive schedules, else Batch)
+EXECUTION_MODES = ("auto", "batch", "session")
 
 
 def _norm(name: str) -> str:
@@ -101,6 +112,12 @@ class IBMBackend(Backend):
         seed: seed of the shot stream used by :meth:`probabilities` and of the transpiler.
         service: an existing ``QiskitRuntimeService`` (``ibm:`` only).
         quantization: options of :func:`quantize` (``scale``/``bits``).
+        batch_size: rounds of a search submitted as one sampler job (K PUBs, one shot each).
+        mode: "batch", "session" or "auto" (a ``Session`` for adaptive schedules such as
+            Durr-Hoyer, a ``Batch`` otherwise); the execution mode of a whole search.
+        dynamical_decoupling, twirling: True (or a dict of the runtime's option fields) to
+            enable the sampler's dynamical decoupling / gate and measurement twirling.
+        sampler_options: any other options of the runtime's ``Sampler`` (nested dict).
 
     >>> b = IBMBackend('fake:manila')
     >>> b.name, b.device_qubits, b.exact_probabilities
@@ -120,6 +137,11 @@ class IBMBackend(Backend):
         service=None,
         quantization: dict | None = None,
         oracle: str = "hardware",
+        batch_size: int = 16,
+        mode: str = "auto",
+        dynamical_decoupling: bool | dict = False,
+        twirling: bool | dict = False,
+        sampler_options: dict | None = None,
     ) -> None:
         prefix, _, rest = str(name).partition(":")
         if prefix not in ("fake", "ibm") or not rest:
@@ -155,6 +177,19 @@ class IBMBackend(Backend):
         self.device_qubits = int(self.device.num_qubits)
         self._pm = None
         self._cache: OrderedDict = OrderedDict()
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+            raise BudgetError(f"batch_size must be a positive integer, got {batch_size!r}")
+        if mode not in EXECUTION_MODES:
+            raise UnknownNameError(
+                f"unknown execution mode {mode!r}: choose one of {', '.join(EXECUTION_MODES)}"
+            )
+        self.batch_size = int(batch_size)
+        self.mode = mode
+        self.sampler_options = sampler_option_dict(dynamical_decoupling, twirling, sampler_options)
+        self._mode = None  # the open Batch/Session during a search
+        self.mode_used: str | None = None
+        self.jobs = 0
+        self.shots_run = 0
 
     # ------------------------------------------------------------------ circuits
     def num_qubits(self, problem: SearchProblem) -> int:
@@ -208,31 +243,59 @@ class IBMBackend(Backend):
         isa = self._pass_manager().run(logical)
         entry = {"isa": isa, "logical": logical, "info": logical.metadata["oracle_info"]}
         self._cache[key] = entry
-        while len(self._cache) > 8:
+        while len(self._cache) > 32:
             self._cache.popitem(last=False)
         return entry
 
     # ------------------------------------------------------------------ running
+    def _target(self):
+        """What the sampler runs on: the device, or a noiseless simulator (fake, noise=False)."""
+        if self.is_fake and not self.noise:
+            from qiskit_aer import AerSimulator
+
+            return AerSimulator()
+        return self.device
+
     def _sampler(self, seed: int):
-        import warnings
+        """The runtime's client-side ``Sampler`` in the open Batch/Session (else job mode)."""
+        from qiskit_ibm_runtime.executor_sampler import Sampler
 
-        from qiskit_ibm_runtime import SamplerV2
+        options = _merge(self.sampler_options, {})
+        if self.is_fake:  # local mode drops a seed of 0, so never pass 0
+            options = _merge(options, {"simulator": {"seed_simulator": max(1, int(seed))}})
+        return Sampler(mode=self._mode or self._target(), options=options)
 
-        # SamplerV2 is deprecated from qiskit-ibm-runtime 0.50 in favour of the client-side
-        # executor Sampler, whose local (fake backend) mode and seeding are not settled yet
-        with warnings.catch_warnings():
-            warnings.filterwarnings(
-                "ignore", "The SamplerV2 class is deprecated", DeprecationWarning
-            )
-            if not self.is_fake:
-                return SamplerV2(mode=self.device)
-            # local mode drops a seed of 0, so never pass 0
-            options = {"simulator": {"seed_simulator": max(1, int(seed))}}
-            if not self.noise:
-                from qiskit_aer import AerSimulator
+    @contextmanager
+    def execution(self, adaptive: bool = True):
+        """Open one ``Session`` (adaptive schedules, ``mode="auto"``) or ``Batch`` for a search;
+        every job of the search runs in it."""
+        from qiskit_ibm_runtime import Batch, Session
 
-                return SamplerV2(mode=AerSimulator(), options=options)
-            return SamplerV2(mode=self.device, options=options)
+        kind = self.mode if self.mode != "auto" else ("session" if adaptive else "batch")
+        cls = Session if kind == "session" else Batch
+        with cls(backend=self._target()) as mode:
+            self._mode, self.mode_used = mode, kind
+            try:
+                yield self
+            finally:
+                self._mode = None
+
+    def _run_pubs(self, pubs: list, shots: int, rng: np.random.Generator) -> list:
+        job = self._sampler(child_seed(rng)).run(pubs, shots=int(shots))
+        self.jobs += 1
+        out = []
+        for res in job.result():
+            bits = res.data.meas
+            bools = bits.to_bool_array(order="little").reshape(-1, bits.num_bits)
+            self.shots_run += bools.shape[0]  # twirling may run more shots than asked
+            out.append(bools)
+        return out
+
+    def _pub(self, problem: SearchProblem, prep, iterates) -> tuple:
+        isa = self.isa_circuit(problem, prep, iterates)["isa"]
+        if not isa.parameters:
+            return (isa,)
+        return (isa, [self._quantizer.marking(problem).integer_threshold])
 
     def sample(
         self, problem: SearchProblem, prep, iterates, shots: int, rng: np.random.Generator
@@ -240,15 +303,25 @@ class IBMBackend(Backend):
         """Run ``shots`` shots; state indices over the problem qubits (little-endian)."""
         if isinstance(shots, bool) or not isinstance(shots, int | np.integer) or shots < 1:
             raise BudgetError(f"shots must be a positive integer, got {shots!r}")
-        entry = self.isa_circuit(problem, prep, iterates)
-        isa = entry["isa"]
-        t = self._quantizer.marking(problem).integer_threshold
-        pub = (isa,) if not isa.parameters else (isa, [t])
-        job = self._sampler(child_seed(rng)).run([pub], shots=int(shots))
-        bits = job.result()[0].data.meas
-        bools = bits.to_bool_array(order="little").reshape(-1, bits.num_bits)
-        n = problem.num_variables
-        return (bools[:, :n].astype(np.int64) << np.arange(n)[None, :]).sum(axis=1)
+        (bools,) = self._run_pubs([self._pub(problem, prep, iterates)], int(shots), rng)
+        # twirling may return more shots (whole randomizations): each is the same circuit
+        return _states(bools[: int(shots)], problem.num_variables)
+
+    def sample_rounds(
+        self, problem: SearchProblem, prep, rounds: list, rng: np.random.Generator
+    ) -> np.ndarray:
+        """One job of K PUBs, one per round (its iterates, the same integer threshold), one
+        shot each; the measured state of every round, in order.
+
+        Each distinct iterate count is ISA-transpiled once (cached); the threshold is the
+        PUB's parameter value.
+        """
+        pubs = [self._pub(problem, prep, iterates) for iterates in rounds]
+        results = self._run_pubs(pubs, 1, rng)
+        # with twirling a PUB returns several shots: the first is this round's measurement
+        return np.array(
+            [int(_states(b[:1], problem.num_variables)[0]) for b in results], dtype=np.int64
+        )
 
     def probabilities(self, problem: SearchProblem, prep, iterates) -> np.ndarray:
         """Shot estimate of P(z) from ``self.shots`` shots."""
@@ -280,9 +353,49 @@ class IBMBackend(Backend):
             "shots": self.shots,
             "device": self.name,
             "device_qubits": self.device_qubits,
+            "batch_size": self.batch_size,
+            "mode": self.mode,
+            "sampler_options": self.sampler_options,
             "noise": self.noise if self.is_fake else True,
             "scale": rec["scale"],
             "rounding_error_bound": rec["rounding_error_bound"],
             "integer_threshold": rec["integer_threshold"],
             "quantization": rec,
         }
+
+
+def _states(bools: np.ndarray, n: int) -> np.ndarray:
+    return (bools[:, :n].astype(np.int64) << np.arange(n)[None, :]).sum(axis=1)
+
+
+def _merge(a: dict, b: dict) -> dict:
+    """Nested dict merge (b wins), copies."""
+    out = {k: (dict(v) if isinstance(v, dict) else v) for k, v in a.items()}
+    for k, v in b.items():
+        out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
+
+
+def sampler_option_dict(
+    dynamical_decoupling: bool | dict = False,
+    twirling: bool | dict = False,
+    extra: dict | None = None,
+) -> dict:
+    """The runtime ``Sampler`` options for the backend options users pass.
+
+    >>> sampler_option_dict(True, {"num_randomizations": 4})
+    {'dynamical_decoupling': {'enable': True}, 'twirling': {'enable_gates': True, \
+'enable_measure': True, 'num_randomizations': 4}}
+    """
+    out: dict = {}
+    if dynamical_decoupling:
+        dd = dynamical_decoupling if isinstance(dynamical_decoupling, dict) else {}
+        out["dynamical_decoupling"] = {"enable": True, **dd}
+    if twirling:
+        tw = twirling if isinstance(twirling, dict) else {}
+        out["twirling"] = {"enable_gates": True, "enable_measure": True, **tw}
+    if extra:
+        if not isinstance(extra, dict):
+            raise InputError(f"sampler_options must be a dict, got {extra!r}")
+        out = _merge(out, extra)
+    return out
