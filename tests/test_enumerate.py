@@ -106,6 +106,7 @@ def test_heads_and_counts_equal_brute_force_on_levels(kind, dtype, vartype):
     for t in picks:
         heads = (ref < t) & ~excl
         assert e.count_below(t) == int(heads.sum()), t
+        np.testing.assert_array_equal(e.heads(t), np.flatnonzero(heads))
         np.testing.assert_array_equal(e.head_mask(t), heads)
         z = np.flatnonzero(heads)
         if z.size:

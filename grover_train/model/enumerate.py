@@ -22,7 +22,10 @@ the memory traffic and their wider band is re-checked the same way.
 Streaming: :class:`Enumeration` works one block at a time (memory O(block)) and keeps only one
 number per block between passes (the block's minimum, per-threshold head counts), which is
 enough to count heads below a threshold, find the k lowest states, and pick the j-th head or
-non-head (hence a uniformly random one) after touching a single block.
+non-head (hence a uniformly random one) after touching a single block. The module functions
+(:func:`count_below`, :func:`heads`, :func:`minimum`, :func:`lowest`, :func:`random_head`) build
+a fresh :class:`Enumeration` per call; for many queries on one landscape keep one
+:class:`Enumeration` (its block minima and per-threshold counts are reused).
 """
 
 from __future__ import annotations
@@ -533,6 +536,19 @@ class Enumeration:
             out[sel] = start + idx[js[sel] - (int(cum[i - 1]) if i else 0)]
         return int(out[0]) if scalar else out
 
+    def heads(self, threshold: float) -> np.ndarray:
+        """All heads (state indices, ascending), streamed: memory O(block + number of heads);
+        blocks whose minimum is not below the threshold are skipped."""
+        t = float(threshold)
+        self._ensure_block_min()
+        out = []
+        buf = None
+        for i in np.flatnonzero(self._block_min < t + self.band):
+            buf = self._free(int(i), self.block(int(i), buf))
+            start = self.block_start(int(i))
+            out.append(start + np.flatnonzero(self.heads_of(buf, t, start)))
+        return np.concatenate(out) if out else np.empty(0, dtype=np.int64)
+
     def random_head(self, threshold: float, rng: np.random.Generator) -> int | None:
         """A uniformly random head (None if there is none): count, then one block."""
         k = self.count_below(threshold)
@@ -638,6 +654,18 @@ def lowest(
     return Enumeration(bqm, exclude).lowest(k, below)
 
 
+def heads(
+    bqm: dimod.BinaryQuadraticModel, threshold: float, exclude: Mapping | None = None
+) -> np.ndarray:
+    """State indices (ascending) with E < threshold not matching ``exclude``, streamed.
+
+    >>> bqm = dimod.BQM({0: 1.0, 1: -2.0}, {(0, 1): 0.5}, 0.25, 'SPIN')
+    >>> heads(bqm, 1.75).tolist(), heads(bqm, 1.75, exclude={0: -1}).tolist()
+    ([2, 3], [3])
+    """
+    return Enumeration(bqm, exclude).heads(threshold)
+
+
 def random_head(
     bqm: dimod.BinaryQuadraticModel,
     threshold: float,
@@ -661,6 +689,7 @@ __all__ = [
     "check_memory",
     "count_below",
     "energies",
+    "heads",
     "lowest",
     "max_table_variables",
     "minimum",
