@@ -237,7 +237,7 @@ def test_ibm_backend_without_account_says_how_to_save_one(monkeypatch):
     monkeypatch.setattr(qiskit_ibm_runtime, "QiskitRuntimeService", no_account)
     with pytest.raises(AccountError, match=r"save_account\(channel=.*token=") as info:
         get_backend("ibm:ibm_brisbane")
-    assert "fake:manila" in str(info.value) and "\n" not in str(info.value)
+    assert "fake:guadalupe" in str(info.value) and "\n" not in str(info.value)
 
 
 def test_ibm_backend_uses_the_service_backend(monkeypatch):

@@ -14,7 +14,7 @@ from grover_train.cli.search import (
     load_bqm,
     parse_backend_options,
 )
-from grover_train.errors import BudgetError
+from grover_train.errors import AccountError, BudgetError
 
 
 def register(subparsers) -> None:
@@ -72,8 +72,13 @@ def run(args: argparse.Namespace) -> int:
         raise BudgetError(f"--shots must be positive, got {args.shots}: pass e.g. --shots 4096")
     check_amplify_sizes(args.iterations, args.steps, args.top, args.min_probability)
     prep = Preparation(args.prep, steps=args.steps, dt=args.dt)
-    backend = build_backend(args.backend, parse_backend_options(args.backend_option))
     bqm = load_bqm(args.bqm)
+    try:
+        backend = build_backend(args.backend, parse_backend_options(args.backend_option))
+    except AccountError as exc:  # name a local fake device this circuit fits on
+        from grover_train.finders.coherent.device_fit import account_error_with_fit
+
+        raise account_error_with_fit(exc, bqm, threshold) from exc
     problem = SearchProblem(bqm, threshold)
     backend.check_size(problem)
     n = problem.num_variables

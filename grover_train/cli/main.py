@@ -23,6 +23,7 @@ COMMANDS = [
     "grover_train.cli.search",
     "grover_train.cli.amplify",
     "grover_train.cli.export_qasm",
+    "grover_train.cli.resources",
     "grover_train.cli.sweep",
     "grover_train.cli.export",
     "grover_train.cli.report",

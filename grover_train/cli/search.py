@@ -14,7 +14,7 @@ import math
 import dimod
 
 from grover_train.cli.main import print_json
-from grover_train.errors import InputError
+from grover_train.errors import AccountError, InputError
 
 
 def load_bqm(path: str) -> dimod.BinaryQuadraticModel:
@@ -180,10 +180,16 @@ def run(args: argparse.Namespace) -> int:
     n = bqm.num_variables
     budget = default_budget(n) if args.budget is None else check_budget(args.budget, "--budget")
     check_search_sizes(budget, args.steps)
+    try:
+        backend = build_backend(args.backend, parse_backend_options(args.backend_option))
+    except AccountError as exc:  # name a local fake device this circuit fits on
+        from grover_train.finders.coherent.device_fit import account_error_with_fit
+
+        raise account_error_with_fit(exc, bqm, threshold) from exc
     finder = GroverFinder(
         prep=args.prep,
         schedule=args.schedule,
-        backend=build_backend(args.backend, parse_backend_options(args.backend_option)),
+        backend=backend,
         steps=args.steps,
         dt=args.dt,
         progress=args.progress,
@@ -204,6 +210,9 @@ def run(args: argparse.Namespace) -> int:
         "queries": info["queries"],
         "circuits": info["circuits"],
         "shots": info["shots"],
+        "jobs": info.get("jobs"),
+        "wasted_queries": info.get("wasted_queries"),
+        "oracle": info.get("oracle"),
         "num_qubits": info["num_qubits"],
         "wall_s": info["wall_s"],
         "threshold": threshold,

@@ -31,6 +31,7 @@ from grover_train.errors import (
 )
 from grover_train.finders.coherent.backends.base import Backend, as_phases
 from grover_train.finders.coherent.circuits import circuit_resources, search_circuit
+from grover_train.finders.coherent.device_fit import fit_hint
 from grover_train.finders.coherent.marking import OracleQuantizer, bqm_key
 from grover_train.finders.coherent.oracle import value_register_size
 from grover_train.finders.problem import SearchProblem
@@ -40,7 +41,8 @@ ACCOUNT_HELP = (
     "no saved IBM Quantum account: save one once with "
     '`python -c "from qiskit_ibm_runtime import QiskitRuntimeService as S; '
     "S.save_account(channel='ibm_quantum_platform', token='<API key>', instance='<CRN>')\"` "
-    "or use a local fake backend such as --backend fake:manila"
+    "or use a local fake backend with enough qubits, e.g. --backend fake:guadalupe (16 qubits; "
+    "'grover-train resources --bqm FILE --backend aer' says how many a problem needs)"
 )
 
 
@@ -206,8 +208,8 @@ class IBMBackend(Backend):
             n = problem.num_variables
             raise TooManyQubitsError(
                 f"backend {self.name!r} has {self.device_qubits} qubits, this search circuit "
-                f"needs {width} ({n} problem + {width - n} value qubits): choose a larger "
-                "device (e.g. fake:brisbane, 127 qubits) or a smaller landscape"
+                f"needs {width} ({n} problem + {width - n} value qubits): the smallest fake "
+                f"device that fits is {fit_hint(width)}; or use a smaller landscape"
             )
 
     def _pass_manager(self):
