@@ -14,7 +14,7 @@ queries with eps > 0 is used (and the fit says so in ``window_rule``).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
@@ -64,6 +64,7 @@ class BootstrapCI:
     high: float
     level: float
     num_boot: int
+    failed: int = 0
 
     def contains(self, value: float) -> bool:
         return bool(self.low <= value <= self.high)
@@ -139,7 +140,8 @@ def bootstrap_ci(
 ) -> BootstrapCI:
     """Percentile bootstrap over ``groups`` (e.g. seeds or landscapes), resampled with
     replacement; ``statistic(list_of_groups)`` is computed on each resample. Resamples for
-    which the statistic fails (raises InputError or gives NaN) are dropped.
+    which the statistic fails (raises InputError or gives NaN) are counted in ``failed`` (the
+    report states the count) and left out of the quantiles.
 
     >>> rng = np.random.default_rng(1)
     >>> data = list(rng.normal(2.0, 1.0, size=200))
@@ -155,18 +157,22 @@ def bootstrap_ci(
     estimate = float(statistic(groups))
     rng = make_rng(seed)
     values = []
+    failed = 0
     for _ in range(int(num_boot)):
         pick = rng.integers(0, len(groups), size=len(groups))
         try:
             v = float(statistic([groups[i] for i in pick]))
         except InputError:
+            failed += 1
             continue
         if np.isfinite(v):
             values.append(v)
+        else:
+            failed += 1
     if not values:
-        return BootstrapCI(estimate, float("nan"), float("nan"), level, 0)
+        return BootstrapCI(estimate, float("nan"), float("nan"), level, 0, failed)
     lo, hi = np.quantile(values, [(1 - level) / 2, (1 + level) / 2])
-    return BootstrapCI(estimate, float(lo), float(hi), level, len(values))
+    return BootstrapCI(estimate, float(lo), float(hi), level, len(values), failed)
 
 
 def curve_on_grid(curves: Sequence[tuple[np.ndarray, np.ndarray]], grid: np.ndarray) -> np.ndarray:
@@ -213,27 +219,31 @@ def query_grid(curves: Sequence[tuple[np.ndarray, np.ndarray]], points: int = 40
 
 @dataclass(frozen=True)
 class TrainingFit:
-    """eps ~ C^-alpha on the late window of the seed-averaged curve of one finder."""
+    """eps ~ C^-alpha for one finder: per-seed fits on pre-registered targets, a t interval.
+
+    ``targets`` are training errors fixed from the eps curves alone (before any cost is
+    looked at, :func:`grover_train.scaling.replay_fit.preregistered_targets`); each seed's
+    alpha is 1 / slope of log C(eps*) against log(1/eps*), C(eps*) the queries at the first
+    step where the seed's (isotonic-smoothed) eps reaches eps*. ``alpha`` is the mean over
+    seeds, ``ci`` its 95 % t interval (``num_boot`` = 0: no resampling), ``seed_alphas`` the
+    per-seed values and ``failed`` the seeds that could not be fitted, with the reason.
+    ``fit`` is the power law through the seed-median costs (for plots and the window).
+    """
 
     finder: str
     alpha: float
-    ci: BootstrapCI | None
+    ci: BootstrapCI
     fit: PowerLawFit
     window_rule: str
     num_seeds: int
-    grid: tuple
-    mean_eps: tuple
-    window: tuple = ()
+    targets: tuple
+    seed_alphas: dict
+    failed: dict = field(default_factory=dict)
 
-    def alpha_of(self, curves: Sequence[tuple[np.ndarray, np.ndarray]]) -> float:
-        """alpha of other curves (e.g. a bootstrap resample) on this fit's grid and window."""
-        grid = np.asarray(self.grid)
-        idx = np.asarray(self.window, dtype=int)
-        m = curve_on_grid(curves, grid)[idx]
-        keep = m > 0
-        if keep.sum() < 2:
-            raise InputError("no positive eps in the window")
-        return -fit_power_law(grid[idx][keep], m[keep]).slope
+    @property
+    def decades(self) -> float:
+        """Decades of eps* the targets span."""
+        return float(np.log10(self.targets[0] / self.targets[-1]))
 
     def to_dict(self) -> dict:
         return {
@@ -242,55 +252,103 @@ class TrainingFit:
             "ci": [self.ci.low, self.ci.high],
             "level": self.ci.level,
             "window": [self.fit.x_min, self.fit.x_max],
+            "targets": [float(t) for t in self.targets],
             "window_rule": self.window_rule,
             "num_points": self.fit.num_points,
             "num_seeds": self.num_seeds,
-            "r2": self.fit.r2,
+            "failed_seeds": dict(self.failed),
         }
+
+
+def costs_to_targets(q: np.ndarray, eps: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """Cumulative queries at the first step where the smoothed eps reaches each target.
+
+    >>> costs_to_targets(np.array([1.0, 10, 100]), np.array([0.9, 0.5, 0.2]), np.array([0.5]))
+    array([10.])
+    """
+    from grover_train.scaling.replay_fit import first_reach
+
+    idx = first_reach(np.asarray(eps, dtype=float), targets)
+    if np.any(idx < 0):
+        raise InputError(f"the curve never reaches eps = {float(np.min(targets)):.3g}")
+    return np.asarray(q, dtype=float)[idx]
+
+
+def seed_alpha(q: np.ndarray, eps: np.ndarray, targets: np.ndarray) -> float:
+    """1 / slope of log C(eps*) against log(1/eps*) for one seed's curve."""
+    C = costs_to_targets(q, eps, targets)
+    if np.any(C <= 0):
+        raise InputError("a cost to target is zero (the target is reached at the start)")
+    x, y = np.log(1.0 / targets), np.log(C)
+    slope = float(np.polyfit(x, y, 1)[0])
+    if not np.isfinite(slope) or slope <= 0:
+        raise InputError(f"the cost does not grow across the targets (slope {slope:.3g})")
+    return 1.0 / slope
 
 
 def fit_training_curves(
     finder: str,
-    curves: Sequence[tuple[np.ndarray, np.ndarray]],
+    curves: Sequence[tuple],
     *,
-    points: int = 40,
-    num_boot: int = 1000,
-    seed: int | None = 0,
+    targets: np.ndarray | None = None,
+    level: float = 0.95,
+    **_ignored,
 ) -> TrainingFit:
-    """Fit eps ~ C^-alpha for one finder from one (queries, eps) curve per seed, with a
-    bootstrap over seeds. The grid and window are chosen on the full-sample mean curve and
-    kept fixed in the resamples so that the interval reflects seed-to-seed scatter only.
+    """Fit eps ~ C^-alpha for one finder from one (queries, eps[, seed]) curve per seed.
+
+    Targets default to the pre-registered rule on this finder's curves; pass ``targets`` to
+    compare finders on one common range. Seeds that cannot be fitted are kept in ``failed``
+    with the reason (never dropped silently); fewer than 2 fitted seeds is an error.
 
     >>> C = np.logspace(0, 4, 30)
     >>> curves = [(C, 0.9 * (1 + C) ** -0.5 * s) for s in (0.9, 1.0, 1.1)]
-    >>> f = fit_training_curves('x', curves, num_boot=200)
+    >>> f = fit_training_curves('x', curves)
     >>> abs(f.alpha - 0.5) < 0.05, f.ci.low <= f.alpha <= f.ci.high
     (True, True)
     """
-    curves = [(np.asarray(q, float), np.asarray(e, float)) for q, e in curves]
+    from grover_train.scaling.replay_fit import estimate, preregistered_targets
+
+    curves = [
+        (np.asarray(c[0], float), np.asarray(c[1], float), c[2] if len(c) > 2 else i)
+        for i, c in enumerate(curves)
+    ]
     if not curves:
         raise InputError(f"no training curves for finder {finder!r}")
-    grid = query_grid(curves, points)
-    mean = curve_on_grid(curves, grid)
-    idx, rule = late_window(grid, mean)
-    if idx.size < 2 or np.unique(grid[idx]).size < 2:
+    if targets is None:
+        try:
+            t = preregistered_targets([e for _, e, _ in curves])
+        except InputError as exc:
+            raise InputError(f"finder {finder!r}: no late regime to fit ({exc})") from None
+        targets, rule = t.eps, t.rule
+    else:
+        targets = np.asarray(targets, dtype=float)
+        rule = "common targets"
+    alphas, failed, costs = {}, {}, []
+    for q, e, seed in curves:
+        try:
+            alphas[seed] = seed_alpha(q, e, targets)
+            costs.append(costs_to_targets(q, e, targets))
+        except InputError as exc:
+            failed[seed] = str(exc)
+    if len(alphas) < 2:
         raise InputError(
-            f"finder {finder!r}: its eps curve has no late regime to fit "
-            "(eps never falls or is zero from the start); train longer"
+            f"finder {finder!r}: fewer than 2 seeds could be fitted on eps* "
+            f"{targets[0]:.3g}..{targets[-1]:.3g}"
+            + (f" ({'; '.join(f'seed {k}: {v}' for k, v in failed.items())})" if failed else "")
         )
-    fit = fit_power_law(grid[idx], mean[idx])
-
-    out = TrainingFit(
+    est = estimate(list(alphas.values()), confidence=level)
+    median_cost = np.median(np.array(costs), axis=0)
+    fit = fit_power_law(median_cost, targets) if np.ptp(median_cost) > 0 else None
+    if fit is None:
+        raise InputError(f"finder {finder!r}: the costs to target do not grow")
+    return TrainingFit(
         finder,
-        -fit.slope,
-        None,
+        est.mean,
+        BootstrapCI(est.mean, est.lo, est.hi, level, 0),
         fit,
         rule,
-        len(curves),
-        tuple(grid.tolist()),
-        tuple(mean.tolist()),
-        tuple(int(i) for i in idx),
+        len(alphas),
+        tuple(float(t) for t in targets),
+        alphas,
+        failed,
     )
-    ci = bootstrap_ci(curves, out.alpha_of, num_boot=num_boot, seed=seed)
-    object.__setattr__(out, "ci", ci)  # frozen dataclass: the interval needs out.alpha_of
-    return out

@@ -28,7 +28,7 @@ from grover_train.scaling.fits import TrainingFit
 from grover_train.scaling.search_level import SearchFit, fit_search_scaling, points_from_runs
 from grover_train.scaling.training_level import (
     FINDER_LABELS,
-    alpha_ratio,
+    compare,
     curves_from_store,
     fit_training,
 )
@@ -39,8 +39,9 @@ PAPER = {"backprop": 0.78, "annealing": 1.01, "coherent_max_factor": 2.0}
 #: uniform sampling is classical repetition of the uniform A; the simulated quantum annealer
 #: is the classical counterpart of the digitized annealer used as A)
 SAME_PREP = {"grover-uniform": "random", "grover-dqa": "sqa"}
-#: used when the preferred classical partner was not run (the quick grid has no sqa)
-FALLBACK = {"grover-dqa": "sa"}
+#: fewest seeds and decades of eps* for an ordering or ratio to be called resolved
+MIN_SEEDS = 8
+MIN_DECADES = 1.0
 
 
 def open_store(path: str | os.PathLike):
@@ -86,18 +87,24 @@ def analyse(store, *, num_boot: int = 1000, seed: int = 0) -> dict[str, Any]:
     replay = analyse_replay(store)
     ratios = {}
     for coh, cls in SAME_PREP.items():
-        if not isinstance(training.get(cls), TrainingFit) and coh in FALLBACK:
-            cls = FALLBACK[coh]
-        fc, fk = training.get(coh), training.get(cls)
-        if isinstance(fc, TrainingFit) and isinstance(fk, TrainingFit) and fk.alpha != 0:
-            ci = alpha_ratio(curves[coh], curves[cls], fc, fk, num_boot=num_boot, seed=seed)
-            ratios[coh] = {"versus": cls, "ratio": fc.alpha / fk.alpha, "ci": [ci.low, ci.high]}
+        if coh not in curves:
+            continue
+        if cls not in curves:  # no stand-in partner: only the same preparation is like for like
+            ratios[coh] = {"versus": cls, "reason": f"{cls} not run (the same-preparation partner)"}
+            continue
+        c = compare(curves[coh], curves[cls])
+        ratios[coh] = {"versus": cls, **_ratio_entry(c)}
+    ordering = None
+    ann = next((k for k in ("sqa", "sa") if k in curves), None)
+    if ann and "backprop" in curves:
+        ordering = {"annealer": ann, **compare(curves[ann], curves["backprop"])}
     return {
         "search": search,
         "search_points": points,
         "training": training,
         "curves": curves,
         "ratios": ratios,
+        "ordering": ordering,
         "replay": replay,
         "replay_runs": replay_runs(store) if replay is not None else None,
     }
@@ -138,24 +145,57 @@ def exponents(result: dict[str, Any]) -> dict[str, Any]:
             out[f"training.{label}.alpha"] = f.alpha
             out[f"training.{label}.ci"] = [f.ci.low, f.ci.high]
             out[f"training.{label}.window"] = [f.fit.x_min, f.fit.x_max]
+            out[f"training.{label}.targets"] = [f.targets[0], f.targets[-1]]
             out[f"training.{label}.window_rule"] = f.window_rule
             out[f"training.{label}.seeds"] = f.num_seeds
+            if f.failed:
+                out[f"training.{label}.failed_seeds"] = {str(k): v for k, v in f.failed.items()}
         else:
             out[f"training.{label}.alpha"] = None
             out[f"training.{label}.ci"] = None
             out[f"training.{label}.note"] = f or "not run"
     for coh, r in result["ratios"].items():
-        out[f"training.{coh}.ratio_vs_{r['versus']}"] = r["ratio"]
-        out[f"training.{coh}.ratio_vs_{r['versus']}_ci"] = r["ci"]
+        out[f"training.{coh}.ratio_vs_{r['versus']}"] = r.get("ratio")
+        out[f"training.{coh}.ratio_vs_{r['versus']}_ci"] = r.get("ci")
+        if "reason" in r:
+            out[f"training.{coh}.ratio_vs_{r['versus']}.note"] = r["reason"]
     return out
+
+
+def _ratio_entry(c: dict) -> dict:
+    """A :func:`compare` result as a ratio row: value, interval, common range, or reason."""
+    if "ratio" not in c:
+        return {"reason": c.get("reason", "not fitted")}
+    t = c["targets"]
+    return {
+        "ratio": c["ratio"],
+        "ci": c["ratio_ci"],
+        "seeds": c["seeds"],
+        "range": [t[0], t[-1]],
+    }
+
+
+def _resolution(seeds: int, lo_eps: float, hi_eps: float) -> str:
+    """Why a comparison is too weak to call anything reproduced ("" when it is not)."""
+    why = []
+    if seeds < MIN_SEEDS:
+        why.append(f"{seeds} seeds (< {MIN_SEEDS})")
+    decades = math.log10(hi_eps / lo_eps) if lo_eps > 0 else float("inf")
+    if decades < MIN_DECADES:
+        why.append(f"eps* spans {decades:.2f} decades (< {MIN_DECADES:g})")
+    return ", ".join(why)
 
 
 def _row_training(label: str, paper: str, f) -> str:
     if isinstance(f, TrainingFit):
+        weak = _resolution(f.num_seeds, f.targets[-1], f.targets[0])
+        failed = f", {len(f.failed)} seeds not fitted" if f.failed else ""
         return (
             f"| alpha {label} | {paper} | {_fmt(f.alpha)} {_ci(f.ci.low, f.ci.high)} | "
-            f"C in [{f.fit.x_min:.3g}, {f.fit.x_max:.3g}] ({f.window_rule}, "
-            f"{f.fit.num_points} pts, {f.num_seeds} seeds) |"
+            f"eps* {f.targets[0]:.3g} to {f.targets[-1]:.3g}, C in [{f.fit.x_min:.3g}, "
+            f"{f.fit.x_max:.3g}] ({f.num_seeds} seeds{failed})"
+            + (f"; weak: {weak}" if weak else "")
+            + " |"
         )
     reason = f if isinstance(f, str) else "not run"
     return f"| alpha {label} | {paper} | n/a | {reason} |"
@@ -176,14 +216,18 @@ def table(result: dict[str, Any]) -> str:
     ]
     for coh, cls in SAME_PREP.items():
         r = result["ratios"].get(coh)
-        if r:
-            note = "same preparation" if r["versus"] == cls else f"{cls} not run: vs {r['versus']}"
+        if r and "ratio" in r:
+            note = (
+                f"same preparation, paired by seed ({r['seeds']} seeds), common eps* "
+                f"{r['range'][0]:.3g} to {r['range'][1]:.3g}; capped per-sample budget"
+            )
             lines.append(
-                f"| ratio alpha {coh} / alpha {r['versus']} | <= 2 | {_fmt(r['ratio'])} "
+                f"| ratio alpha {coh} / alpha {cls} | <= 2 | {_fmt(r['ratio'])} "
                 f"{_ci(*r['ci'])} | {note} |"
             )
         else:
-            lines.append(f"| ratio alpha {coh} / alpha {cls} | <= 2 | n/a | a fit is missing |")
+            why = r["reason"] if r else "a fit is missing"
+            lines.append(f"| ratio alpha {coh} / alpha {cls} | <= 2 | n/a | {why} |")
     s = result["search"]
     if isinstance(s, SearchFit):
         w = f"1/p_A in [{s.classical.x_min:.3g}, {s.classical.x_max:.3g}] "
@@ -227,8 +271,11 @@ def verdict(result: dict[str, Any]) -> str:
     else:
         parts.append("The search level was not measured.")
     for coh, r in result["ratios"].items():
-        lo, hi = r["ci"]
         cls = r["versus"]
+        if "ratio" not in r:
+            parts.append(f"Training with {coh} vs {cls}: not measured ({r['reason']}).")
+            continue
+        lo, hi = r["ci"]
         if not (math.isfinite(lo) and math.isfinite(hi)):
             parts.append(f"Training with {coh} vs {cls}: ratio {r['ratio']:.2f}, no interval.")
         elif hi < 1:
@@ -260,22 +307,28 @@ def verdict(result: dict[str, Any]) -> str:
                 "reconstruction the training exponent also reflects heads the classical "
                 "finder misses within its per-sample budget, not only the search cost."
             )
-    training = result.get("training", {})
-    bp = training.get("backprop")
-    ann = [f for k in ("sqa", "sa") if isinstance(f := training.get(k), TrainingFit)]
-    if isinstance(bp, TrainingFit) and ann:
-        a = ann[0]
-        if a.ci.low > bp.ci.high:
+    o = result.get("ordering")
+    if o and "ratio" in o:
+        a, bp = o["first"], o["second"]
+        lo_eps, hi_eps = o["targets"][-1], o["targets"][0]
+        weak = _resolution(o["seeds"], lo_eps, hi_eps)
+        if weak:
+            order = f"not resolved ({weak})"
+        elif a.ci.low > bp.ci.high:
             order = "reproduced"
         elif a.ci.high < bp.ci.low:
             order = "reversed"
         else:
             order = "not resolved (intervals overlap)"
         parts.append(
-            f"The paper's ordering, annealing (1.01) above backprop (0.78), is {order} here: "
-            f"{a.finder} {a.alpha:.2f} [{a.ci.low:.2f}, {a.ci.high:.2f}] vs backprop "
-            f"{bp.alpha:.2f} [{bp.ci.low:.2f}, {bp.ci.high:.2f}]."
+            f"The paper's ordering, annealing (1.01) above backprop (0.78), is {order} here, "
+            f"both fitted on the same eps* range {hi_eps:.3g} to {lo_eps:.3g}: {o['annealer']} "
+            f"{a.alpha:.2f} [{a.ci.low:.2f}, {a.ci.high:.2f}] vs backprop "
+            f"{bp.alpha:.2f} [{bp.ci.low:.2f}, {bp.ci.high:.2f}] (queries are annealing reads "
+            "for one and forward-backward passes for the other: not the same unit)."
         )
+    elif o:
+        parts.append(f"The annealing vs backprop ordering could not be fitted: {o['reason']}.")
     if not result["ratios"]:
         parts.append("The training-level ratios could not be fitted (missing finders).")
     return " ".join(parts)
@@ -354,15 +407,12 @@ def plot_training(result: dict[str, Any], path: Path) -> None:
     for label, runs in result["curves"].items():
         color = colors.get(label)
         f = result["training"].get(label)
-        if isinstance(f, TrainingFit):
-            grid, mean = np.asarray(f.grid), np.asarray(f.mean_eps)
-        else:
-            curves = [(r[0], r[1]) for r in runs]
-            try:
-                grid = query_grid(curves)
-            except InputError:
-                continue
-            mean = curve_on_grid(curves, grid)
+        curves = [(r[0], r[1]) for r in runs]
+        try:
+            grid = query_grid(curves)
+        except InputError:
+            continue
+        mean = curve_on_grid(curves, grid)
         keep = mean > 0
         (line,) = ax.plot(grid[keep], mean[keep], color=color, lw=1, alpha=0.8, label=label)
         if isinstance(f, TrainingFit):
@@ -487,28 +537,33 @@ def deep_section(out: Path) -> str:
         return ""
     try:
         info = json.loads(path.read_text())
-        summary = info["summary"]
+        summary, methods = info["summary"], info.get("methods", {})
     except (OSError, ValueError, KeyError):
         return ""
+
+    def acc(r: dict, key: str) -> str:
+        return (
+            f"{_fmt(r.get(key + '_mean'), 3)} ± {_fmt(r.get(key + '_sd'), 3)} "
+            f"({_fmt(r.get(key + '_min'), 3)}–{_fmt(r.get(key + '_max'), 3)})"
+        )
+
     lines = [
         "## Deep networks, a few layers at a time",
         "",
-        f"Task: {info.get('task', '?')}; every head-cutting search limited to windows of at "
-        f"most {info.get('max_qubits', '?')} spins (layer windows "
-        f"{', '.join(info.get('windows', []))}; column windows "
-        f"{', '.join(info.get('column_windows', []))}); "
-        f"{info.get('budget', '?')} queries per method, seed {info.get('seed', '?')}, the same "
-        "initial network for all (docs/deep.md). Plot: `deep_comparison.png` (test accuracy "
-        "against cumulative queries).",
+        f"Task: {info.get('task', '?')}; seeds {info.get('seeds', '?')}; deep methods train "
+        "every hidden layer from its own label-coupled readout, one layer's window per search "
+        "(docs/deep.md). Accuracy: mean ± standard deviation over the seeds (range). Plot: "
+        "`deep_comparison.png` (test accuracy against cumulative queries, one line per seed).",
         "",
-        "| method | initial test acc | test acc | train acc | queries | max qubits used | wall s |",
+        "| method | hidden | max qubits (used) | queries | validation acc | test acc | wall s |",
         "|---|---|---|---|---|---|---|",
     ]
     for name, r in summary.items():
+        m = methods.get(name, {})
+        hidden = ",".join(str(h) for h in m.get("hidden", [])) or "?"
         lines.append(
-            f"| {name} | {_fmt(r.get('initial_test_accuracy'), 3)} | "
-            f"{_fmt(r.get('test_accuracy'), 3)} | {_fmt(r.get('train_accuracy'), 3)} | "
-            f"{r.get('queries', '?')} | {r.get('max_qubits_used', '?')} | "
+            f"| {name} | {hidden} | {m.get('max_qubits') or '-'} ({r.get('max_qubits_used', '?')})"
+            f" | {r.get('queries', 0):.0f} | {acc(r, 'val')} | {acc(r, 'test')} | "
             f"{_fmt(r.get('wall_s'), 1)} |"
         )
     return "\n".join(lines) + "\n\n"

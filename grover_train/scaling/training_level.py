@@ -3,8 +3,13 @@
 Every finder trains the same network on the same data with the same seeds (the ``train`` sweep
 runner, :func:`grover_train.scaling.runners.run_train_spec`); each run's metrics hold the
 cumulative ``queries`` and the exact training error ``train_error`` (eps) after each step.
-:func:`fit_training` fits eps ~ C^-alpha on the late regime of the seed-averaged curve (the
-rule of :mod:`grover_train.scaling.fits`) with a bootstrap over seeds.
+:func:`fit_training` fits eps ~ C^-alpha per seed on targets eps* chosen from the eps curves
+alone (:func:`grover_train.scaling.fits.fit_training_curves`), with a t interval over seeds;
+:func:`compare` puts two finders on one common target range and pairs their ratio by seed.
+
+These runs give every finder a fixed per-sample search budget, so their exponent ratios mix
+search cost with missed cuts (the report shows them as that artefact); the training-level
+verdict comes from the trajectory replay (:mod:`grover_train.scaling.replay_study`).
 
 Finder labels: ``backprop``, ``random``, ``sa``, ``sqa``, ``grover-uniform``, ``grover-dqa``
 (the ``grover`` finder with the ``exact`` backend and the ``bbht`` schedule, by preparation).
@@ -18,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from grover_train.errors import InputError
-from grover_train.scaling.fits import TrainingFit, bootstrap_ci, fit_training_curves
+from grover_train.scaling.fits import TrainingFit, fit_training_curves
 
 #: the finders the report needs, in table order
 FINDER_LABELS = ("backprop", "random", "sa", "sqa", "grover-uniform", "grover-dqa")
@@ -67,6 +72,8 @@ def curves_from_store(store) -> dict[str, list[tuple[np.ndarray, np.ndarray, int
     """Finished ``train`` runs of a store grouped by finder label: (queries, eps, seed)."""
     out: dict[str, list] = {}
     for rec in store.runs(kind="train", status="finished"):
+        if str(rec.get("sweep", "")).startswith("replay-validation"):
+            continue  # uncapped searches: the replay's validation, not this experiment
         q, e = curve_of(store.metrics(rec["run_id"]))
         if q.size:
             out.setdefault(finder_label(rec["spec"]), []).append((q, e, rec.get("seed")))
@@ -74,55 +81,58 @@ def curves_from_store(store) -> dict[str, list[tuple[np.ndarray, np.ndarray, int
 
 
 def fit_training(
-    curves: Mapping[str, Sequence[tuple]], *, num_boot: int = 1000, seed: int = 0
+    curves: Mapping[str, Sequence[tuple]], *, num_boot: int = 0, seed: int = 0
 ) -> dict[str, TrainingFit | str]:
-    """Fit every finder's curves; a finder whose fit fails maps to the reason (a string).
+    """Fit every finder's curves on its own pre-registered targets; a finder whose fit fails
+    maps to the reason (a string). ``num_boot`` and ``seed`` are unused (t intervals).
 
     >>> C = np.logspace(0, 4, 30)
-    >>> fits = fit_training({"sa": [(C, (1 + C) ** -1.0 * s) for s in (0.9, 1.1)]}, num_boot=50)
+    >>> fits = fit_training({"sa": [(C, (1 + C) ** -1.0 * s, i) for i, s in enumerate((0.9, 1.1))]})
     >>> round(fits["sa"].alpha, 1)
     1.0
     """
     out: dict[str, TrainingFit | str] = {}
     for label, runs in curves.items():
         try:
-            out[label] = fit_training_curves(
-                label, [(r[0], r[1]) for r in runs], num_boot=num_boot, seed=seed
-            )
+            out[label] = fit_training_curves(label, runs)
         except InputError as exc:
             out[label] = str(exc)
     return out
 
 
-def alpha_ratio(
-    coherent: Sequence[tuple],
-    classical: Sequence[tuple],
-    fit_c: TrainingFit,
-    fit_k: TrainingFit,
-    *,
-    num_boot: int = 1000,
-    seed: int = 0,
-):
-    """alpha_coherent / alpha_classical with a bootstrap over seeds (paired by seed when both
-    finders ran the same seeds, else resampled independently)."""
-    by_seed_c = {r[2]: r for r in coherent}
-    by_seed_k = {r[2]: r for r in classical}
-    common = sorted(set(by_seed_c) & set(by_seed_k), key=str)
-    if len(common) >= 2:
-        groups = [(by_seed_c[s], by_seed_k[s]) for s in common]
-    else:
-        m = max(len(coherent), len(classical))
-        groups = [(coherent[i % len(coherent)], classical[i % len(classical)]) for i in range(m)]
+def compare(first: Sequence[tuple], second: Sequence[tuple]) -> dict[str, Any]:
+    """Two finders on one common target range: each alpha there and alpha_first / alpha_second
+    paired by seed (per-seed ratios over the seeds both ran), with 95 % t intervals.
 
-    def stat(sample: list) -> float:
-        a = fit_c.alpha_of([(g[0][0], g[0][1]) for g in sample])
-        b = fit_k.alpha_of([(g[1][0], g[1][1]) for g in sample])
-        if b == 0:
-            raise InputError("classical alpha is zero")
-        return a / b
+    Returns ``{"targets", "first", "second", "ratio", "ratio_ci", "seeds"}`` or
+    ``{"reason": ...}`` when there is no common range or fewer than 2 common seeds.
 
-    ci = bootstrap_ci(groups, stat, num_boot=num_boot, seed=seed)
-    return ci
+    >>> C = np.logspace(2, 6, 400)
+    >>> a = [(C, 50 / C * s, i) for i, s in enumerate((0.9, 1.0, 1.1))]
+    >>> b = [(C, 5 / C**0.5 * s, i) for i, s in enumerate((1.0, 1.1, 0.9))]
+    >>> round(compare(a, b)["ratio"], 1)
+    2.0
+    """
+    from grover_train.scaling.replay_fit import estimate, preregistered_targets
+
+    try:
+        targets = preregistered_targets([r[1] for r in list(first) + list(second)]).eps
+    except InputError as exc:
+        return {"reason": f"no common eps range: {exc}"}
+    out: dict[str, Any] = {"targets": [float(t) for t in targets]}
+    alphas = []
+    for key, runs in (("first", first), ("second", second)):
+        try:
+            out[key] = fit_training_curves(key, runs, targets=targets)
+        except InputError as exc:
+            return {"reason": str(exc), "targets": out["targets"]}
+        alphas.append(out[key].seed_alphas)
+    common = sorted(set(alphas[0]) & set(alphas[1]), key=str)
+    if len(common) < 2:
+        return {**out, "reason": "fewer than 2 seeds fitted for both finders: no paired ratio"}
+    est = estimate([alphas[0][s] / alphas[1][s] for s in common])
+    out.update({"ratio": est.mean, "ratio_ci": [est.lo, est.hi], "seeds": len(common)})
+    return out
 
 
 def training_specs(*, quick: bool = True, seeds: Sequence[int] | None = None) -> list[dict]:
