@@ -89,6 +89,9 @@ def test_window_landscape_threshold_and_heads_against_enumeration():
                 for h in _all(net.hidden[layer])
             )
             assert p.threshold == pytest.approx(Eplus + 0.8)
+            # the direct construction equals the generic window landscape of A_layer
+            sub = ro.layer_net(net, r, layer)
+            assert p.bqm == deep.window_bqm(sub, x, p.window, p.positive.hidden)
             # every window state: the bqm energy is E_l of the completed configuration
             (lay, a, b) = p.window.blocks[0]
             for s in _all(p.num_variables):

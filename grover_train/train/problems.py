@@ -17,6 +17,7 @@ window of the schedule (top-down, one window per visit); without it every window
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -181,26 +182,27 @@ def _readout_problems(net, readouts, x, label, margin, max_qubits, step, sweeps)
 
     if readouts is None:
         raise ValueError("windows='readouts' needs the auxiliary readouts of the network")
-    plan = deep.plan_windows(net.hidden, net.num_classes, max_qubits, shape="readouts")
+    plan = _readout_plan(tuple(net.hidden), net.num_classes, max_qubits)
     if step is not None:
         plan = [ro.scheduled_window(plan, int(step), net.num_layers)]
     sweeps = deep.DEFAULT_SWEEPS if sweeps is None else int(sweeps)
-    out = []
-    for window in plan:
-        layer = ro.window_layer(window)
-        sub = ro.layer_net(net, readouts, layer)
-        # layers below at the forward pass, layer `layer` in closed form: E+ of A_layer
-        hs, e = deep.forward_config(sub, x, label)
-        if layer < net.num_layers - 1 and ro.LOWER_POSITIVE == "forward":
-            below = x if layer == 0 else hs[layer - 1]
-            hs[layer] = sign(sub.W[layer] @ below + sub.b[layer])
-        threshold = deep.config_energy(sub, x, hs, e) + float(margin)
-        problem = _window_problem(
-            sub, x, label, window, FullConfig(hs, e), threshold, sweeps, 0, hold_below=True
+    # the forward pass, once for all windows
+    fwd = [x]
+    for layer in range(net.num_layers - 1):
+        fwd.append(sign(net.W[layer] @ fwd[-1] + net.b[layer]))
+    e = -np.ones(net.num_classes)
+    e[label] = 1.0
+    return [
+        ro.window_problem(
+            net, readouts, x, fwd, label, e, w, margin, sweeps, HeadProblem, FullConfig
         )
-        problem.layer = layer
-        out.append(problem)
-    return out
+        for w in plan
+    ]
+
+
+@functools.lru_cache(maxsize=64)
+def _readout_plan(hidden: tuple[int, ...], num_classes: int, max_qubits) -> list[deep.Window]:
+    return deep.plan_windows(list(hidden), num_classes, max_qubits, shape="readouts")
 
 
 def _window_problem(
@@ -212,14 +214,10 @@ def _window_problem(
     threshold: float,
     sweeps: int,
     spent: int,
-    hold_below: bool = False,
 ) -> HeadProblem:
     masks = window.masks(net.hidden)
     n_h, C = window.num_hidden, net.num_classes
     bqm = deep.window_bqm(net, x, window, positive.hidden)
-    if hold_below:  # readouts: polishing relaxes only the window's own layer
-        top = max(layer for layer, _, _ in window.blocks)
-        masks = [np.ones_like(m) if i < top else m for i, m in enumerate(masks)]
     polish = sweeps > 0 and not all(m.all() for m in masks)
     problem = HeadProblem(
         bqm,

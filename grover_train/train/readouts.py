@@ -152,3 +152,72 @@ def local_delta(
 
 
 __all__ = ["Readouts", "layer_net", "local_delta", "window_layer"]
+
+
+def window_problem(net, readouts, x, fwd, label, e, window, margin, sweeps, problem_cls, full_cls):
+    """The head problem of one window of the local network A_l (l = the window's layer),
+    built directly: the window's units couple to the outputs through the layer's readout, the
+    layer below is the forward pass ``fwd[l]``, the layer's other units stay at their positive
+    values sign(W_l h_{l-1} + b_l + V_l^T e_label) (tested equal to
+    :func:`grover_train.model.deep.window_bqm` of A_l). Heads are completed by setting those
+    other units to their minimum given the head's outputs (polishing, ``sweeps`` > 0)."""
+    import dimod
+
+    layer = window_layer(window)
+    _, a, b = window.blocks[0]
+    last = layer == net.num_layers - 1
+    V, d = (net.U, net.c) if last else (readouts.V[layer], readouts.d[layer])
+    below = fwd[layer]
+    f = net.W[layer] @ below + net.b[layer]
+    h_pos = np.where(f + V.T @ e >= 0, 1.0, -1.0)
+    # energy of the layers below (forward pass): the same in every configuration
+    E_below = 0.0
+    for m in range(layer):
+        E_below -= float(fwd[m + 1] @ (net.W[m] @ fwd[m] + net.b[m]))
+    inside = np.zeros(f.size, dtype=bool)
+    inside[a:b] = True
+    out_h = np.where(inside, 0.0, h_pos)
+    n_h, C = b - a, e.size
+    # E = E_below - h.f - y.(V h + d): window units h[a:b], outputs y free
+    linear = np.concatenate([-f[a:b], -(V @ out_h + d)])
+    offset = E_below - float(out_h @ f)
+    rows = np.repeat(np.arange(C), n_h) + n_h
+    cols = np.tile(np.arange(n_h), C)
+    bqm = dimod.BinaryQuadraticModel.from_numpy_vectors(
+        linear,
+        (rows, cols, -V[:, a:b].reshape(-1)),
+        offset,
+        dimod.SPIN,
+        variable_order=list(range(n_h + C)),
+    )
+    E_pos = E_below - float(h_pos @ f) - float(e @ (V @ h_pos + d))
+    hidden = [*fwd[1 : layer + 1], h_pos]
+    polish = sweeps > 0 and n_h < f.size
+    exclude = {n_h + k: int(e[k]) for k in range(C)}
+    problem = problem_cls(
+        bqm,
+        E_pos + float(margin),
+        exclude,
+        lambda r: [],
+        window=window,
+        positive=full_cls(hidden, e),
+        layer=layer,
+    )
+
+    def expand(rows: np.ndarray) -> list:
+        heads = []
+        for r in rows.astype(float):
+            h = h_pos.copy()
+            h[a:b] = r[:n_h]
+            y = r[n_h:]
+            if polish:
+                # the layer's other units to their minimum given this head's outputs: the
+                # energy only goes down, so it stays a head (one descent sweep: 2 queries)
+                g = f + V.T @ y
+                h = np.where(~inside & (h * g < 0), -h, h)
+                problem.classical_queries += 2
+            heads.append(full_cls([*fwd[1 : layer + 1], h], y))
+        return heads
+
+    problem.expand = expand
+    return problem

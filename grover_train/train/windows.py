@@ -1,15 +1,19 @@
 """Deep networks trained a few layers at a time: the comparison for the report and demo.
 
-:func:`run_deep_comparison` trains one small deep network (pooled digits, 3 classes, hidden
-8,8) from the same initial weights with
+:func:`run_deep_comparison` trains the 3 x 32 network on digits (validation split 0.15 carved
+from the training data with the seed) over seeds 0, 1, 2 with
 
-- ``backprop``: the whole network by gradient descent (the baseline, no windows);
-- ``sa``: head cutting, every search limited to windows of at most ``max_qubits`` spins;
-- ``grover``: the same windows searched by amplitude amplification on the ``exact`` backend;
-- both again with column windows (the same units of every layer, docs/deep.md);
+- ``sa (windows)``: local readouts (docs/deep.md), every search a window of at most 24 spins;
+- ``grover exact (windows)``: the same method, windows searched by amplitude amplification on
+  the ``exact`` backend (windows of at most 16 spins and a tenth of the budget: the exact
+  backend enumerates 2^n energies per search, so 21-spin windows cost ~0.1 s each);
+- ``backprop``: the same network by gradient descent (no windows);
+- ``one layer (sa)``: a one-hidden-layer network of 32 units, windows of at most 24 spins;
 
-and records test accuracy against cumulative queries (design section 3) for each, as rows of
-dicts, a JSON file and a PNG plot. Windows and their schedule are described in docs/deep.md.
+and stores every run (``deep_comparison.json``, rewritten after each run, so an interrupted
+comparison continues where it stopped) with validation and test accuracy, queries and the
+largest window searched, plus a summary per method (mean, standard deviation, range over the
+seeds) and a plot of test accuracy against queries (``deep_comparison.png``).
 """
 
 from __future__ import annotations
@@ -21,158 +25,201 @@ from pathlib import Path
 
 import numpy as np
 
-from grover_train.data.datasets import load_dataset
-from grover_train.model.deep import identity_init, plan_windows
+from grover_train.data.datasets import load_dataset, split_validation
+from grover_train.model.deep import identity_init
 from grover_train.model.network import DragonNetwork
 
-#: head-cutting options of the comparison: a small training set (215 samples) needs more,
-#: smaller steps than the digits defaults of train_model
-CUTTING_OPTIONS = {"batch_size": 8, "eta": 0.1}
-
-#: the methods of the comparison: label -> (finder, finder options, window shape or None)
-METHODS: dict[str, tuple[str, dict, str | None]] = {
-    "backprop": ("backprop", {}, None),
-    "sa (windows)": ("sa", {}, "layers"),
-    "grover exact (windows)": ("grover", {"backend": "exact"}, "layers"),
-    "sa (column windows)": ("sa", {}, "columns"),
-    "grover exact (column windows)": ("grover", {"backend": "exact"}, "columns"),
+#: the methods: label -> (finder, finder options, hidden layers, max qubits, share of budget)
+METHODS: dict[str, tuple[str, dict, tuple[int, ...], int | None, float]] = {
+    "sa (windows)": ("sa", {"num_reads": 8, "num_sweeps": 10}, (32, 32, 32), 24, 1.0),
+    "grover exact (windows)": ("grover", {"backend": "exact"}, (32, 32, 32), 16, 0.1),
+    "backprop": ("backprop", {}, (32, 32, 32), None, 1.0),
+    "one layer (sa)": ("sa", {"num_reads": 8, "num_sweeps": 10}, (32,), 24, 1.0),
 }
 
+#: seeds of the comparison
+SEEDS = (0, 1, 2)
 
-def comparison_setup(seed: int = 0) -> tuple:
-    """The task of the comparison: pooled digits 0, 1, 2 (16 inputs) and an 8,8 network.
+#: share of the training data held out for validation
+VALIDATION_FRACTION = 0.15
+
+
+def comparison_setup(seed: int = 0, hidden=(32, 32, 32), **data) -> tuple:
+    """Data (with its validation split) and the initial network of one seed: the network
+    train_model starts from for that seed (near-identity above the first layer).
 
     >>> ds, net = comparison_setup(0)
-    >>> ds.num_inputs, net.hidden, net.num_classes
-    (16, [8, 8], 3)
+    >>> ds.num_inputs, net.hidden, net.num_classes, len(ds.y_val) > 0
+    (64, [32, 32, 32], 10, True)
     """
-    ds = load_dataset("digits", seed=seed, classes=[0, 1, 2], pool=True)
+    ds = split_validation(load_dataset("digits", seed=seed, **data), VALIDATION_FRACTION, seed)
     init_seed = int(np.random.SeedSequence([seed, 3]).generate_state(1)[0])
-    net = identity_init(DragonNetwork.random(ds.num_inputs, [8, 8], ds.num_classes, seed=init_seed))
-    return ds, net
+    net = DragonNetwork.random(ds.num_inputs, list(hidden), ds.num_classes, seed=init_seed)
+    return ds, identity_init(net) if len(hidden) > 1 else net
 
 
 def default_budget(quick: bool = True) -> int:
-    """Queries per method of the comparison: 10000 quick, 40000 full.
+    """Queries per run of the comparison (grover gets its share of it, see :data:`METHODS`):
+    20000 quick, 600000 full (the acceptance setting of docs/deep.md).
 
     >>> default_budget(True), default_budget(False)
-    (10000, 40000)
+    (20000, 600000)
     """
-    return 10_000 if quick else 40_000
+    return 20_000 if quick else 600_000
 
 
 def run_deep_comparison(
     out: str | os.PathLike,
     quick: bool = True,
     *,
-    seed: int = 0,
-    max_qubits: int = 16,
+    seeds=None,
     budget: int | None = None,
     methods: list[str] | None = None,
     progress: bool = False,
+    data: dict | None = None,
+    hidden: tuple[int, ...] | None = None,
+    max_qubits: int | None = None,
 ) -> list[dict]:
-    """Accuracy against queries for backprop, windowed sa and windowed grover (exact backend).
-
-    Writes ``deep_comparison.json`` (the rows and a summary per method) and
-    ``deep_comparison.png`` under ``out``.
+    """Train every method for every seed; store the runs and their summary.
 
     Args:
-        out: output folder.
-        quick: the smaller budget (about 15 s on 2 cores) instead of the full one.
-        seed: one seed for data split, initial weights and training.
-        max_qubits: largest window (spins) any search sees.
-        budget: queries per method (default :func:`default_budget`).
-        methods: a subset of :data:`METHODS` (default all three).
+        out: output folder (``deep_comparison.json``, ``deep_comparison.png``).
+        quick: the small budget (about a minute on 2 cores) instead of the full one.
+        seeds: seeds (default :data:`SEEDS`).
+        budget: queries per run (default :func:`default_budget`).
+        methods: a subset of :data:`METHODS` (default all).
         progress: show tqdm bars.
+        data: dataset options instead of all of digits (tests: e.g. pooled classes 0, 1, 2).
+        hidden: hidden layers of the deep methods instead of 32,32,32 (tests).
+        max_qubits: window bound of the windowed methods instead of theirs (tests).
 
     Returns:
-        Rows ``{method, queries, test_accuracy, train_accuracy, train_error, wall_s,
-        max_qubits_used}``; the first row of each method is the shared initial network
-        (queries 0).
+        The stored runs: ``{method, seed, budget, initial_test_accuracy (the network every
+        method of that seed starts from), validation_accuracy, test_accuracy,
+        train_accuracy, queries, wall_s, max_qubits_used, curve}`` with ``curve`` the
+        (queries, test accuracy) pairs of the run's metrics.
     """
     from grover_train.train.cutting import train_model
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    path = out / "deep_comparison.json"
     budget = int(budget or default_budget(quick))
+    seeds = list(SEEDS if seeds is None else seeds)
     names = list(METHODS) if methods is None else list(methods)
-    ds, net0 = comparison_setup(seed)
-    windows = plan_windows(net0.hidden, net0.num_classes, max_qubits)
-    rows: list[dict] = []
-    summaries: dict[str, dict] = {}
+    data = dict(data or {})
+    info = {
+        "task": "digits"
+        + (f" {data}" if data else " (all 10 classes, 64 inputs)")
+        + f", validation fraction {VALIDATION_FRACTION}",
+        "budget": budget,
+        "seeds": seeds,
+        "methods": {},
+        "runs": [],
+    }
+    if path.exists():  # stored runs of the same budget and task are kept
+        try:
+            old = json.loads(path.read_text())
+            if old.get("budget") == budget and old.get("task") == info["task"]:
+                info["runs"] = list(old.get("runs", []))
+        except (OSError, ValueError):
+            pass
     for name in names:
-        finder, options, shape = METHODS[name]
-        rows.append(
-            {
-                "method": name,
-                "queries": 0,
-                "test_accuracy": net0.accuracy(ds.X_test, ds.y_test),
-                "train_accuracy": net0.accuracy(ds.X_train, ds.y_train),
-                "train_error": float("nan"),
-                "wall_s": 0.0,
-                "max_qubits_used": 0,
-            }
-        )
-        t0 = time.perf_counter()
-        result = train_model(
-            ds,
-            hidden=net0.hidden,
-            finder=finder,
-            finder_options=options,
-            budget=budget,
-            seed=seed,
-            init=net0,
-            max_qubits=max_qubits if shape else None,
-            progress=progress,
-            num_evals=20,
-            **({} if finder == "backprop" else {**CUTTING_OPTIONS, "windows": shape}),
-        )
-        used = int(result.summary.get("max_qubits_used", 0))
-        for m in result.metrics:
-            rows.append(
+        finder, options, hid, mq, share = METHODS[name]
+        if hidden is not None and len(hid) > 1:
+            hid = tuple(hidden)
+        if max_qubits is not None and mq is not None:
+            mq = max_qubits
+        run_budget = max(1, int(round(budget * share)))
+        info["methods"][name] = {
+            "finder": finder,
+            "finder_options": options,
+            "hidden": list(hid),
+            "max_qubits": mq,
+            "budget": run_budget,
+        }
+        for seed in seeds:
+            if any(r["method"] == name and r["seed"] == seed for r in info["runs"]):
+                continue
+            ds, net0 = comparison_setup(seed, hid, **data)
+            t0 = time.perf_counter()
+            result = train_model(
+                ds,
+                hidden=list(hid),
+                finder=finder,
+                finder_options=options,
+                budget=run_budget,
+                seed=seed,
+                max_qubits=mq,
+                progress=progress,
+                num_evals=12,
+            )
+            s = result.summary
+            info["runs"].append(
                 {
                     "method": name,
-                    "queries": int(m["queries"]),
-                    "test_accuracy": float(m["test_accuracy"]),
-                    "train_accuracy": float(m["train_accuracy"]),
-                    "train_error": float(m["train_error"]),
-                    "wall_s": float(m["wall_s"]),
-                    "max_qubits_used": used,
+                    "seed": seed,
+                    "budget": run_budget,
+                    "initial_test_accuracy": net0.accuracy(ds.X_test, ds.y_test),
+                    "validation_accuracy": s.get("validation_accuracy"),
+                    "test_accuracy": s["test_accuracy"],
+                    "train_accuracy": s["train_accuracy"],
+                    "queries": s["queries"],
+                    "wall_s": time.perf_counter() - t0,
+                    "max_qubits_used": int(s.get("max_qubits_used", 0)),
+                    "windows": s.get("windows"),
+                    "curve": [
+                        [int(m["queries"]), float(m["test_accuracy"])] for m in result.metrics
+                    ],
                 }
             )
-        s = result.summary
-        summaries[name] = {
-            "initial_test_accuracy": rows[-len(result.metrics) - 1]["test_accuracy"],
-            "test_accuracy": s["test_accuracy"],
-            "train_accuracy": s["train_accuracy"],
-            "queries": s["queries"],
-            "wall_s": time.perf_counter() - t0,
-            "max_qubits_used": used,
-        }
-    info = {
-        "task": "digits, classes 0,1,2, 2x2 pooled (16 inputs), hidden 8,8",
-        "seed": seed,
-        "budget": budget,
-        "max_qubits": max_qubits,
-        "cutting_options": CUTTING_OPTIONS,
-        "windows": [w.name for w in windows],
-        "column_windows": [
-            w.name for w in plan_windows(net0.hidden, net0.num_classes, max_qubits, "columns")
-        ],
-        "summary": summaries,
-        "rows": rows,
-    }
-    (out / "deep_comparison.json").write_text(json.dumps(info, indent=1, default=float))
-    plot_deep_comparison(rows, out / "deep_comparison.png", max_qubits=max_qubits)
-    return rows
+            _write(path, info, names)
+    _write(path, info, names)
+    plot_deep_comparison(info["runs"], out / "deep_comparison.png")
+    return [r for r in info["runs"] if r["method"] in names]
 
 
-def plot_deep_comparison(rows: list[dict], path: str | os.PathLike, max_qubits: int = 16) -> Path:
-    """Test accuracy against queries, one line per method (PNG).
+def summarize(runs: list[dict], names: list[str]) -> dict[str, dict]:
+    """Mean, standard deviation (ddof 1) and range over seeds of each method's accuracies,
+    mean queries, the largest window searched and the mean wall time.
+
+    >>> runs = [{'method': 'a', 'seed': s, 'test_accuracy': t, 'validation_accuracy': t,
+    ...          'queries': 10, 'max_qubits_used': 5, 'wall_s': 1.0} for s, t in [(0, .8), (1, .9)]]
+    >>> r = summarize(runs, ['a'])['a']
+    >>> round(r['test_mean'], 3), round(r['test_sd'], 3), r['seeds']
+    (0.85, 0.071, [0, 1])
+    """
+    out = {}
+    for name in names:
+        rs = [r for r in runs if r["method"] == name]
+        if not rs:
+            continue
+        row: dict = {"seeds": [r["seed"] for r in rs]}
+        for key, short in (("test_accuracy", "test"), ("validation_accuracy", "val")):
+            v = np.array([np.nan if r.get(key) is None else r[key] for r in rs], dtype=float)
+            row[f"{short}_mean"] = float(np.mean(v))
+            row[f"{short}_sd"] = float(np.std(v, ddof=1)) if len(v) > 1 else float("nan")
+            row[f"{short}_min"], row[f"{short}_max"] = float(np.min(v)), float(np.max(v))
+        row["queries"] = float(np.mean([r["queries"] for r in rs]))
+        row["max_qubits_used"] = int(max(r["max_qubits_used"] for r in rs))
+        row["wall_s"] = float(np.mean([r["wall_s"] for r in rs]))
+        out[name] = row
+    return out
+
+
+def _write(path: Path, info: dict, names: list[str]) -> None:
+    info["summary"] = summarize(info["runs"], names)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(info, indent=1, default=float))
+    os.replace(tmp, path)
+
+
+def plot_deep_comparison(runs: list[dict], path: str | os.PathLike) -> Path:
+    """Test accuracy against queries: one colour per method, one line per seed (PNG).
 
     >>> import tempfile
-    >>> rows = [{'method': 'a', 'queries': q, 'test_accuracy': q / 10} for q in (0, 5)]
-    >>> plot_deep_comparison(rows, tempfile.mkdtemp() + '/p.png').suffix
+    >>> runs = [{'method': 'a', 'seed': 0, 'curve': [[0, 0.1], [5, 0.5]]}]
+    >>> plot_deep_comparison(runs, tempfile.mkdtemp() + '/p.png').suffix
     '.png'
     """
     import matplotlib
@@ -181,14 +228,19 @@ def plot_deep_comparison(rows: list[dict], path: str | os.PathLike, max_qubits: 
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(6, 4))
-    for name in dict.fromkeys(r["method"] for r in rows):
-        pts = [(r["queries"], r["test_accuracy"]) for r in rows if r["method"] == name]
-        ax.plot([p[0] for p in pts], [p[1] for p in pts], marker=".", label=name)
+    names = list(dict.fromkeys(r["method"] for r in runs))
+    for i, name in enumerate(names):
+        for j, r in enumerate(x for x in runs if x["method"] == name):
+            q = [p[0] for p in r["curve"]]
+            a = [p[1] for p in r["curve"]]
+            ax.plot(q, a, color=f"C{i}", alpha=0.8, label=name if j == 0 else None)
+    ax.set_xscale("symlog", linthresh=100)
     ax.set_xlabel("cumulative queries")
     ax.set_ylabel("test accuracy")
-    ax.set_title(f"deep network (8,8), windows of at most {max_qubits} spins")
+    ax.set_title("deep networks: one line per seed")
     ax.grid(alpha=0.3)
-    ax.legend()
+    if names:
+        ax.legend()
     fig.tight_layout()
     path = Path(path)
     fig.savefig(path, dpi=120)
@@ -197,10 +249,11 @@ def plot_deep_comparison(rows: list[dict], path: str | os.PathLike, max_qubits: 
 
 
 __all__ = [
-    "CUTTING_OPTIONS",
     "METHODS",
+    "SEEDS",
     "comparison_setup",
     "default_budget",
     "plot_deep_comparison",
     "run_deep_comparison",
+    "summarize",
 ]
