@@ -326,6 +326,7 @@ def test_store_exports_to_pandas_and_csv_agree(tmp_path, capsys):
 
 
 # ------------------------------------------------------------------ scikit-learn estimator
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.SkipTestWarning")
 def test_dragon_classifier_passes_sklearn_estimator_checks():
     from sklearn.utils.estimator_checks import check_estimator
 
