@@ -356,10 +356,16 @@ def _validation_note(v: dict) -> str:
         for name, c in v["checks"].items()
     ]
     t = v["targets"]
+    decades = math.log10(t["hi"] / t["lo"])
+    short = (
+        f" (a short window of {decades:.2f} decades: the real runs are sized for a few epochs)"
+        if decades < 0.5
+        else ""
+    )
     return (
         f"real runs ({v['seeds'].get('random', 0)} random, {v['seeds'].get('grover', 0)} grover "
         f"seeds, searching until a head or the certification budget) against the replay at the "
-        f"smallest size, eps* from {t['hi']:.3g} to {t['lo']:.3g}: " + "; ".join(parts)
+        f"smallest size, eps* from {t['hi']:.3g} to {t['lo']:.3g}{short}: " + "; ".join(parts)
     )
 
 

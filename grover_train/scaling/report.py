@@ -484,8 +484,8 @@ written {datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")}.
 This is a **reconstruction**: only the abstract of Zhang & Kamenev (arXiv:2506.05244, Commun.
 Phys. 8, 478) is public, so the training scheme and the measured quantities are ours (see
 `docs/measuring.md`). All exponents are fitted on queries (design section 3), never on
-simulator wall time. Intervals are 95% percentile bootstrap intervals (over seeds for
-training; over landscapes and their searches for the search level).
+simulator wall time. Training-level intervals are 95% t intervals over seeds; search-level
+intervals are 95% percentile bootstrap intervals over landscapes and their searches.
 
 {replay_section(result["replay"])}## Search level and capped-budget training runs
 
@@ -509,11 +509,20 @@ alone cannot give) is the signature of that artefact. The replay above is the me
 
 ## Definitions
 
-- alpha: eps ~ C^-alpha fitted on the late regime of the seed-mean curve (window: from where
-  eps first falls to half its initial value to the last point with eps > 0; fallback: the last
-  decade of C).
+- Replay (leading section): one training trajectory per seed with an oracle that always
+  returns a head; every method's cost is charged to the same visits (classical repetition:
+  geometric with mean 1/p_A; amplitude amplification: BBHT rounds with the exact success
+  probabilities; a visit to a sample without heads: the certification budget, shown
+  separately). Targets eps* are fixed from the training errors alone; per seed, the exponent
+  ratio is the slope of log C_classical against log C_amplified over the targets, each alpha
+  1 / slope of log C against log(1/eps*); intervals are t intervals over seeds.
+- alpha (capped-budget runs): per seed, 1 / slope of log C(eps*) against log(1/eps*) on
+  targets fixed from that finder's eps curves (a ratio: on the common range of both finders,
+  paired by seed); t intervals over seeds.
 - search slopes: least-squares slope of log(mean queries to first head) against log(1/p_A),
   points with 1/p_A >= 10.
+
+See `docs/measuring.md` for the rules and the model behind the verdict.
 """
     (out / "report.md").write_text(text)
     names = ["report.md", "exponents.json", "search_scaling.png", "training_scaling.png"]
