@@ -47,9 +47,6 @@ LOW_BITS = 8
 BLOCK_STATES = 2**16
 #: Largest n the streamed passes accept (time, not memory, is the limit: 2^36 energies).
 MAX_STREAM_VARIABLES = 36
-#: Bytes the full-table entry points (``energies``, ``head_mask``) may use per state: the table
-#: itself plus a boolean temporary.
-TABLE_BYTES_PER_STATE = {np.dtype(np.float64): 9, np.dtype(np.float32): 5}
 #: Fraction of the available memory a single table may take.
 MEMORY_FRACTION = 0.5
 
