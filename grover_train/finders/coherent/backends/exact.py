@@ -198,8 +198,16 @@ class ExactBackend(Backend):
         rng: np.random.Generator,
     ) -> np.ndarray:
         """Uniform preparation without a table: u in [0, 1) picks the floor(u k)-th head (or
-        the floor(u (2^n - k))-th non-head) in state-index order, one block each."""
+        the floor(u (2^n - k))-th non-head) in state-index order, one block each. Without
+        iterates the state is uniform over all 2^n and the head count is not needed, which is
+        what lets Durr-Hoyer descend from a random start without a pass per threshold."""
         N = 2**problem.num_variables
+        if not as_phases(iterates):
+            # no iterate: the measurement of A|0> itself, a uniform state; no head count needed
+            # (two uniforms per shot, as draw_states uses)
+            rng.random(shots)
+            u = rng.random(shots)
+            return np.minimum((u * N).astype(np.int64), N - 1)
         k = problem.num_heads()
 
         def nth(count: int, pick) -> object:
