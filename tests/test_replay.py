@@ -241,3 +241,16 @@ def test_estimate_refuses_failed_seeds_instead_of_dropping_them():
         estimate([1.0])
     e = estimate(np.random.default_rng(0).normal(1.0, 0.1, 16))
     assert e.bca_lo is not None and e.bca_lo < e.mean < e.bca_hi
+
+
+def test_sa_reads_are_measured_on_snapshots_of_the_same_trajectory():
+    setup = ReplaySetup(hidden=5, num_samples=80, max_epochs=3, sa_every=5)
+    t = run_replay(setup, seed=0)
+    measured = np.isfinite(t.sa_reads)
+    assert measured.any() and np.all(t.had_head[measured])  # only visits with a head
+    assert np.all(t.sa_reads[measured] >= 1)
+    c = assign_costs(t)
+    assert "sa" in c.search and np.all(np.diff(c.search["sa"]) >= 0)
+    # measuring sa does not change the trajectory: same seed without it, same eps
+    plain = run_replay(ReplaySetup(hidden=5, num_samples=80, max_epochs=3), seed=0)
+    assert np.array_equal(plain.eps, t.eps)

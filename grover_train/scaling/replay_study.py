@@ -52,6 +52,8 @@ QUICK_DQA_HIDDEN = (8,)
 FULL_DQA_HIDDEN = (8, 10)
 #: epochs of every replay
 REPLAY_EPOCHS = 30
+#: measure the sa finder's reads to its first head every this many head visits (smallest size)
+SA_EVERY = 25
 #: epochs the validation runs' budgets are sized for
 VALIDATION_EPOCHS = {"quick": 5, "full": 15}
 #: epochs of the dqa replays in the quick run (a statevector per visit)
@@ -75,9 +77,10 @@ def replay_specs(*, quick: bool = True) -> list[dict]:
             seeds = 16 if (not quick and H == min(hidden) and prep == "uniform") else 8
             for s in range(seeds):
                 epochs = QUICK_DQA_EPOCHS if (quick and prep == "dqa") else REPLAY_EPOCHS
-                specs.append(
-                    {"kind": "replay", "hidden": H, "prep": prep, "max_epochs": epochs, "seed": s}
-                )
+                spec = {"kind": "replay", "hidden": H, "prep": prep, "max_epochs": epochs}
+                if prep == "uniform" and H == min(hidden):
+                    spec["sa_every"] = SA_EVERY  # the sa finder's reads, on weight snapshots
+                specs.append({**spec, "seed": s})
     return specs
 
 
@@ -322,6 +325,9 @@ def replay_exponents(result: dict[str, Any] | None) -> dict[str, Any]:
         out[f"{k}.alpha_classical_ci"] = [s["alpha_classical"]["lo"], s["alpha_classical"]["hi"]]
         out[f"{k}.alpha_amplified"] = s["alpha_amplified"]["mean"]
         out[f"{k}.alpha_amplified_ci"] = [s["alpha_amplified"]["lo"], s["alpha_amplified"]["hi"]]
+        if "alpha_sa" in s:
+            out[f"{k}.alpha_sa"] = s["alpha_sa"]["mean"]
+            out[f"{k}.alpha_sa_ci"] = [s["alpha_sa"]["lo"], s["alpha_sa"]["hi"]]
         out[f"{k}.a"] = s["a"]["mean"]
         out[f"{k}.a_ci"] = [s["a"]["lo"], s["a"]["hi"]]
         out[f"{k}.beta"] = s["beta"]["mean"]
@@ -474,6 +480,17 @@ def replay_table(result: dict[str, Any] | None) -> str:
             )
     trends = result.get("trends", {})
     lines = ["\n".join(rows), ""]
+    for prep in ("uniform", "dqa"):
+        for n, r in sorted(result["sizes"].get(prep, {}).items()):
+            if isinstance(r, SizeResult) and "alpha_sa" in (s := r.summary()):
+                lines.append(
+                    f"The sa finder on the same trajectory ({prep}, n = {n}; reads to its first "
+                    f"head measured on the weights of every {SA_EVERY}th head visit): alpha "
+                    f"{_est(s['alpha_sa'])} against classical repetition "
+                    f"{_est(s['alpha_classical'])} and amplitude amplification "
+                    f"{_est(s['alpha_amplified'])}, cost per cut {s['cost_per_cut_sa']:.3g} reads."
+                )
+                lines.append("")
     if trends:
         lines.append(
             "Finite-size trends (uniform, all seeds of all sizes, 95% regression intervals): "
