@@ -747,3 +747,16 @@ def test_export_refusals_leave_files_alone(tmp_path, capsys):
         tmp_path,
         words="is a file",
     )
+
+
+def test_more_workers_than_memory_holds_are_refused_before_the_store(tmp_path, capsys):
+    seeds = ", ".join(str(s) for s in range(1000))
+    cfg = _write(tmp_path, f'[sweep]\nkind = "{ECHO}"\n[grid]\nseed = [{seeds}]\n')
+    store = tmp_path / "s.sqlite"
+    refused(
+        ["sweep", str(cfg), "--store", str(store), "--workers", "1000"],
+        capsys,
+        tmp_path,
+        words="worker processes",
+    )
+    assert not store.exists()

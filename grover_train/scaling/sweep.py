@@ -25,6 +25,7 @@ from typing import Any
 from tqdm.auto import tqdm
 
 from grover_train.errors import InputError
+from grover_train.memory import check_bytes
 from grover_train.scaling.config import Sweep, check_specs, run_id, specs_of
 from grover_train.scaling.runners import RunOutput, execute
 from grover_train.scaling.store import Store, new_owner
@@ -33,6 +34,8 @@ from grover_train.scaling.store import Store, new_owner
 DASK_CONNECT_TIMEOUT = "20s"
 #: seconds a run's lease lasts without renewal (the sweep renews it every sixth of that)
 LEASE_SECONDS = 120.0
+#: memory one worker process takes at least (Python, numpy, scipy, dimod and a run's data)
+WORKER_BYTES = 200 * 2**20
 #: seconds between looks at runs another sweep computes
 POLL_SECONDS = 2.0
 
@@ -147,6 +150,9 @@ def run_sweep(
         sweep = Sweep(name=name, kind=sweep.kind, specs=sweep.specs, source=sweep.source)
     check_plugins(sweep.specs, allow_plugins)
     check_specs(sweep.specs, sweep.source or "run specs")
+    if dask_address is None and workers > 1:  # local processes: do they fit in memory?
+        n = min(workers, len({run_id(s) for s in sweep.specs}))
+        check_bytes(WORKER_BYTES * n, f"{n} worker processes", "use fewer --workers")
     client = _connect_dask(dask_address) if dask_address is not None else None
     own_store = not isinstance(store, Store)
     db = Store(store) if own_store else store
@@ -178,7 +184,7 @@ def run_sweep(
             elif workers == 1:
                 outcomes = _in_process(claims)
             else:
-                outcomes = _on_pool(claims, workers)
+                outcomes = _on_pool(claims, min(workers, len(todo)))  # no idle processes
             for rid, spec, out in outcomes:
                 if not isinstance(out, Failure):
                     try:
