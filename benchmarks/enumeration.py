@@ -12,8 +12,9 @@ process (median of repeated cold calls):
 - ``copy``: a plain numpy copy of a float64 array of the same size into a fresh array: the
   memory-bandwidth figure of this machine for writing 2^n float64 numbers.
 
-Every routine gets one untimed call first (except doubling at n = 28, timed once after the
-others), then the median of 3 timed calls.
+Every routine gets one untimed call first, then 3 rounds call each routine once in turn (the
+same machine load for all) and the median is printed; at n = 28 the doubling routine is timed
+once, after the others.
 
 Part 2, ``grover-train search --bqm FILE --schedule dh --backend exact --seed S --json`` on
 dense SK models at n = 24, 28, 30, each in its own process: wall time, peak resident memory
@@ -41,6 +42,8 @@ SIZES, QUICK_SIZES = (20, 24, 28), (16, 20)
 DH_SIZES, QUICK_DH_SIZES = (24, 28, 30), (16, 20)
 #: the doubling reference allocates ~3 tables at once: skip it above this size
 DOUBLING_MAX = 28
+#: above this size the doubling reference is timed once, after the others (~20 s a call)
+DOUBLING_INTERLEAVED_MAX = 24
 #: the explicit brute force runs at ~4 million states per second: above this size the ground
 #: state comes from the engine's streamed minimum (itself checked against brute force in the
 #: tests; ``python -m benchmarks.enumeration --brute 28`` runs the brute force at n = 28, ~1 min)
@@ -120,45 +123,60 @@ def rate(n: int, seconds: float) -> float:
     return 2**n / seconds / 1e6
 
 
-def warm_median(fn, repeat: int, warm: bool = True):
-    """Median seconds of ``repeat`` calls after one untimed call (the first large allocations
-    of a process are several times slower than later ones on this machine, whichever routine
-    makes them)."""
+def interleaved(fns: dict, repeat: int, warm: bool = True) -> tuple[dict, dict]:
+    """Median seconds of each function over ``repeat`` rounds that call every function once,
+    in turn, after one untimed call of each: the routines see the same machine load (it varies
+    by 2x within minutes on a shared machine), and the first large allocations of a process,
+    several times slower than later ones, are not timed. Returns (seconds, last results)."""
     if warm:
-        fn()
-    return median_time(fn, repeat)
+        for fn in fns.values():
+            fn()
+    times: dict = {k: [] for k in fns}
+    results: dict = {}
+    for _ in range(max(1, repeat)):
+        for k, fn in fns.items():
+            t0 = time.perf_counter()
+            results[k] = fn()
+            times[k].append(time.perf_counter() - t0)
+            if k not in ("blocked",):
+                results[k] = results[k] if np.ndim(results[k]) == 0 else None  # free tables
+    return {k: float(np.median(v)) for k, v in times.items()}, results
 
 
 def energy_rates(n: int, repeat: int) -> dict:
-    """Median seconds of each routine at size n, and the max deviation from doubling."""
+    """Median seconds of each routine at size n, and the max deviations of the results."""
     from grover_train.model.enumerate import Enumeration, energies
 
     bqm = sk_bqm(n, seed=n)
-    out = {}
-    out["blocked"], E = warm_median(lambda: energies(bqm), repeat)
-    out["float32"], E32 = warm_median(lambda: energies(bqm, np.float32), repeat)
-    dev32 = float(np.max(np.abs(E32 - E)))
-    del E32
 
     def stream():
         e = Enumeration(bqm)
         e._block_min = np.full(e.num_blocks, -np.inf)  # time the counting pass alone
         return e.count_below(0.0)
 
-    out["streamed"], count = warm_median(stream, repeat)
-    assert count == int(np.count_nonzero(E < 0.0))
     src = np.random.default_rng(0).random(2**n)
-    out["copy"], _ = warm_median(src.copy, repeat)
+    fns = {
+        "blocked": lambda: energies(bqm),
+        "float32": lambda: energies(bqm, np.float32),
+        "streamed": stream,
+        "copy": src.copy,
+    }
+    big = n > DOUBLING_INTERLEAVED_MAX
+    if not big:
+        fns["doubling"] = lambda: doubling_energies(bqm)
+    seconds, results = interleaved(fns, repeat)
     del src
+    E = results["blocked"]
+    assert results["streamed"] == int(np.count_nonzero(E < 0.0))
+    dev32 = float(np.max(np.abs(energies(bqm, np.float32) - E)))
     dev = None
     if n <= DOUBLING_MAX:
-        big = n >= 28  # one call of ~20 s, after the others have warmed the heap
-        out["doubling"], R = warm_median(
-            lambda: doubling_energies(bqm), 1 if big else repeat, warm=not big
-        )
+        if big:  # one call of ~20 s, after the others have warmed the heap
+            seconds["doubling"], R = median_time(lambda: doubling_energies(bqm), 1)
+        else:
+            R = doubling_energies(bqm)
         dev = float(np.max(np.abs(R - E)) / np.max(np.abs(R)))
-        del R
-    return {"seconds": out, "dev_float64": dev, "dev_float32": dev32}
+    return {"seconds": seconds, "dev_float64": dev, "dev_float32": dev32}
 
 
 def dh_run(n: int, seed: int, workdir: str) -> dict:
