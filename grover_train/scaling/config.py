@@ -41,7 +41,7 @@ from grover_train.errors import InputError, UnknownNameError
 from grover_train.rng import SEED_MAX
 
 #: sweep kinds with a built-in runner (``grover_train.scaling.runners.RUNNERS``)
-KINDS = ("train", "search", "replay")
+KINDS = ("train", "search", "replay", "noise")
 #: most runs one sweep file may expand to (checked before the grid is expanded)
 MAX_RUNS = 100_000
 #: keys every train run must have (the runner has no default for them)

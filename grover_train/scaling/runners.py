@@ -83,11 +83,19 @@ def _replay(spec: dict[str, Any]) -> RunOutput:
     return run_replay_spec(spec)
 
 
+def _noise(spec: dict[str, Any]) -> RunOutput:
+    """Noise study: dispatched to ``grover_train.scaling.noise_study.run_noise_spec``."""
+    from grover_train.scaling.noise_study import run_noise_spec
+
+    return run_noise_spec(spec)
+
+
 #: sweep kind -> runner (a picklable module-level function spec -> RunOutput)
 RUNNERS: dict[str, Callable[[dict[str, Any]], RunOutput]] = {
     "train": run_train_spec,
     "search": _search,
     "replay": _replay,
+    "noise": _noise,
 }
 
 

@@ -1,0 +1,84 @@
+"""Noise study: noiseless limit, fidelity model against simulation, break-even direction."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from grover_train.finders.coherent.backends import get_backend
+from grover_train.finders.problem import SearchProblem
+from grover_train.scaling import noise_study as ns
+
+
+@pytest.mark.parametrize("prep", ["uniform", "dqa"])
+def test_noiseless_limit_equals_the_exact_backend(prep):
+    # zero-error depolarizing model through the density-matrix path, and the facts the model
+    # uses, against the analytic engine
+    bqm, tau = ns.spin_glass(3, 1)
+    problem = SearchProblem(bqm, tau)
+    land = ns.landscape_facts(3, 1, prep)
+    exact = get_backend("exact")
+    for r in (0, 1, 2):
+        ref = float(exact.probabilities(problem, ns._prep(prep), r)[problem.marked].sum())
+        assert ns.simulate_head_probability(3, 1, prep, r, 0.0) == pytest.approx(ref, abs=1e-6)
+        assert land.p_ideal[r] == pytest.approx(ref, abs=1e-12)
+        assert ns.model_p_head(land, r, 0.0, 1.0) == pytest.approx(ref, abs=1e-12)
+
+
+def test_fidelity_model_predicts_a_held_out_error_rate():
+    # fit lambda on p2 = 1e-3 and 1e-2, then predict the density-matrix result at 3e-3
+    spec = {"n": 3, "seed": 0, "prep": "uniform", "p2s": (1e-3, 1e-2), "rs": (1, 2)}
+    out = ns.run_noise_spec(spec)
+    land = ns.Landscape(**out.summary["landscape"])
+    lands = {(3, 0, "uniform"): land}
+    lam, (lo, hi) = ns.fit_lambda(out.summary["points"], lands, boot=50)
+    assert 0.2 < lam < 3.0 and lo <= lam <= hi
+    for r in (1, 2):
+        sim = ns.simulate_head_probability(3, 0, "uniform", r, 3e-3)
+        assert ns.model_p_head(land, r, 3e-3, lam) == pytest.approx(sim, abs=0.03)
+    # the break-even point separates gain from loss in direct simulation
+    star = ns.break_even_p2(land, lam)
+    assert 1e-3 < star < 1e-1
+    classical = 1.0 / land.p_uniform  # uniform A has no two-qubit gate: noise-free
+    below = min((r + 1) / ns.simulate_head_probability(3, 0, "uniform", r, star / 3) for r in (1,))
+    above = min((r + 1) / ns.simulate_head_probability(3, 0, "uniform", r, 3 * star) for r in (1,))
+    assert below < classical < above
+
+
+def test_noise_is_a_sweep_kind_and_the_study_rebuilds_from_summaries(tmp_path):
+    from grover_train.scaling.config import KINDS
+    from grover_train.scaling.runners import execute
+
+    assert "noise" in KINDS
+    summaries = []
+    for n in (3, 4, 5):
+        for seed in range(3):
+            spec = {"kind": "noise", "n": n, "seed": seed, "prep": "uniform"}
+            spec["simulate"] = False
+            summaries.append(execute(spec).summary)
+    # synthetic points from a known lambda: the fit must recover it
+    lands = {(s["landscape"]["n"], s["landscape"]["seed"]): s for s in summaries}
+    truth = 1.3
+    for s in summaries:
+        land = ns.Landscape(**s["landscape"])
+        s["points"] = [
+            {
+                "n": land.n,
+                "seed": land.seed,
+                "prep": "uniform",
+                "r": 1,
+                "p2": p2,
+                "p_head": ns.model_p_head(land, 1, p2, truth),
+            }
+            for p2 in (1e-3, 1e-2)
+        ]
+    study = ns.noise_study_from_summaries(summaries)
+    assert study.lam["uniform"] == pytest.approx(truth, rel=1e-3)
+    assert study.model_check["uniform"]["max_abs_dev"] < 1e-6
+    rows = [r for r in study.break_even if r["prep"] == "uniform"]
+    assert [r["n"] for r in rows] == [3, 4, 5] and all(r["p2_star"] for r in rows)
+    assert all(r["interval"][0] <= np.log10(r["p2_star"]) <= r["interval"][1] for r in rows)
+    ex = {e["p2"]: e["exponent"] for e in study.exponents}
+    assert ex[0.0] < ex[1e-2]  # noise raises the effective exponent
+    paths = ns.write_noise_study(study, tmp_path)
+    assert "break-even" in open(paths["md"]).read() and len(lands) == 9
