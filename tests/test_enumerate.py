@@ -153,6 +153,10 @@ def test_random_head_is_uniform():
     counts = np.array([np.count_nonzero(draws == z) for z in heads])
     # each count is Binomial(6000, 1/12): mean 500, sd 21.5; 5 sd either way
     assert np.all(np.abs(counts - 500) < 5 * 21.5), counts
+    many = e.random_heads(t, 6000, np.random.default_rng(2))
+    counts = np.array([np.count_nonzero(many == z) for z in heads])
+    assert counts.sum() == 6000 and np.all(np.abs(counts - 500) < 5 * 21.5), counts
+    assert e.random_heads(float(ref.min()), 5, rng).size == 0
     assert en.random_head(bqm, float(ref.min()), seed=0) is None
     assert en.random_head(bqm, t, seed=3) == en.random_head(bqm, t, seed=3)
 

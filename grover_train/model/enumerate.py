@@ -551,6 +551,14 @@ class Enumeration:
         k = self.count_below(threshold)
         return None if k == 0 else self.nth_head(threshold, int(rng.integers(k)))
 
+    def random_heads(self, threshold: float, size: int, rng: np.random.Generator) -> np.ndarray:
+        """``size`` independent uniformly random heads (with replacement; empty if there is
+        none): one count, then one block per distinct block drawn."""
+        k = self.count_below(threshold)
+        if k == 0:
+            return np.empty(0, dtype=np.int64)
+        return self.nth_head(threshold, rng.integers(k, size=int(size)))
+
     def lowest(self, k: int, below: float | None = None) -> tuple[np.ndarray, np.ndarray]:
         """The ``k`` lowest free states (E < ``below`` if given), sorted by (energy, index), with
         their reference energies. Memory O(block + k)."""
