@@ -184,6 +184,21 @@ def test_reproduce_is_resumable_and_writes_the_report(tmp_path, monkeypatch, cap
 
     monkeypatch.setattr(replay_study, "replay_specs", lambda quick=True: TINY_REPLAY)
     monkeypatch.setattr(replay_study, "validation_specs", lambda quick=True: TINY_VALIDATION)
+    echo = "grover_train.scaling.runners:echo"
+    monkeypatch.setattr(
+        training_level,
+        "anneal_tuning_specs",
+        lambda quick=True: [
+            {"kind": echo, "finder": "sa", "search_budget": b, "validation_accuracy": a, "seed": 0}
+            for b, a in ((8, 0.7), (32, 0.8))
+        ],
+    )
+    chosen = []
+    monkeypatch.setattr(
+        training_level,
+        "anneal_vs_backprop_specs",
+        lambda budget, quick=True: chosen.append(budget) or [{"kind": echo, "seed": 1}],
+    )
 
     monkeypatch.setattr(windows, "default_budget", lambda quick=True: 400)
     monkeypatch.setattr(windows, "SEEDS", (0,))
@@ -210,6 +225,8 @@ def test_reproduce_is_resumable_and_writes_the_report(tmp_path, monkeypatch, cap
     first = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert first["sweeps"]["search-level-quick"]["finished"] == 3
     assert first["sweeps"]["replay-quick"]["finished"] == len(TINY_REPLAY)
+    assert chosen[0] == 32  # the reads with the higher validation accuracy
+    assert first["sweeps"]["anneal-vs-backprop-quick"]["finished"] == 1
     assert first["replay.sizes"] == [6, 7]
     for n in (6, 7):
         # a seed that cannot be fitted is named with its reason, never dropped silently

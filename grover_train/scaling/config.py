@@ -93,6 +93,10 @@ TRAIN_TYPES: dict[str, tuple[Callable[[object], bool], str]] = {
     "finder_options": (lambda v: isinstance(v, dict), "an inline table, e.g. {num_reads = 4}"),
     "mnist_path": (lambda v: isinstance(v, str), "a path to a local MNIST file"),
     "test_fraction": (lambda v: isinstance(v, float) and 0 < v < 1, "a number in (0, 1)"),
+    "validation_fraction": (
+        lambda v: _is_num(v) and 0 <= v < 1,
+        "a number in [0, 1), e.g. 0.15",
+    ),
 }
 #: keys the train runner itself uses (dataset and finder); the rest go to train_model
 RUNNER_KEYS = frozenset(TRAIN_TYPES)

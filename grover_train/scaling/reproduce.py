@@ -32,6 +32,7 @@ def reproduce(
     train_seeds: tuple[int, ...] | None = None,
     deep: bool = True,
     replay: bool = True,
+    anneal: bool = True,
 ) -> dict[str, Any]:
     """Run both experiments and the report; return counts, timings and the report's numbers.
 
@@ -45,6 +46,8 @@ def reproduce(
         search_seeds, train_seeds: override the seeds of either experiment.
         replay: run the training-level replay and its validation
             (:mod:`grover_train.scaling.replay_study`), the report's leading section.
+        anneal: tune the sa finder's reads on a validation split, then compare it with
+            backprop (and sqa in the full run) on 8 seeds (the paper's 1.01 vs 0.78).
         deep: also run the deep-network comparison (docs/deep.md) into
             ``out_dir/deep_comparison.json``, which the report shows; skipped when that file
             already holds the same grid (quick or full).
@@ -54,7 +57,11 @@ def reproduce(
     from grover_train.scaling.report import write_report
     from grover_train.scaling.search_level import search_specs
     from grover_train.scaling.sweep import run_sweep
-    from grover_train.scaling.training_level import training_specs
+    from grover_train.scaling.training_level import (
+        anneal_tuning_specs,
+        anneal_vs_backprop_specs,
+        training_specs,
+    )
 
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
@@ -72,11 +79,24 @@ def reproduce(
     if not replay:
         sweeps = sweeps[2:]
     timings, counts = {}, {}
-    for sweep in sweeps:
+
+    def run(sweep: Sweep) -> None:
         t0 = time.perf_counter()
         res = run_sweep(sweep, store, workers=workers, dask_address=dask_address, progress=progress)
         timings[sweep.name] = round(time.perf_counter() - t0, 1)
         counts[sweep.name] = res.as_dict()
+
+    for sweep in sweeps:
+        run(sweep)
+    if anneal:
+        # tuned on the validation split first, then compared on fresh seeds with that choice
+        run(Sweep(f"anneal-tuning-{tag}", "train", anneal_tuning_specs(quick=quick)))
+        budget = tuned_anneal_budget(store, f"anneal-tuning-{tag}")
+        run(
+            Sweep(
+                f"anneal-vs-backprop-{tag}", "train", anneal_vs_backprop_specs(budget, quick=quick)
+            )
+        )
     if deep:
         t0 = time.perf_counter()
         run_deep_once(out, quick=quick, progress=progress)
@@ -107,3 +127,15 @@ def run_deep_once(out: Path, *, quick: bool, progress: bool = False) -> bool:
             return False
     run_deep_comparison(out, quick=quick, progress=progress)
     return True
+
+
+def tuned_anneal_budget(store_path, sweep: str) -> int:
+    """The reads per search chosen by the tuning sweep (highest mean validation accuracy)."""
+    from grover_train.scaling.report import open_store
+    from grover_train.scaling.training_level import choose_anneal_budget
+
+    store = open_store(store_path)
+    try:
+        return choose_anneal_budget(store.runs(sweep=sweep, status="finished"))[0]
+    finally:
+        store.close()

@@ -61,6 +61,11 @@ def run_train_spec(spec: dict[str, Any]) -> RunOutput:
     if "teacher" in spec:
         data["teacher_sizes"] = tuple(spec.pop("teacher"))
     dataset = load_dataset(spec.pop("dataset", "teacher"), **data)
+    fraction = spec.pop("validation_fraction", None)
+    if fraction:  # carved with the data seed: every run of a sweep validates on the same split
+        from grover_train.data.datasets import split_validation
+
+        dataset = split_validation(dataset, fraction, seed=data["seed"])
     finder_options = dict(spec.pop("finder_options", {}) or {})
     for key in ("prep", "backend", "schedule"):
         if key in spec:

@@ -72,8 +72,8 @@ def curves_from_store(store) -> dict[str, list[tuple[np.ndarray, np.ndarray, int
     """Finished ``train`` runs of a store grouped by finder label: (queries, eps, seed)."""
     out: dict[str, list] = {}
     for rec in store.runs(kind="train", status="finished"):
-        if str(rec.get("sweep", "")).startswith("replay-validation"):
-            continue  # uncapped searches: the replay's validation, not this experiment
+        if str(rec.get("sweep", "")).startswith(("replay-validation", "anneal-")):
+            continue  # the replay's validation and the annealing comparison are their own
         q, e = curve_of(store.metrics(rec["run_id"]))
         if q.size:
             out.setdefault(finder_label(rec["spec"]), []).append((q, e, rec.get("seed")))
@@ -190,3 +190,111 @@ def training_specs(*, quick: bool = True, seeds: Sequence[int] | None = None) ->
         for s in seeds:
             specs.append({**base, **f, "seed": int(s)})
     return specs
+
+
+#: the sa finder's reads per sample search tried when tuning it (on the validation split)
+ANNEAL_BUDGETS = (8, 32, 128)
+#: fraction of the training data held out for tuning
+VALIDATION_FRACTION = 0.15
+
+
+def _anneal_base(quick: bool) -> dict:
+    return {
+        "kind": "train",
+        "dataset": "teacher",
+        "teacher": [12, 6, 3],
+        "num_samples": 300,
+        "hidden": 8,
+        "data_seed": 0,
+        "margin": 0.0,
+        "validation_fraction": VALIDATION_FRACTION,
+    }
+
+
+def anneal_tuning_specs(*, quick: bool = True) -> list[dict]:
+    """The sa finder with each of :data:`ANNEAL_BUDGETS` reads per sample search, seeds 0-1
+    (quick) or 0-3, chosen later by validation accuracy (:func:`choose_anneal_budget`).
+
+    >>> sorted({s["search_budget"] for s in anneal_tuning_specs()})
+    [8, 32, 128]
+    """
+    cutting = {"max_heads": 1, "batch_size": 4, "eta": 0.1, "eta_decay": 0.2}
+    budget = 60_000 if quick else 300_000
+    return [
+        {
+            **_anneal_base(quick),
+            **cutting,
+            "finder": "sa",
+            "search_budget": b,
+            "budget": budget,
+            "seed": s,
+        }
+        for b in ANNEAL_BUDGETS
+        for s in range(2 if quick else 4)
+    ]
+
+
+def choose_anneal_budget(runs: Sequence[dict]) -> tuple[int, list[dict]]:
+    """The reads per search with the highest mean final validation accuracy (ties: fewer
+    reads), and the tuning table. ``runs`` are finished tuning run records.
+
+    >>> recs = [{"spec": {"search_budget": b}, "summary": {"validation_accuracy": a}}
+    ...         for b, a in ((8, 0.7), (8, 0.8), (32, 0.9), (32, 0.85))]
+    >>> choose_anneal_budget(recs)[0]
+    32
+    """
+    by: dict[int, list[float]] = {}
+    for rec in runs:
+        acc = rec["summary"].get("validation_accuracy")
+        if acc is not None:
+            by.setdefault(int(rec["spec"]["search_budget"]), []).append(float(acc))
+    if not by:
+        raise InputError("no finished tuning run has a validation accuracy")
+    table = [
+        {"search_budget": b, "validation_accuracy": float(np.mean(v)), "seeds": len(v)}
+        for b, v in sorted(by.items())
+    ]
+    best = max(table, key=lambda r: (r["validation_accuracy"], -r["search_budget"]))
+    return int(best["search_budget"]), table
+
+
+def anneal_vs_backprop_specs(search_budget: int, *, quick: bool = True) -> list[dict]:
+    """The paper's 1.01 vs 0.78: sa with its tuned reads and backprop on the same data and
+    8 seeds (and sqa in the full run), with the validation split held out.
+
+    >>> sorted({s["finder"] for s in anneal_vs_backprop_specs(32)})
+    ['backprop', 'sa']
+    """
+    cutting = {"max_heads": 1, "batch_size": 4, "eta": 0.1, "eta_decay": 0.2}
+    finders = [
+        {
+            "finder": "sa",
+            **cutting,
+            "search_budget": int(search_budget),
+            "budget": 300_000 if quick else 1_000_000,
+        },
+        {"finder": "backprop", "batch_size": 16, "budget": 60_000 if quick else 200_000},
+    ]
+    if not quick:
+        finders.append(
+            {
+                "finder": "sqa",
+                "finder_options": {"num_reads": 4, "num_sweeps": 20},
+                **cutting,
+                "search_budget": int(search_budget),
+                "budget": 100_000,
+            }
+        )
+    return [{**_anneal_base(quick), **f, "seed": s} for f in finders for s in range(8)]
+
+
+def anneal_curves(store) -> dict[str, list[tuple[np.ndarray, np.ndarray, int]]]:
+    """Curves of the anneal-vs-backprop sweep by finder."""
+    out: dict[str, list] = {}
+    for rec in store.runs(kind="train", status="finished"):
+        if not str(rec.get("sweep", "")).startswith("anneal-vs-backprop"):
+            continue
+        q, e = curve_of(store.metrics(rec["run_id"]))
+        if q.size:
+            out.setdefault(rec["spec"]["finder"], []).append((q, e, rec.get("seed")))
+    return out
