@@ -254,3 +254,21 @@ def test_sa_reads_are_measured_on_snapshots_of_the_same_trajectory():
     # measuring sa does not change the trajectory: same seed without it, same eps
     plain = run_replay(ReplaySetup(hidden=5, num_samples=80, max_epochs=3), seed=0)
     assert np.array_equal(plain.eps, t.eps)
+
+
+def test_replays_of_different_setups_at_one_size_are_never_pooled(tmp_path):
+    from grover_train.scaling.replay import run_replay_spec
+    from grover_train.scaling.replay_study import replay_runs
+    from grover_train.scaling.store import Store
+
+    store = Store(tmp_path / "s.sqlite")
+    base = {"kind": "replay", "hidden": 3, "num_samples": 40, "max_epochs": 1}
+    for s in range(3):  # an older grid
+        spec = {**base, "eta": 0.2, "seed": s}
+        store.record(spec, run_replay_spec(spec))
+    for s in range(2):  # a newer grid at the same n
+        spec = {**base, "seed": s}
+        store.record(spec, run_replay_spec(spec))
+    runs = replay_runs(store)
+    store.close()
+    assert [seed for seed, _ in runs[("uniform", 6)]] == [0, 1]

@@ -18,6 +18,7 @@ plots.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Sequence
 from pathlib import Path
@@ -132,15 +133,28 @@ def validation_specs(*, quick: bool = True, seeds: Sequence[int] = range(8)) -> 
 
 # ----------------------------------------------------------------------------------- analysis
 def replay_runs(store) -> dict[tuple[str, int], list[tuple[int, Any]]]:
-    """Finished replay runs grouped by (prep, n): lists of (seed, ReplayCosts)."""
-    out: dict[tuple[str, int], list] = {}
+    """Finished replay runs grouped by (prep, n): lists of (seed, ReplayCosts).
+
+    When a store holds replays of one (prep, n) with different setups (e.g. an older grid
+    and a newer one), only the setup of the most recently finished run is used, so seeds of
+    different setups are never pooled.
+    """
+    groups: dict[tuple[str, int], dict[str, list]] = {}
+    latest: dict[tuple[str, int], tuple[str, str]] = {}
     for rec in store.runs(kind="replay", status="finished"):
-        rows = store.metrics(rec["run_id"])
-        if not rows:
-            continue
         spec = rec["spec"]
         key = (str(spec.get("prep", "uniform")), int(rec["summary"]["num_variables"]))
-        out.setdefault(key, []).append((int(rec["seed"]), costs_from_rows(rows)))
+        setup = json.dumps({k: v for k, v in spec.items() if k != "seed"}, sort_keys=True)
+        groups.setdefault(key, {}).setdefault(setup, []).append(rec)
+        when = str(rec.get("finished") or "")
+        if key not in latest or when >= latest[key][0]:
+            latest[key] = (when, setup)
+    out: dict[tuple[str, int], list] = {}
+    for key, by_setup in groups.items():
+        for rec in by_setup[latest[key][1]]:
+            rows = store.metrics(rec["run_id"])
+            if rows:
+                out.setdefault(key, []).append((int(rec["seed"]), costs_from_rows(rows)))
     for v in out.values():
         v.sort(key=lambda t: t[0])
     return out
