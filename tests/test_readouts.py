@@ -169,6 +169,14 @@ def test_local_cut_is_the_gradient_of_the_energy_gap_by_brute_force():
         assert dW[layer].any()
 
 
+def test_finish_phase_searches_only_the_last_layer():
+    plan = deep.plan_windows([8, 8, 8], 3, 7, shape="readouts")  # 2 windows per layer
+    early = {ro.window_layer(ro.scheduled_window(plan, t, 3, phase=0.5)) for t in range(12)}
+    late = {ro.window_layer(ro.scheduled_window(plan, t, 3, phase=0.95)) for t in range(12)}
+    assert early == {0, 1, 2} and late == {2}
+    assert ro.FINISH > 0  # the default finishes with the last layer
+
+
 def test_one_layer_readouts_training_is_layer_training():
     ds = load_dataset("teacher", seed=0, teacher_sizes=(8, 4, 2), num_samples=80)
     kw = dict(hidden=[5], finder="sa", budget=1200, seed=1, progress=False, max_qubits=5)
@@ -178,7 +186,10 @@ def test_one_layer_readouts_training_is_layer_training():
     assert "readouts" not in b.net.meta["train_state"]
 
 
-def test_deep_readouts_training_learns_every_layer_and_resumes_exactly():
+def test_deep_readouts_training_learns_every_layer_and_resumes_exactly(monkeypatch):
+    # the finish phase is relative to the command's budget: without it a resumed run to a
+    # larger budget is the uninterrupted run
+    monkeypatch.setattr(ro, "FINISH", 0.0)
     ds = load_dataset("digits", seed=0, classes=[0, 1, 2], pool=True)
     kw = dict(hidden=[6, 6], finder="sa", seed=2, progress=False, max_qubits=7, average=0)
     full = train_model(ds, budget=3000, **kw)

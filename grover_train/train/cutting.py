@@ -435,6 +435,7 @@ def train_model(
                     step=step,
                     windows=p["windows"],
                     readouts=readouts,
+                    phase=queries / budget,
                 ):
                     queries += 1  # the threshold E+(x, k*): one energy evaluation
                     left = budget - queries

@@ -124,6 +124,7 @@ def sample_problems(
     sweeps: int | None = None,
     windows: str = "layers",
     readouts=None,
+    phase: float = 0.0,
 ) -> list[HeadProblem]:
     """The landscapes to search for heads of one training sample (x, label).
 
@@ -140,6 +141,7 @@ def sample_problems(
             own readout (``readouts``, :mod:`grover_train.train.readouts`; one hidden layer:
             the same as "layers").
         readouts: the auxiliary readouts, for ``windows="readouts"`` with several layers.
+        phase: share of the training budget spent so far (the readout schedule uses it).
         sweeps: coordinate-descent rounds for the positive configuration and for polishing
             heads of deep networks (None: :data:`grover_train.model.deep.DEFAULT_SWEEPS`).
 
@@ -157,7 +159,9 @@ def sample_problems(
     label = int(label)
     if windows == "readouts":
         if net.num_layers > 1:
-            return _readout_problems(net, readouts, x, label, margin, max_qubits, step, sweeps)
+            return _readout_problems(
+                net, readouts, x, label, margin, max_qubits, step, sweeps, phase
+            )
         windows = "layers"  # one hidden layer: its own readout is the real one
     plan = deep.plan_windows(net.hidden, net.num_classes, max_qubits, shape=windows)
     if step is not None:
@@ -176,7 +180,7 @@ def sample_problems(
     ]
 
 
-def _readout_problems(net, readouts, x, label, margin, max_qubits, step, sweeps):
+def _readout_problems(net, readouts, x, label, margin, max_qubits, step, sweeps, phase=0.0):
     """One-layer problems of the local networks (module :mod:`grover_train.train.readouts`)."""
     from grover_train.train import readouts as ro
 
@@ -184,7 +188,7 @@ def _readout_problems(net, readouts, x, label, margin, max_qubits, step, sweeps)
         raise ValueError("windows='readouts' needs the auxiliary readouts of the network")
     plan = _readout_plan(tuple(net.hidden), net.num_classes, max_qubits)
     if step is not None:
-        plan = [ro.scheduled_window(plan, int(step), net.num_layers)]
+        plan = [ro.scheduled_window(plan, int(step), net.num_layers, phase=phase)]
     sweeps = deep.DEFAULT_SWEEPS if sweeps is None else int(sweeps)
     # the forward pass, once for all windows
     fwd = [x]

@@ -31,10 +31,18 @@ import numpy as np
 from grover_train.model import deep
 from grover_train.model.network import DragonNetwork
 
+#: the cut's positive of a lower layer's units: "clamped" (closed form with the label's
+#: readout); "forward" (the forward pass) made training collapse (docs/deep.md)
 LOWER_POSITIVE = "clamped"
+#: step size of the auxiliary readouts relative to eta, and their initial scale
 READOUT_ETA = 1.0
 READOUT_INIT = 1.0
+#: share of the steps that search the last layer's windows (None: every window in turn)
 TOP_SHARE = None
+#: share of the budget at its end in which only the last layer's windows are searched (chosen
+#: on validation accuracy, docs/deep.md); the phase is relative to the command's budget, so a
+#: run resumed to a larger budget follows the larger budget's schedule from then on
+FINISH = 0.3
 
 
 @dataclass
@@ -87,7 +95,9 @@ def layer_net(net: DragonNetwork, readouts: Readouts, layer: int) -> DragonNetwo
     )
 
 
-def scheduled_window(plan: list[deep.Window], step: int, num_layers: int, top_share=None):
+def scheduled_window(
+    plan: list[deep.Window], step: int, num_layers: int, top_share=None, phase: float = 0.0
+):
     """The window searched at training ``step``: a share ``top_share`` of the steps go to the
     last layer's windows (round robin), the others to the windows of the layers below (round
     robin, top-down); ``None``: every window in turn.
@@ -97,6 +107,8 @@ def scheduled_window(plan: list[deep.Window], step: int, num_layers: int, top_sh
     ['h2[2:4]+y', 'h1[2:4]+y', 'h2[0:2]+y', 'h1[0:2]+y']
     """
     top_share = TOP_SHARE if top_share is None else top_share
+    if phase >= 1.0 - FINISH:  # the last part of the budget: the last layer only
+        top_share = 1.0
     if top_share is None:
         return plan[step % len(plan)]
     top = [w for w in plan if window_layer(w) == num_layers - 1]
