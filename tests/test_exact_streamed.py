@@ -104,3 +104,20 @@ def test_exact_finder_on_dragon_landscapes_equals_brute_force(stage):
         assert ss.info["queries"] == 2**n
         got = sorted(ss.record.energy.tolist())
         np.testing.assert_allclose(got, E[want], rtol=0, atol=1e-12)
+
+
+def test_exact_finder_beyond_the_old_table_limit():
+    """n = 27 (the old limit was 26): independent fields, so the lowest states are known: all
+    spins down, then one flip of the weakest field, then of the second weakest."""
+    n = 27
+    h = {f"x{i}": 1.0 + 0.01 * ((7 * i) % n) for i in range(n)}
+    bqm = dimod.BQM(h, {}, 0.0, "SPIN")
+    ground = -sum(h.values())
+    weak = sorted(h, key=h.get)
+    ss = get_finder("exact").sample(bqm, threshold=0.0, budget=1, max_heads=3)
+    assert ss.info["queries"] == 2**n
+    np.testing.assert_allclose(
+        ss.record.energy, [ground, ground + 2 * h[weak[0]], ground + 2 * h[weak[1]]], atol=1e-9
+    )
+    first = ss.first.sample
+    assert all(first[v] == -1 for v in h)
