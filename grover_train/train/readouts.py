@@ -182,6 +182,8 @@ def window_problem(net, readouts, x, fwd, label, e, window, margin, sweeps, prob
     below = fwd[layer]
     f = net.W[layer] @ below + net.b[layer]
     h_pos = np.where(f + V.T @ e >= 0, 1.0, -1.0)
+    if not last and LOWER_POSITIVE == "forward":  # the variant that collapsed (docs/deep.md)
+        h_pos = np.where(f >= 0, 1.0, -1.0)
     # energy of the layers below (forward pass): the same in every configuration
     E_below = 0.0
     for m in range(layer):
