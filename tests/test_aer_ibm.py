@@ -298,8 +298,6 @@ def test_sampler_options_pass_through_and_are_recorded():
     res = backend.resources(problem, Preparation("uniform"), 1)
     assert res["sampler_options"]["twirling"]["enable_measure"] is True
     dd = IBMBackend("fake:nairobi", dynamical_decoupling={"sequence_type": "XpXm"})
-    assert dd.sampler_options == {
-        "dynamical_decoupling": {"enable": True, "sequence_type": "XpXm"}
-    }
+    assert dd.sampler_options == {"dynamical_decoupling": {"enable": True, "sequence_type": "XpXm"}}
     with pytest.raises(UnknownNameError, match="execution mode"):
         IBMBackend("fake:nairobi", mode="nope")

@@ -28,12 +28,12 @@ def fake_device_sizes() -> tuple[tuple[str, int], ...]:
     >>> dict(fake_device_sizes())['manila']
     5
     """
+    import warnings
+
     from qiskit.providers import BackendV2
     from qiskit_ibm_runtime import fake_provider
 
     from grover_train.finders.coherent.backends.ibm import _norm
-
-    import warnings
 
     sizes = {}
     for name in dir(fake_provider):
@@ -141,9 +141,8 @@ def circuit_report(
         search_circuit,
     )
     from grover_train.finders.coherent.oracle import value_register_size
-    from grover_train.finders.problem import SearchProblem
-
     from grover_train.finders.coherent.prep import Preparation
+    from grover_train.finders.problem import SearchProblem
 
     if isinstance(prep, str):
         prep = Preparation(prep)
