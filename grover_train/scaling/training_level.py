@@ -167,7 +167,7 @@ def training_specs(*, quick: bool = True, seeds: Sequence[int] | None = None) ->
         "batch_size": 4,
         "eta": 0.1,
         "eta_decay": 0.2,
-        "budget": 300_000 if quick else 1_000_000,
+        "budget": 150_000 if quick else 1_000_000,
     }
     finders: list[dict] = [
         {"finder": "backprop", "batch_size": 16, "budget": 60_000 if quick else 200_000},
@@ -219,7 +219,7 @@ def anneal_tuning_specs(*, quick: bool = True) -> list[dict]:
     [8, 32, 128]
     """
     cutting = {"max_heads": 1, "batch_size": 4, "eta": 0.1, "eta_decay": 0.2}
-    budget = 60_000 if quick else 300_000
+    budget = 40_000 if quick else 300_000
     return [
         {
             **_anneal_base(quick),
@@ -271,9 +271,9 @@ def anneal_vs_backprop_specs(search_budget: int, *, quick: bool = True) -> list[
             "finder": "sa",
             **cutting,
             "search_budget": int(search_budget),
-            "budget": 300_000 if quick else 1_000_000,
+            "budget": 100_000 if quick else 1_000_000,
         },
-        {"finder": "backprop", "batch_size": 16, "budget": 60_000 if quick else 200_000},
+        {"finder": "backprop", "batch_size": 16, "budget": 30_000 if quick else 200_000},
     ]
     if not quick:
         finders.append(
