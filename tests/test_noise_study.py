@@ -82,3 +82,51 @@ def test_noise_is_a_sweep_kind_and_the_study_rebuilds_from_summaries(tmp_path):
     assert ex[0.0] < ex[1e-2]  # noise raises the effective exponent
     paths = ns.write_noise_study(study, tmp_path)
     assert "break-even" in open(paths["md"]).read() and len(lands) == 9
+
+
+def test_hardware_section_reloads_stored_results(tmp_path):
+    import json
+    from dataclasses import asdict
+
+    from grover_train.scaling.hardware_report import hardware_section
+
+    summaries = [ns.run_noise_spec({"n": n, "seed": 0, "simulate": False}).summary for n in (3, 4)]
+    for s in summaries:
+        land = ns.Landscape(**s["landscape"])
+        s["points"] = [
+            {
+                "n": land.n,
+                "seed": 0,
+                "prep": "uniform",
+                "r": 1,
+                "p2": 1e-2,
+                "p_head": ns.model_p_head(land, 1, 1e-2, 0.9),
+            }
+        ]
+    study = ns.noise_study_from_summaries(summaries)
+    (tmp_path / "noise_study.json").write_text(json.dumps(asdict(study), default=float))
+    rows = [
+        {
+            "n": n,
+            "profile": "p",
+            "runtime_s": 0.05,
+            "logical_qubits": 50,
+            "t_count": 1,
+            "rotations": 2,
+            "t_states": 3,
+            "code_distance": 9,
+            "physical_qubits": 10,
+        }
+        for n in (10, 20)
+    ]
+    fts = {
+        "rows": rows,
+        "energy_eval_s": {"10": 1e-7, "20": 1e-7},
+        "crossover_n": {"p": 41.0},
+        "queries_per_cut": {"10": [1.0, 1.0], "20": [1.0, 1.0]},
+    }
+    (tmp_path / "ft_estimates.json").write_text(json.dumps(fts))
+    out = hardware_section(tmp_path, quick=True)
+    md = out["markdown"]
+    assert "break-even" in md and "| uniform | 3 |" in md and "from n = 41" in md
+    assert (tmp_path / "noise_study.png").exists()

@@ -183,17 +183,19 @@ def crossover_n(rows: list[dict], t_energy: dict[int, float]) -> float | None:
 
 
 def run_ft_study(
-    sizes: tuple[int, ...] = (10, 15, 20, 25, 30), out_dir: str | Path | None = None
+    sizes: tuple[int, ...] = (10, 15, 20, 25, 30),
+    out_dir: str | Path | None = None,
+    profiles: tuple[str, ...] = PROFILES,
 ) -> dict[str, Any]:
     """Estimate every size under both profiles, measure the classical query, find the
     crossover; write ``ft_estimates.json`` and ``ft_estimates.md``."""
     t_energy = {n: energy_eval_seconds(n) for n in sorted({*sizes, 40, 60, 100})}
     rows = []
-    for profile in PROFILES:
+    for profile in profiles:
         for n in sizes:
             _, qa = queries_per_cut(n)
             rows.append(estimate_iterate(n, profile, 0.01 / max(qa, 1.0)))
-    cross = {p: crossover_n([r for r in rows if r["profile"] == p], t_energy) for p in PROFILES}
+    cross = {p: crossover_n([r for r in rows if r["profile"] == p], t_energy) for p in profiles}
     out = {
         "rows": rows,
         "energy_eval_s": {str(k): v for k, v in t_energy.items()},
