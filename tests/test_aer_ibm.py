@@ -301,3 +301,18 @@ def test_sampler_options_pass_through_and_are_recorded():
     assert dd.sampler_options == {"dynamical_decoupling": {"enable": True, "sequence_type": "XpXm"}}
     with pytest.raises(UnknownNameError, match="execution mode"):
         IBMBackend("fake:nairobi", mode="nope")
+
+
+def test_aer_warns_when_a_search_circuit_is_simulated_gate_by_gate():
+    from grover_train.finders.coherent.backends.aer import SlowSimulationWarning
+
+    bqm = dimod.BQM({0: 1, 1: -2}, {(0, 1): 3}, 0, "BINARY")  # 2 + 4 qubits
+    narrow = AerBackend()
+    narrow.FUSE_MAX_QUBITS = 5  # pretend the fused path stops below this circuit
+    with pytest.warns(SlowSimulationWarning, match=r"6-qubit search circuit \(2 problem \+ 4"):
+        narrow.probabilities(SearchProblem(bqm, -1.0), Preparation("uniform"), 1)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SlowSimulationWarning)
+        AerBackend().probabilities(SearchProblem(bqm, -1.0), Preparation("uniform"), 1)

@@ -15,6 +15,7 @@ gates, 1e-2 on CX); probabilities are then the exact noisy ones (density matrix)
 from __future__ import annotations
 
 import math
+import warnings
 from collections import OrderedDict
 
 import numpy as np
@@ -40,6 +41,10 @@ from grover_train.rng import child_seed
 METHODS = ("statevector", "matrix_product_state", "density_matrix")
 #: largest circuit (problem + value qubits) each method simulates by default
 DEFAULT_MAX_QUBITS = {"statevector": 28, "matrix_product_state": None, "density_matrix": 14}
+
+
+class SlowSimulationWarning(UserWarning):
+    """A search circuit too wide for the fast (fused) simulation path."""
 
 
 def default_noise_model(p1: float = 1e-3, p2: float = 1e-2) -> NoiseModel:
@@ -213,6 +218,15 @@ class AerBackend(Backend):
             fuse = self.fuse_phases and self.noise_model is None
             if fuse and G.num_qubits <= self.FUSE_MAX_QUBITS:
                 G = grover_iterate(problem.bqm, prep, phase_block="diagonal", **build)
+            elif G.num_qubits > self.FUSE_MAX_QUBITS:
+                # gate by gate on 2^(n+m) amplitudes: seconds to minutes per query here
+                warnings.warn(
+                    f"aer simulates this {G.num_qubits}-qubit search circuit ({n} problem + "
+                    f"{G.num_qubits - n} value qubits) gate by gate, which takes seconds to "
+                    f"minutes per query; oracle='diagonal' runs the same search on {n} qubits",
+                    SlowSimulationWarning,
+                    stacklevel=4,
+                )
             blocks["iterate"] = self._transpile(G)
         else:
             blocks["width"] = n
