@@ -130,3 +130,18 @@ def test_hardware_section_reloads_stored_results(tmp_path):
     md = out["markdown"]
     assert "break-even" in md and "| uniform | 3 |" in md and "from n = 41" in md
     assert (tmp_path / "noise_study.png").exists()
+
+
+def test_the_study_rebuilds_from_a_results_store(tmp_path):
+    from grover_train.scaling.runners import execute
+    from grover_train.scaling.store import Store
+
+    store = Store(tmp_path / "r.sqlite")
+    for seed in (0, 1):
+        spec = {"kind": "noise", "n": 3, "seed": seed, "p2s": [1e-2], "rs": [1]}
+        store.record(spec, execute(spec), sweep="noise-test")
+    store.close()
+    study = ns.noise_study_from_store(tmp_path / "r.sqlite")
+    assert study.settings["runs"] == 2 and len(study.points) == 2
+    assert 0.2 < study.lam["uniform"] < 3.0
+    assert [(r["n"], r["seeds"]) for r in study.break_even] == [(3, 2)]

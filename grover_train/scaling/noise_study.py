@@ -26,7 +26,8 @@ n = 3..8 and the ``uniform`` and ``dqa`` preparations:
 
 :func:`run_noise_study` runs everything and writes ``noise_study.json``, ``noise_study.md`` and
 ``noise_study.png``; :func:`run_noise_spec` is the sweep runner of kind ``noise`` (one
-landscape); :func:`noise_study_from_summaries` rebuilds the study from stored run summaries.
+landscape); :func:`noise_study_from_summaries` and :func:`noise_study_from_store` rebuild the
+study from run summaries or from the finished ``noise`` runs of a results store.
 """
 
 from __future__ import annotations
@@ -384,6 +385,23 @@ def noise_study_from_summaries(
         devices=list(devices or []),
         landscapes=[asdict(L) for L in lands.values()],
         settings=dict(settings or {}),
+    )
+
+
+def noise_study_from_store(store, sweep: str | None = None) -> NoiseStudy:
+    """The study from the finished runs of kind ``noise`` in a results store (a
+    :class:`grover_train.scaling.store.Store` or its path)."""
+    from grover_train.scaling.store import Store
+
+    own = not isinstance(store, Store)
+    st = Store(store) if own else store
+    try:
+        runs = st.runs(kind="noise", status="finished", sweep=sweep)
+    finally:
+        if own:
+            st.close()
+    return noise_study_from_summaries(
+        [r["summary"] for r in runs], settings={"source": "store", "runs": len(runs)}
     )
 
 
