@@ -257,6 +257,8 @@ def _exponent(lands, prep, ns, seeds, p2, lam, amplified: bool = True) -> float:
             if (n, s, prep) in lands
         ]
         y.append(math.log2(float(np.median(q))))
+    if len(ns) < 2:  # a slope needs two sizes
+        return float("nan")
     return float(np.polyfit(ns, y, 1)[0])
 
 
