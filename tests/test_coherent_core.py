@@ -292,7 +292,7 @@ def test_dh_finds_ground_state_n20():
         problem = SearchProblem(bqm, 0.0)
         assert ss.first.energy == problem.energies.min()
         assert ss.info["queries"] <= budget
-        assert ss.info["wall_s"] < 3.0  # "well under a second" unloaded; margin for CI load
+        # its wall time is measured in benchmarks/dh_n20.py (speed lives in benchmarks)
 
 
 @pytest.mark.parametrize("schedule", ["bbht", "dh", "fixed-point"])
