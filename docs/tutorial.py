@@ -26,7 +26,7 @@ from grover_train.train.cutting import train_model
 
 # %%
 data = load_dataset("digits", seed=0, classes=[0, 1, 2], pool=True)
-result = train_model(data, hidden=8, finder="sa", budget=20000, seed=0, progress=False)
+result = train_model(data, hidden=8, finder="sa", budget=8000, seed=0, progress=False)
 net = result.net
 print(f"test accuracy {result.summary['test_accuracy']:.3f} after {result.summary['queries']} queries")
 

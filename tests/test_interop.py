@@ -345,12 +345,12 @@ def test_dragon_classifier_agrees_with_the_network_and_learns_digits():
 
     X, y = load_digits(n_class=3, return_X_y=True)
     Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=0.3, random_state=0, stratify=y)
-    clf = DragonClassifier(hidden=16, budget=20000, seed=0).fit(Xtr, ytr)
+    clf = DragonClassifier(hidden=16, budget=5000, seed=0).fit(Xtr, ytr)
     proba = clf.predict_proba(Xte)
     E = clf.net_.clamped_energies(np.where(Xte > clf.thresholds_, 1.0, -1.0))
     assert np.array_equal(clf.predict(Xte), clf.classes_[np.argmin(E, axis=1)])
     assert np.array_equal(np.argmax(proba, axis=1), np.argmin(E, axis=1))
     assert np.allclose(proba.sum(axis=1), 1.0)
-    assert clf.score(Xte, yte) >= 0.85  # three digit classes, measured 0.9+ at this budget
-    again = DragonClassifier(hidden=16, budget=20000, seed=0).fit(Xtr, ytr)
+    assert clf.score(Xte, yte) >= 0.85  # three digit classes: measured 0.95 at this budget
+    again = DragonClassifier(hidden=16, budget=5000, seed=0).fit(Xtr, ytr)
     assert np.array_equal(again.predict_proba(Xte), proba)  # same seed, same model
