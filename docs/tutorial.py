@@ -3,6 +3,7 @@
 #   jupytext:
 #     formats: py:percent
 # ---
+# ruff: noqa: E402  (a notebook: each cell imports what it uses)
 # %% [markdown]
 # # Tutorial: train, search a landscape, look at its spectrum, read a report
 #
@@ -28,7 +29,9 @@ from grover_train.train.cutting import train_model
 data = load_dataset("digits", seed=0, classes=[0, 1, 2], pool=True)
 result = train_model(data, hidden=8, finder="sa", budget=8000, seed=0, progress=False)
 net = result.net
-print(f"test accuracy {result.summary['test_accuracy']:.3f} after {result.summary['queries']} queries")
+print(
+    f"test accuracy {result.summary['test_accuracy']:.3f} after {result.summary['queries']} queries"
+)
 
 # %% [markdown]
 # ## 2. Search one sample's landscape with the coherent finder
@@ -74,8 +77,16 @@ from grover_train.scaling.store import Store
 from grover_train.scaling.sweep import run_sweep
 
 specs = [
-    {"kind": "train", "dataset": "teacher", "teacher": [6, 4, 2], "num_samples": 40,
-     "hidden": 4, "finder": finder, "budget": 400, "seed": seed}
+    {
+        "kind": "train",
+        "dataset": "teacher",
+        "teacher": [6, 4, 2],
+        "num_samples": 40,
+        "hidden": 4,
+        "finder": finder,
+        "budget": 400,
+        "seed": seed,
+    }
     for finder in ("random", "sa")
     for seed in (0, 1)
 ]
