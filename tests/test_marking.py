@@ -159,3 +159,24 @@ def test_dragon_exports_mark_exactly_the_heads():
         assert entry["oracle"]["heads"] == int(problem.marked.sum())
         seen += 1
     assert seen == 2
+
+
+def test_exported_user_problem_marks_exactly_the_heads(tmp_path):
+    # export-qasm --bqm: the bound threshold of a float model's oracle marks exactly the heads
+    from qiskit import QuantumCircuit, qasm3
+    from qiskit.quantum_info import Statevector
+
+    from grover_train.cli.export_problem import export_problem
+
+    bqm = float_bqm(np.random.default_rng(31), 6)
+    E = SearchProblem(bqm, 0.0).energies
+    tau = float(np.sort(E)[4])
+    desc = export_problem(bqm, tmp_path, threshold=tau)
+    assert desc["oracle"]["exact"] is True
+    loaded = qasm3.loads((tmp_path / "problem_oracle.qasm").read_text())
+    bound = loaded.assign_parameters({loaded.parameters[0]: desc["bind"]["threshold"]})
+    psi = QuantumCircuit(bound.num_qubits)
+    psi.h(range(6))
+    psi.compose(bound, inplace=True)
+    amp = Statevector(psi).data[:64] * 8.0
+    np.testing.assert_array_equal(amp.real < 0, SearchProblem(bqm, tau).marked)

@@ -52,7 +52,19 @@ def export_problem(
             "export a smaller window of it"
         )
     prep = Preparation("uniform")
-    quant = quantize(bqm)
+    quant, oracle_rec = quantize(bqm), None
+    if threshold is not None:
+        # the scale and the bound threshold that mark exactly the heads (when enumerable)
+        from grover_train.finders.coherent.marking import (
+            choose_quantization,
+            oracle_marking,
+            quantization_record,
+        )
+        from grover_train.finders.problem import SearchProblem
+
+        problem = SearchProblem(bqm, threshold)
+        quant = choose_quantization(problem, min_bits=1)
+        oracle_rec = quantization_record(quant, oracle_marking(quant, problem))
     oracle, info = hardware_oracle(bqm, None, quantization=quant)
     circuits = {
         "oracle": (oracle, "hardware oracle O(pi)"),
@@ -93,7 +105,8 @@ def export_problem(
         "scale": quant.scale,
         "rounding_error_bound": quant.rounding_error_bound,
         "energy_threshold": threshold,
-        "bind": {THRESHOLD_NAME: None if threshold is None else info.bind_value(threshold)},
+        "bind": {THRESHOLD_NAME: None if oracle_rec is None else oracle_rec["integer_threshold"]},
+        "oracle": oracle_rec,
         "basis": list(EXPORT_BASIS),
         "circuits": entries,
         "about": "Qubits 0..n-1 are the problem variables (BINARY value, 'variables' order), "
