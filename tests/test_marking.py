@@ -180,3 +180,21 @@ def test_exported_user_problem_marks_exactly_the_heads(tmp_path):
     psi.compose(bound, inplace=True)
     amp = Statevector(psi).data[:64] * 8.0
     np.testing.assert_array_equal(amp.real < 0, SearchProblem(bqm, tau).marked)
+
+
+def test_pennylane_arithmetic_oracle_uses_the_same_honest_marking():
+    pytest.importorskip("pennylane")
+    from grover_train.finders.coherent.backends.pennylane import PennyLaneBackend
+
+    rng = np.random.default_rng(77)
+    exact, prep = get_backend("exact"), Preparation("uniform")
+    for n in (4, 5):
+        bqm = float_bqm(rng, n)
+        tau = float(np.sort(SearchProblem(bqm, 0.0).energies)[2])
+        problem = SearchProblem(bqm, tau)
+        pl = PennyLaneBackend(oracle="arithmetic")
+        rec = pl.oracle_record(problem)
+        assert rec == AerBackend().oracle_record(problem) and rec["exact"]
+        np.testing.assert_allclose(
+            pl.probabilities(problem, prep, 1), exact.probabilities(problem, prep, 1), atol=1e-9
+        )

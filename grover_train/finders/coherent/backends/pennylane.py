@@ -104,18 +104,25 @@ class PennyLaneBackend(Backend):
         self.oracle = oracle
         self.max_qubits = None if max_qubits is None else int(max_qubits)
         self.bits = bits
+        from grover_train.finders.coherent.marking import OracleQuantizer
+
+        self._quantizer = OracleQuantizer({} if bits is None else {"bits": bits})
 
     # ------------------------------------------------------------------ sizes
     def _quantization(self, problem: SearchProblem):
-        """(Quantization, m) of the arithmetic oracle, cached on the problem."""
-        key = ("pennylane-quant", self.bits)
-        if key not in problem._cache:
-            # the hardware oracle's quantization, so both mark exactly the same states
-            from grover_train.finders.coherent.oracle import quantize, value_register_size
+        """(Quantization, m) of the arithmetic oracle at this threshold: the hardware oracle's
+        choice (:class:`~grover_train.finders.coherent.marking.OracleQuantizer`), so both mark
+        the same states, exactly the heads whenever its record says exact."""
+        from grover_train.finders.coherent.oracle import value_register_size
 
-            q = quantize(problem.bqm, bits=self.bits)
-            problem._cache[key] = (q, value_register_size(q))
-        return problem._cache[key]
+        q = self._quantizer.quantization(problem)
+        return q, value_register_size(q)
+
+    def oracle_record(self, problem: SearchProblem) -> dict | None:
+        """The arithmetic oracle's quantization record (None for the diagonal oracle)."""
+        if self.oracle != "arithmetic":
+            return None
+        return self._quantizer.record(problem)
 
     def num_qubits(self, problem: SearchProblem) -> int:
         """Problem wires plus, for the arithmetic oracle, the value register."""
@@ -171,7 +178,7 @@ class PennyLaneBackend(Backend):
                 scipy.sparse.diags(diag, format="csr"), wires=list(range(n - 1, -1, -1))
             )
         q, m = self._quantization(problem)
-        t = q.threshold_to_int(problem.threshold)
+        t = self._quantizer.marking(problem).integer_threshold  # inside the gap when exact
         lin, quad, const = q.linear, q.quadratic, q.offset - t
 
         def value(*x):  # E_int(x) - t, integer coefficients as OutPoly requires
