@@ -183,7 +183,7 @@ def crossover_n(rows: list[dict], t_energy: dict[int, float]) -> float | None:
 
 
 def run_ft_study(
-    sizes: tuple[int, ...] = (10, 15, 20, 25, 30),
+    sizes: tuple[int, ...] = (10, 15, 20, 25, 30, 40, 50),
     out_dir: str | Path | None = None,
     profiles: tuple[str, ...] = PROFILES,
 ) -> dict[str, Any]:

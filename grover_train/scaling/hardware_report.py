@@ -4,8 +4,8 @@
 fault-tolerant estimates (:mod:`.ft_estimates`), writes their JSON, Markdown tables and the
 noise plot into ``out_dir`` and returns the Markdown of a report section with the break-even
 two-qubit error rate per n (with its interval) and the fault-tolerant crossover.
-Quick: the noise study's quick version and three sizes on the optimistic profile (about a
-minute); full: everything (about 11 minutes here).
+Quick: the noise study's quick version and four sizes on the optimistic profile (about a
+minute); full: everything (about 12 minutes here).
 """
 
 from __future__ import annotations
@@ -35,9 +35,9 @@ def hardware_section(out_dir: str | Path, quick: bool = True, reuse: bool = True
         fts = json.loads(ft_json.read_text())
     else:
         if quick:
-            sizes, profiles = (10, 20, 30), ("qubit_gate_ns_e4",)
+            sizes, profiles = (10, 20, 30, 40), ("qubit_gate_ns_e4",)
         else:
-            sizes, profiles = (10, 15, 20, 25, 30), ft.PROFILES
+            sizes, profiles = (10, 15, 20, 25, 30, 40, 50), ft.PROFILES
         fts = ft.run_ft_study(sizes=sizes, profiles=profiles, out_dir=out)
     lines = [
         "## Gate-based hardware: noise and fault tolerance",
