@@ -140,6 +140,9 @@ def test_report_of_a_store_without_runs(tmp_path):
     assert exp["search.coherent_slope"] is None
     assert exp["training.backprop.alpha"] is None
     assert (tmp_path / "out" / "report.md").exists()
+    # no search runs: no empty search plot
+    assert not (tmp_path / "out" / "search_scaling.png").exists()
+    assert not any(f.endswith("search_scaling.png") for f in exp["files"])
 
 
 #: a replay sweep of two tiny sizes and its validation, small enough for the suite

@@ -394,15 +394,23 @@ def _ordering_text(o: dict) -> str:
     return f"The annealing vs backprop ordering could not be fitted: {o['reason']}."
 
 
-def plot_search(result: dict[str, Any], path: Path) -> None:
+def plot_search(result: dict[str, Any], path: Path) -> bool:
+    """Queries to the first head against 1/p_A (error bars: standard error over searches),
+    with reference slopes 1 and 1/2 and the fits; annealer reads on their own axis (against
+    1/p_uniform, a different quantity). Writes nothing and returns False without points."""
+    pts = result["search_points"]
+    if not pts:
+        return False
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(6.4, 4.8))
-    pts = result["search_points"]
     s = result["search"]
+    annealers = [m for m in ("sa", "sqa") if any(m in p.queries for p in pts)]
+    fig, axes = plt.subplots(1, 2 if annealers else 1, figsize=(12 if annealers else 6.4, 4.8))
+    axes = np.atleast_1d(axes)
+    ax = axes[0]
     styles = {
         "classical": ("tab:blue", "classical repetition"),
         "amplified": ("tab:red", "amplified (bbht)"),
@@ -410,42 +418,61 @@ def plot_search(result: dict[str, Any], path: Path) -> None:
         "sqa": ("tab:purple", "sqa reads"),
     }
     for method, (color, label) in styles.items():
+        target = ax if method in ("classical", "amplified") else axes[-1]
         for prep, marker in (("uniform", "o"), ("dqa", "s")):
             use = [p for p in pts if p.prep == prep and method in p.queries]
             if not use:
                 continue
             x = [p.inv_p if method in ("classical", "amplified") else 1 / p.p_uniform for p in use]
-            y = [p.queries[method].mean() for p in use]
-            ax.scatter(
+            q = [np.asarray(p.queries[method], dtype=float) for p in use]
+            y = [v.mean() for v in q]
+            err = [v.std(ddof=1) / np.sqrt(v.size) if v.size > 1 else 0.0 for v in q]
+            target.errorbar(
                 x,
                 y,
-                c=color,
-                marker=marker,
-                s=18,
+                yerr=err,
+                fmt=marker,
+                color=color,
+                ms=4,
                 alpha=0.7,
-                label=f"{label} ({prep})" if method in ("classical", "amplified") else label,
+                capsize=2,
+                label=f"{label} ({prep})",
             )
+    xs_all = [p.inv_p for p in pts]
+    lo, hi = min(xs_all), max(xs_all)
+    xs = np.logspace(np.log10(lo), np.log10(hi), 50)
+    for slope, ls in ((1.0, ":"), (0.5, "-.")):
+        ax.plot(
+            xs,
+            (xs / lo) ** slope * lo**slope,
+            color="gray",
+            ls=ls,
+            lw=1,
+            label=f"reference slope {slope:g}",
+        )
     if isinstance(s, SearchFit):
         for f, color, name in (
             (s.classical, "tab:blue", "classical"),
             (s.coherent, "tab:red", "coherent"),
         ):
-            xs = np.logspace(np.log10(f.x_min), np.log10(f.x_max), 50)
+            xf = np.logspace(np.log10(f.x_min), np.log10(f.x_max), 50)
             ax.plot(
-                xs, f.predict(xs), color=color, lw=1.5, label=f"{name} fit: slope {f.slope:.3f}"
+                xf, f.predict(xf), color=color, lw=1.5, label=f"{name} fit: slope {f.slope:.3f}"
             )
-    ax.set_xscale("log")
-    ax.set_yscale("log")
+    for a in axes:
+        a.set_xscale("log")
+        a.set_yscale("log")
+        a.set_ylabel("mean queries to the first head")
+        a.legend(fontsize=7, loc="upper left", framealpha=0.6)
     ax.set_xlabel("1 / p_A")
-    ax.set_ylabel("mean queries to the first head")
-    ax.set_title("Search level")
-    if ax.get_legend_handles_labels()[0]:
-        ax.legend(fontsize=7)
-    else:
-        ax.text(0.5, 0.5, "no runs in the store", ha="center", transform=ax.transAxes)
+    ax.set_title("Search level: amplitude amplification vs classical repetition")
+    if annealers:
+        axes[-1].set_xlabel("1 / p_uniform")
+        axes[-1].set_title("Annealers: reads to the first head")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+    return True
 
 
 def plot_training(result: dict[str, Any], path: Path) -> None:
@@ -475,6 +502,11 @@ def plot_training(result: dict[str, Any], path: Path) -> None:
         mean = curve_on_grid(curves, grid)
         keep = mean > 0
         (line,) = ax.plot(grid[keep], mean[keep], color=color, lw=1, alpha=0.8, label=label)
+        if len(curves) > 1:  # the spread over seeds: 16-84 % of the seeds' curves
+            each = np.array([curve_on_grid([c], grid) for c in curves])
+            lo, hi = np.percentile(each, [16, 84], axis=0)
+            band = keep & (lo > 0)
+            ax.fill_between(grid[band], lo[band], hi[band], color=line.get_color(), alpha=0.12)
         if isinstance(f, TrainingFit):
             xs = np.logspace(np.log10(f.fit.x_min), np.log10(f.fit.x_max), 30)
             ax.plot(
@@ -488,10 +520,10 @@ def plot_training(result: dict[str, Any], path: Path) -> None:
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("cumulative queries C")
-    ax.set_ylabel("training error eps (seed mean)")
-    ax.set_title("Training level")
+    ax.set_ylabel("training error eps (seed mean, band: 16-84 % of seeds)")
+    ax.set_title("Training level, capped per-sample budget")
     if ax.get_legend_handles_labels()[0]:
-        ax.legend(fontsize=7)
+        ax.legend(fontsize=7, loc="lower left", framealpha=0.6)
     else:
         ax.text(0.5, 0.5, "no runs in the store", ha="center", transform=ax.transAxes)
     fig.tight_layout()
@@ -527,7 +559,7 @@ def write_report(
     exps = exponents(result)
     exps = _clean(exps)
     (out / "exponents.json").write_text(json.dumps(exps, indent=2, allow_nan=False) + "\n")
-    plot_search(result, out / "search_scaling.png")
+    has_search = plot_search(result, out / "search_scaling.png")
     plot_training(result, out / "training_scaling.png")
     from grover_train.scaling.replay_study import plot_replay, replay_section
 
@@ -586,7 +618,8 @@ alone cannot give) is the signature of that artefact. The replay above is the me
 See `docs/measuring.md` for the rules and the model behind the verdict.
 """
     (out / "report.md").write_text(text)
-    names = ["report.md", "exponents.json", "search_scaling.png", "training_scaling.png"]
+    names = ["report.md", "exponents.json", "training_scaling.png"]
+    names += ["search_scaling.png"] if has_search else []
     names += ["replay_scaling.png"] if has_replay else []
     names += [n for n in ("deep_comparison.png",) if (out / n).exists()]
     files = [str(out / n) for n in names]
