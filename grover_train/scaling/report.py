@@ -384,8 +384,8 @@ def _ordering_text(o: dict) -> str:
         else:
             order = "not resolved (intervals overlap)"
         return (
-            f"The paper's ordering, annealing (1.01) above backprop (0.78), is {order} here "
-            f"({o['source']}), "
+            f"In the {o['source']}, the paper's ordering, annealing (1.01) above backprop "
+            f"(0.78), is {order}; "
             f"both fitted on the same eps* range {hi_eps:.3g} to {lo_eps:.3g}: {o['annealer']} "
             f"{a.alpha:.2f} [{a.ci.low:.2f}, {a.ci.high:.2f}] vs backprop "
             f"{bp.alpha:.2f} [{bp.ci.low:.2f}, {bp.ci.high:.2f}] (queries are annealing reads "
