@@ -208,13 +208,16 @@ def run_bbht(
     """BBHT at the problem's threshold until ``max_heads`` distinct heads or the budget."""
     _check_lambda(lam)
     top = _m_max(runner.problem, m_max)
-    m = 1.0
+    m, size = 1.0, 2
     t = runner.problem.threshold
     while runner.remaining >= 1 and len(runner.heads) < max_heads:
         if runner.batch_size > 1:
-            rounds, m_next = runner.draw_batch(m, lam, top)
+            # jobs of 2, 4, 8, ... rounds up to the batch size: a search that succeeds early
+            # discards little
+            rounds, m_next = runner.draw_batch(m, lam, top, size)
             out = runner.run_batch(t, rounds, lambda res: len(runner.heads) >= max_heads)
             m = m_next if len(out) == len(rounds) else rounds[len(out) - 1][1]["m"]
+            size = min(2 * size, runner.batch_size)
             continue
         r = int(runner.rng.integers(0, math.ceil(m)))
         r = min(r, runner.remaining - 1)
@@ -245,19 +248,18 @@ def run_dh(
         if runner.is_head(z, t):
             runner.heads[z] = e
         t = min(t, e)
-    m, size = 1.0, runner.batch_size
+    m, size = 1.0, 2
     while runner.remaining >= 1:
         if runner.batch_size > 1:
             # rounds at the current threshold in one job; a success lowers the threshold,
-            # so the rest of that job is discarded (charged as wasted queries)
-            # so the rest of that job is discarded (charged as wasted queries); after a success
-            # the job size restarts at 2 and doubles, since early rounds succeed most often
+            # so the rest of that job is discarded (charged as wasted queries); jobs start at
+            # 2 rounds after each success and double, since early rounds succeed most often
             rounds, m_next = runner.draw_batch(m, lam, top, size)
             out = runner.run_batch(t, rounds, lambda res: res[2])
             if out[-1][2]:
                 t, m, size = out[-1][1], 1.0, 2
             else:
-                m, size = m_next, 2 * size
+                m, size = m_next, min(2 * size, runner.batch_size)
             continue
         r = int(runner.rng.integers(0, math.ceil(m)))
         r = min(r, runner.remaining - 1)
