@@ -339,6 +339,7 @@ class Enumeration:
         self._excl_low = (low & (mask & (cols - 1))) == (value & (cols - 1))
         self._block_min: np.ndarray | None = None
         self._flags: np.ndarray | None = None
+        self._top_chunk: tuple | None = None
         self._counts: OrderedDict = OrderedDict()
 
     # ------------------------------------------------------------------ blocks
@@ -346,15 +347,31 @@ class Enumeration:
         r0 = i * self.block_rows
         return r0, min(r0 + self.block_rows, 1 << (self.n - self.low_bits))
 
+    def _tops(self, i: int) -> tuple[np.ndarray, np.ndarray, float]:
+        """The top part of block ``i``'s left factor: (cross term on the low bits, field on the
+        mid bits, energy of the top bits), computed for 1024 blocks at a time and kept."""
+        chunk = i >> 10
+        if self._top_chunk is None or self._top_chunk[0] != chunk:
+            a = self.arrays
+            first = chunk << 10
+            ids = np.arange(first, min(first + 1024, self.num_blocks))
+            s_top = spins_of(ids, self._top_bits)
+            e_top = (
+                a.offset + s_top @ self._h_top + np.einsum("bi,bi->b", s_top @ self._j_top, s_top)
+            )
+            self._top_chunk = (chunk, s_top @ self._cross_top, s_top @ self._j_mid_top.T, e_top)
+        _, cross, field, e_top = self._top_chunk
+        j = i & 1023
+        return cross[j], field[j], float(e_top[j])
+
     def block(self, i: int, out: np.ndarray | None = None) -> np.ndarray:
         """Energies of block ``i`` (flat, in index order), computed in :attr:`dtype`."""
-        a, L = self.arrays, self.low_bits
-        s_top = spins_of(np.array([i]), self._top_bits)[0]
-        e_top = a.offset + s_top @ self._h_top + s_top @ self._j_top @ s_top
+        L = self.low_bits
+        cross, field, e_top = self._tops(i)
         left = np.empty((self.block_rows, L + 2), dtype=self.dtype)
-        left[:, :L] = self._m_mid + (s_top @ self._cross_top)[None, :]
+        np.add(self._m_mid, cross, out=left[:, :L])
         left[:, L] = 1.0
-        left[:, L + 1] = self._e_mid + self._s_mid @ (self._j_mid_top @ s_top) + e_top
+        left[:, L + 1] = self._e_mid + self._s_mid @ field + e_top
         shape = (self.block_rows, 1 << L)
         if out is None:
             out = np.empty(shape, dtype=self.dtype)
