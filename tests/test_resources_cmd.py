@@ -81,3 +81,22 @@ def test_missing_account_suggests_a_fake_device_that_fits(toy, capsys, monkeypat
         err = capsys.readouterr().err
         assert code == 2 and "save_account" in err
         assert "needs 8 qubits" in err and "fake:melbourne (15 qubits)" in err
+
+
+def test_resources_count_circuits_aer_cannot_simulate(tmp_path, capsys):
+    # 24-spin chain: 33 circuit qubits, beyond Aer's statevector limit but countable
+    rng = np.random.default_rng(0)
+    n = 24
+    bqm = dimod.BQM(
+        {i: int(rng.integers(-3, 4)) for i in range(n)},
+        {(i, i + 1): int(rng.integers(-3, 4)) for i in range(n - 1)},
+        0,
+        "SPIN",
+    )
+    path = tmp_path / "chain.json"
+    path.write_text(json.dumps(bqm.to_serializable()))
+    assert main(["resources", "--bqm", str(path), "--backend", "aer", "--json"]) == 0
+    out = last_json(capsys)
+    assert out["num_qubits"] == 24 + out["ancilla_qubits"] > 28 and out["simulable"] is False
+    assert out["smallest_fake_device"].startswith("fake:")
+    assert out["per_iterate"]["two_qubit_gates"] > 0

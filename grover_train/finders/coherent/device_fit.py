@@ -158,8 +158,6 @@ def circuit_report(
             f"{width} ({n} problem + {m} value qubits): the smallest fake device that fits is "
             f"{fit_hint(width)}"
         )
-    if device_qubits is None:
-        backend.check_size(problem)
     iterate = grover_iterate(bqm, prep, exclude=problem.exclude, quantization=quant)
     whole = search_circuit(
         bqm, prep, int(iterations), exclude=problem.exclude, quantization=quant, measure=True
@@ -194,9 +192,13 @@ def circuit_report(
         fidelity = _noise_success(
             bound(whole).remove_final_measurements(inplace=False), backend.noise_model
         )
+        limit = backend.max_qubits
         out.update(
             basis=["cx", "u"],
             error_source="noise model" if backend.noise_model is not None else "noiseless",
+            # counting needs no simulation; running does (Aer's default statevector limit)
+            simulable=limit is None or width <= limit,
+            smallest_fake_device=fit_hint(width),
         )
     out["per_iterate"] = per_it
     out["circuit"] = total
