@@ -464,6 +464,10 @@ def run_noise_study(
         d["model_p_head"] = F * L.p_ideal[d["r"]] + (1 - F) * L.p_uniform
         d["p_ideal"] = L.p_ideal[d["r"]]
         d["p_uniform"] = L.p_uniform
+        # expected queries to the first head: this r on the device against repetition of
+        # the (noise-free) preparation
+        d["expected_queries"] = (d["r"] + 1) / max(d["p_head"], 1e-300)
+        d["expected_queries_repetition"] = 1.0 / L.p_ideal[0]
     study.settings["wall_s"] = time.perf_counter() - t0
     if out_dir is not None:
         write_noise_study(study, out_dir)
@@ -514,14 +518,16 @@ def noise_table(study: NoiseStudy) -> str:
         lines += [
             "",
             "| device | prep | n | r | ISA CX | median CX error | p_head measured | "
-            "model | ideal | uniform |",
-            "|---|---|---|---|---|---|---|---|---|---|",
+            "model | ideal | uniform | E[Q] device / repetition |",
+            "|---|---|---|---|---|---|---|---|---|---|---|",
         ]
         for d in study.devices:
             lines.append(
                 f"| {d['device']} | {d['prep']} | {d['n']} | {d['r']} | {d['g2_isa']} "
                 f"| {d['p2_median']:.2e} | {d['p_head']:.3f} ({d['shots']} shots) | "
-                f"{d['model_p_head']:.3f} | {d['p_ideal']:.3f} | {d['p_uniform']:.3f} |"
+                f"{d['model_p_head']:.3f} | {d['p_ideal']:.3f} | {d['p_uniform']:.3f} | "
+                f"{d.get('expected_queries', float('nan')):.1f} / "
+                f"{d.get('expected_queries_repetition', float('nan')):.1f} |"
             )
     return "\n".join(lines) + "\n"
 
