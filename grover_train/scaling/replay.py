@@ -135,7 +135,7 @@ def run_replay(setup: ReplaySetup, seed: int) -> Trajectory:
     (True, True, 7)
     """
     from grover_train.data.datasets import load_dataset
-    from grover_train.train.cutting import _apply, _scale, cut_delta
+    from grover_train.train.cutting import _add, _apply, _scale, cut_delta
     from grover_train.train.problems import FullConfig, positive_config
 
     t0 = time.perf_counter()
@@ -213,15 +213,6 @@ def run_replay(setup: ReplaySetup, seed: int) -> Trajectory:
         cuts=np.asarray(cuts_log, dtype=np.int64),
         wall_s=time.perf_counter() - t0,
         versions=versions(),
-    )
-
-
-def _add(a, b):
-    return (
-        [x + y for x, y in zip(a[0], b[0], strict=True)],
-        [x + y for x, y in zip(a[1], b[1], strict=True)],
-        a[2] + b[2],
-        a[3] + b[3],
     )
 
 

@@ -27,6 +27,16 @@ from grover_train.scaling.fits import TrainingFit, fit_training_curves
 
 #: the finders the report needs, in table order
 FINDER_LABELS = ("backprop", "random", "sa", "sqa", "grover-uniform", "grover-dqa")
+#: the task every training-level run learns: a realizable teacher, one data set for all runs
+TASK = {
+    "kind": "train",
+    "dataset": "teacher",
+    "teacher": [12, 6, 3],
+    "num_samples": 300,
+    "hidden": 8,
+    "data_seed": 0,
+    "margin": 0.0,
+}
 #: metric keys accepted for eps and for the cumulative query count (first one present wins)
 EPS_KEYS = ("train_error", "eps")
 QUERY_KEYS = ("cumulative_queries", "queries")
@@ -152,15 +162,7 @@ def training_specs(*, quick: bool = True, seeds: Sequence[int] | None = None) ->
     False
     """
     seeds = list(seeds if seeds is not None else (range(4) if quick else range(6)))
-    base = {
-        "kind": "train",
-        "dataset": "teacher",
-        "teacher": [12, 6, 3],
-        "num_samples": 300,
-        "hidden": 8,
-        "data_seed": 0,
-        "margin": 0.0,
-    }
+    base = dict(TASK)
     cutting = {
         "search_budget": 128,
         "max_heads": 1,
@@ -199,16 +201,7 @@ VALIDATION_FRACTION = 0.15
 
 
 def _anneal_base(quick: bool) -> dict:
-    return {
-        "kind": "train",
-        "dataset": "teacher",
-        "teacher": [12, 6, 3],
-        "num_samples": 300,
-        "hidden": 8,
-        "data_seed": 0,
-        "margin": 0.0,
-        "validation_fraction": VALIDATION_FRACTION,
-    }
+    return {**TASK, "validation_fraction": VALIDATION_FRACTION}
 
 
 def anneal_tuning_specs(*, quick: bool = True) -> list[dict]:
