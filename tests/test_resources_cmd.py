@@ -100,3 +100,14 @@ def test_resources_count_circuits_aer_cannot_simulate(tmp_path, capsys):
     assert out["num_qubits"] == 24 + out["ancilla_qubits"] > 28 and out["simulable"] is False
     assert out["smallest_fake_device"].startswith("fake:")
     assert out["per_iterate"]["two_qubit_gates"] > 0
+
+
+def test_fake_device_sizes_match_the_devices():
+    from grover_train.finders.coherent.backends.ibm import fake_backend
+    from grover_train.finders.coherent.device_fit import fake_device_sizes, smallest_fake_device
+
+    sizes = dict(fake_device_sizes())
+    for name in ("manila", "nairobi", "guadalupe", "melbourne"):
+        assert sizes[name] == fake_backend(name).num_qubits
+    name, q = smallest_fake_device(17)
+    assert q >= 17 and all(v < 17 or v >= q for v in sizes.values())
