@@ -159,7 +159,12 @@ class AerBackend(Backend):
         # Aer rebuilds its target on every access: build it once
         if self.method not in self._targets:
             self._targets[self.method] = self._simulator().target
-        return transpile(qc, target=self._targets[self.method], optimization_level=0)
+        target = self._targets[self.method]
+        if set(qc.count_ops()) <= set(target.operation_names):
+            # every instruction is native and Aer has no coupling map: transpiling would only
+            # copy the circuit (seconds for the 2^(n+m)-entry diagonals of a fused iterate)
+            return qc
+        return transpile(qc, target=target, optimization_level=0)
 
     # ------------------------------------------------------------------ circuits
     def num_qubits(self, problem: SearchProblem) -> int:
