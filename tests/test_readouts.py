@@ -233,3 +233,26 @@ def test_cli_reports_validation_accuracy_and_refuses_a_bad_fraction(tmp_path, ca
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "--validation-fraction" in err
     assert not (tmp_path / "s").exists()
+
+
+def test_the_comparison_runs_are_the_train_commands(tmp_path, capsys):
+    """A stored run of the deep comparison is the `grover-train train` command of the same
+    method and seed (same split, initial weights, options), so its numbers are the command's."""
+    from grover_train.cli.main import main
+    from grover_train.train.windows import run_deep_comparison
+
+    args = ["train", "--dataset", "digits", "--pool", "--classes", "0,1,2", "--hidden", "6,6,6"]
+    args += ["--max-qubits", "7", "--finder", "sa", "--budget", "1500", "--seed", "1"]
+    assert main([*args, "--out", str(tmp_path / "r"), "--json", "--no-progress"]) == 0
+    cli = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    [run] = run_deep_comparison(
+        tmp_path / "c",
+        methods=["sa (windows)"],
+        budget=1500,
+        seeds=[1],
+        data={"classes": [0, 1, 2], "pool": True},
+        hidden=(6, 6, 6),
+        max_qubits=7,
+    )
+    for key in ("test_accuracy", "validation_accuracy", "queries", "max_qubits_used"):
+        assert run[key] == cli[key], key
