@@ -182,8 +182,15 @@ TINY_VALIDATION = [
 
 
 def test_reproduce_is_resumable_and_writes_the_report(tmp_path, monkeypatch, capsys):
-    from grover_train.scaling import replay_study, search_level, training_level
+    from grover_train.scaling import hardware_report, replay_study, search_level, training_level
     from grover_train.train import windows
+
+    hardware = []  # the noise study has its own tests; here only that reproduce calls it
+    monkeypatch.setattr(
+        hardware_report,
+        "hardware_section",
+        lambda out, quick=True, reuse=True: hardware.append(quick),
+    )
 
     monkeypatch.setattr(replay_study, "replay_specs", lambda quick=True: TINY_REPLAY)
     monkeypatch.setattr(replay_study, "validation_specs", lambda quick=True: TINY_VALIDATION)
@@ -229,6 +236,7 @@ def test_reproduce_is_resumable_and_writes_the_report(tmp_path, monkeypatch, cap
     assert first["sweeps"]["search-level-quick"]["finished"] == 3
     assert first["sweeps"]["replay-quick"]["finished"] == len(TINY_REPLAY)
     assert chosen[0] == 32  # the reads with the higher validation accuracy
+    assert hardware == [True]
     assert first["sweeps"]["anneal-vs-backprop-quick"]["finished"] == 1
     assert first["replay.sizes"] == [6, 7]
     for n in (6, 7):

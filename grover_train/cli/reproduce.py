@@ -33,6 +33,12 @@ def register(subparsers) -> None:
         action="store_false",
         help="skip the deep-network comparison (windowed sa and grover against backprop)",
     )
+    p.add_argument(
+        "--no-hardware",
+        dest="hardware",
+        action="store_false",
+        help="skip the noise study and the fault-tolerant estimates (docs/hardware.md)",
+    )
     p.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples (1000)")
     p.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bars")
     p.set_defaults(func=run)
@@ -55,6 +61,7 @@ def run(args: argparse.Namespace) -> int:
         progress=args.progress,
         num_boot=args.bootstrap,
         deep=args.deep,
+        hardware=args.hardware,
     )
     print(res.pop("table"))
     print()

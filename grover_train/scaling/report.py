@@ -557,6 +557,15 @@ def write_report(
     finally:
         store.close()
     exps = exponents(result)
+    hardware_md = ""
+    if (out / "noise_study.json").exists() and (out / "ft_estimates.json").exists():
+        from grover_train.scaling.hardware_report import hardware_section
+
+        hw = hardware_section(out, reuse=True)  # reads the files reproduce wrote
+        hardware_md = hw["markdown"] + "\n\n"
+        exps["hardware.break_even"] = hw["noise"].break_even
+        exps["hardware.lambda"] = hw["noise"].lam
+        exps["hardware.ft_crossover_n"] = hw["ft"].get("crossover_n")
     exps = _clean(exps)
     (out / "exponents.json").write_text(json.dumps(exps, indent=2, allow_nan=False) + "\n")
     has_search = plot_search(result, out / "search_scaling.png")
@@ -592,7 +601,7 @@ alone cannot give) is the signature of that artefact. The replay above is the me
 
 {verdict(result)}
 
-{anneal_section(result)}
+{anneal_section(result)}{hardware_md}
 {_failures_text(failures)}{deep_section(out)}## Plots
 
 - `search_scaling.png`: mean queries to the first head against 1/p_A (circles: uniform A,

@@ -33,6 +33,7 @@ def reproduce(
     deep: bool = True,
     replay: bool = True,
     anneal: bool = True,
+    hardware: bool = True,
 ) -> dict[str, Any]:
     """Run both experiments and the report; return counts, timings and the report's numbers.
 
@@ -48,6 +49,9 @@ def reproduce(
             (:mod:`grover_train.scaling.replay_study`), the report's leading section.
         anneal: tune the sa finder's reads on a validation split, then compare it with
             backprop (and sqa in the full run) on 8 seeds (the paper's 1.01 vs 0.78).
+        hardware: run the noise study and the fault-tolerant estimates
+            (:mod:`grover_train.scaling.hardware_report`, docs/hardware.md) into ``out_dir``;
+            reused when their files are there.
         deep: also run the deep-network comparison (docs/deep.md) into
             ``out_dir/deep_comparison.json``, which the report shows; skipped when that file
             already holds the same grid (quick or full).
@@ -101,6 +105,12 @@ def reproduce(
         t0 = time.perf_counter()
         run_deep_once(out, quick=quick, progress=progress)
         timings["deep-comparison"] = round(time.perf_counter() - t0, 1)
+    if hardware:
+        from grover_train.scaling.hardware_report import hardware_section
+
+        t0 = time.perf_counter()
+        hardware_section(out, quick=quick, reuse=True)  # the report reads its files back
+        timings["hardware"] = round(time.perf_counter() - t0, 1)
     t0 = time.perf_counter()
     report = write_report(store, out, num_boot=num_boot)
     timings["report"] = round(time.perf_counter() - t0, 1)
