@@ -264,7 +264,7 @@ def train_model(
             learns from its own label-coupled readout, one-layer windows,
             :mod:`grover_train.train.readouts`), or whole-network head cutting in windows of
             ``"layers"`` or ``"columns"`` (:func:`grover_train.model.deep.plan_windows`). One
-            hidden layer: all the same.
+            hidden layer: "readouts" is "layers".
         init: starting network (else random); with ``resume`` its ``meta['train_state']``
             says where the run stopped.
         progress: show a tqdm bar on stderr.
