@@ -43,6 +43,8 @@ TOP_SHARE = None
 #: on validation accuracy, docs/deep.md); the phase is relative to the command's budget, so a
 #: run resumed to a larger budget follows the larger budget's schedule from then on
 FINISH = 0.3
+#: progressive freezing (layer m searched only in the first (m + 1) / L of the budget)
+FREEZE = False
 
 
 @dataclass
@@ -109,6 +111,9 @@ def scheduled_window(
     top_share = TOP_SHARE if top_share is None else top_share
     if phase >= 1.0 - FINISH:  # the last part of the budget: the last layer only
         top_share = 1.0
+    if FREEZE:  # progressive freezing: layer m is searched only while phase < (m + 1) / L
+        low_m = min(int(phase * num_layers), num_layers - 1)
+        plan = [w for w in plan if window_layer(w) >= low_m]
     if top_share is None:
         return plan[step % len(plan)]
     top = [w for w in plan if window_layer(w) == num_layers - 1]
