@@ -53,12 +53,14 @@ QUICK_DQA_HIDDEN = (8,)
 FULL_DQA_HIDDEN = (8, 10)
 #: epochs of every replay
 REPLAY_EPOCHS = 30
+#: epochs of the uniform replays in the quick run (make demo stays under 10 minutes)
+QUICK_EPOCHS = 20
 #: measure the sa finder's reads to its first head every this many head visits (smallest size)
 SA_EVERY = 25
 #: epochs the validation runs' budgets are sized for
 VALIDATION_EPOCHS = {"quick": 5, "full": 15}
 #: epochs of the dqa replays in the quick run (a statevector per visit)
-QUICK_DQA_EPOCHS = 15
+QUICK_DQA_EPOCHS = 10
 
 
 def replay_specs(*, quick: bool = True) -> list[dict]:
@@ -77,10 +79,13 @@ def replay_specs(*, quick: bool = True) -> list[dict]:
         for H in sizes:
             seeds = 16 if (not quick and H == min(hidden) and prep == "uniform") else 8
             for s in range(seeds):
-                epochs = QUICK_DQA_EPOCHS if (quick and prep == "dqa") else REPLAY_EPOCHS
+                epochs = REPLAY_EPOCHS
+                if quick:
+                    epochs = QUICK_DQA_EPOCHS if prep == "dqa" else QUICK_EPOCHS
                 spec = {"kind": "replay", "hidden": H, "prep": prep, "max_epochs": epochs}
                 if prep == "uniform" and H == min(hidden):
-                    spec["sa_every"] = SA_EVERY  # the sa finder's reads, on weight snapshots
+                    # the sa finder's reads, on weight snapshots
+                    spec["sa_every"] = 2 * SA_EVERY if quick else SA_EVERY
                 specs.append({**spec, "seed": s})
     return specs
 
@@ -514,7 +519,7 @@ def replay_table(result: dict[str, Any] | None) -> str:
             if isinstance(r, SizeResult) and "alpha_sa" in (s := r.summary()):
                 lines.append(
                     f"The sa finder on the same trajectory ({prep}, n = {n}; reads to its first "
-                    f"head measured on the weights of every {SA_EVERY}th head visit): alpha "
+                    "head measured on weight snapshots): alpha "
                     f"{_est(s['alpha_sa'])} against classical repetition "
                     f"{_est(s['alpha_classical'])} and amplitude amplification "
                     f"{_est(s['alpha_amplified'])}, cost per cut {s['cost_per_cut_sa']:.3g} reads."

@@ -169,7 +169,7 @@ def training_specs(*, quick: bool = True, seeds: Sequence[int] | None = None) ->
         "batch_size": 4,
         "eta": 0.1,
         "eta_decay": 0.2,
-        "budget": 150_000 if quick else 1_000_000,
+        "budget": 100_000 if quick else 1_000_000,
     }
     finders: list[dict] = [
         {"finder": "backprop", "batch_size": 16, "budget": 60_000 if quick else 200_000},
