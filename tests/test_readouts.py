@@ -132,9 +132,12 @@ def _numeric_cut(net, r, layer, x, positive, heads, get):
     return out
 
 
-def test_local_cut_is_the_gradient_of_the_energy_gap_by_brute_force():
+@pytest.mark.parametrize("middle", [1.0, 0.25])
+def test_local_cut_is_the_gradient_of_the_energy_gap_by_brute_force(middle, monkeypatch):
     """The update equals -d/dtheta [E_l(positive) - mean_S E_l(head)] for every parameter of
-    the whole network and of the readouts, computed by finite differences of the definition."""
+    the whole network and of the readouts, computed by finite differences of the definition
+    (times the middle layer's weighting)."""
+    monkeypatch.setattr(ro, "MIDDLE_WEIGHT", middle)
     rng = np.random.default_rng(3)
     net, r = _tiny(4, hidden=(3, 2, 3))
     for layer in range(net.num_layers):
@@ -154,7 +157,9 @@ def test_local_cut_is_the_gradient_of_the_energy_gap_by_brute_force():
         (dW, db, dU, dc), aux = ro.local_delta(net, r, layer, x, p.positive, heads)
 
         def numeric(get, layer=layer, x=x, p=p, heads=heads):
-            return _numeric_cut(net, r, layer, x, p.positive, heads, get)
+            # times the readout weighting of the layer (1 for the first and the last)
+            w = ro.layer_weight(layer, net.num_layers)
+            return w * _numeric_cut(net, r, layer, x, p.positive, heads, get)
 
         for m in range(net.num_layers):
             assert np.allclose(dW[m], numeric(lambda n, rr, m=m: n.W[m]))

@@ -45,6 +45,10 @@ TOP_SHARE = None
 FINISH = 0.3
 #: progressive freezing (layer m searched only in the first (m + 1) / L of the budget)
 FREEZE = False
+#: diagnostic: hidden layers (0-based) that are never searched (docs/deep.md, Limits)
+SKIP_LAYERS: tuple[int, ...] = ()
+#: step-size factor of the cuts of the layers between the first and the last (docs/deep.md)
+MIDDLE_WEIGHT = 1.0
 
 
 @dataclass
@@ -111,6 +115,8 @@ def scheduled_window(
     top_share = TOP_SHARE if top_share is None else top_share
     if phase >= 1.0 - FINISH:  # the last part of the budget: the last layer only
         top_share = 1.0
+    if SKIP_LAYERS:  # diagnostic: layers (0-based) never searched keep their initial weights
+        plan = [w for w in plan if window_layer(w) not in SKIP_LAYERS]
     if FREEZE:  # progressive freezing: layer m is searched only while phase < (m + 1) / L
         low_m = min(int(phase * num_layers), num_layers - 1)
         plan = [w for w in plan if window_layer(w) >= low_m]
@@ -122,6 +128,16 @@ def scheduled_window(
     if int(np.ceil((step + 1) * top_share)) > done_top or not low:
         return top[done_top % len(top)]
     return low[(step - done_top) % len(low)]
+
+
+def layer_weight(layer: int, num_layers: int) -> float:
+    """Step-size factor of a layer's cut: :data:`MIDDLE_WEIGHT` for the layers strictly between
+    the first and the last, 1 for those two.
+
+    >>> [layer_weight(m, 3) for m in range(3)] == [1.0, MIDDLE_WEIGHT, 1.0]
+    True
+    """
+    return float(MIDDLE_WEIGHT) if 0 < layer < num_layers - 1 else 1.0
 
 
 def window_layer(window: deep.Window) -> int:
@@ -157,6 +173,9 @@ def local_delta(
 
     sub = layer_net(net, readouts, layer)
     dW, db, dU, dc = cut_delta(sub, x, positive, heads)
+    w = layer_weight(layer, net.num_layers)
+    if w != 1.0:  # readout weighting of the layers between the first and the last
+        dW, db, dU, dc = [a * w for a in dW], [a * w for a in db], dU * w, dc * w
     aux = [
         (np.zeros_like(v), np.zeros_like(e)) for v, e in zip(readouts.V, readouts.d, strict=True)
     ]
