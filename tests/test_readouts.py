@@ -230,7 +230,8 @@ def test_cli_reports_validation_accuracy_and_refuses_a_bad_fraction(tmp_path, ca
 
     args = ["train", "--dataset", "digits", "--pool", "--classes", "0,1,2", "--hidden", "4,4"]
     args += ["--max-qubits", "6", "--finder", "sa", "--budget", "300", "--seed", "0"]
-    assert main([*args, "--out", str(tmp_path / "r"), "--json", "--no-progress"]) == 0
+    tune = ["--validation-fraction", "0.15"]
+    assert main([*args, *tune, "--out", str(tmp_path / "r"), "--json", "--no-progress"]) == 0
     out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert out["windows"] == "readouts" and out["max_qubits_used"] == 5  # 2 of 4 units + y
     assert 0 <= out["validation_accuracy"] <= 1 and out["validation_size"] > 0
