@@ -249,6 +249,7 @@ def test_the_comparison_runs_are_the_train_commands(tmp_path, capsys):
 
     args = ["train", "--dataset", "digits", "--pool", "--classes", "0,1,2", "--hidden", "6,6,6"]
     args += ["--max-qubits", "7", "--finder", "sa", "--budget", "1500", "--seed", "1"]
+    args += ["--validation-fraction", "0.15"]  # the comparison tunes on this split
     assert main([*args, "--out", str(tmp_path / "r"), "--json", "--no-progress"]) == 0
     cli = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     [run] = run_deep_comparison(
