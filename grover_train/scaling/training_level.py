@@ -110,9 +110,10 @@ def fit_training(
     return out
 
 
-def compare(first: Sequence[tuple], second: Sequence[tuple]) -> dict[str, Any]:
+def compare(first: Sequence[tuple], second: Sequence[tuple], hi: float = 0.4) -> dict[str, Any]:
     """Two finders on one common target range: each alpha there and alpha_first / alpha_second
-    paired by seed (per-seed ratios over the seeds both ran), with 95 % t intervals.
+    paired by seed (per-seed ratios over the seeds both ran), with 95 % t intervals. ``hi``: the
+    highest target (the range starts at the lower of ``hi`` and the lowest starting eps).
 
     Returns ``{"targets", "first", "second", "ratio", "ratio_ci", "seeds"}`` or
     ``{"reason": ...}`` when there is no common range or fewer than 2 common seeds.
@@ -126,7 +127,7 @@ def compare(first: Sequence[tuple], second: Sequence[tuple]) -> dict[str, Any]:
     from grover_train.scaling.replay_fit import estimate, preregistered_targets
 
     try:
-        targets = preregistered_targets([r[1] for r in list(first) + list(second)]).eps
+        targets = preregistered_targets([r[1] for r in list(first) + list(second)], hi=hi).eps
     except InputError as exc:
         return {"reason": f"no common eps range: {exc}"}
     out: dict[str, Any] = {"targets": [float(t) for t in targets]}
