@@ -236,6 +236,10 @@ def choose_anneal_budget(runs: Sequence[dict]) -> tuple[int, list[dict]]:
     ...         for b, a in ((8, 0.7), (8, 0.8), (32, 0.9), (32, 0.85))]
     >>> choose_anneal_budget(recs)[0]
     32
+    >>> tie = [{"spec": {"search_budget": b}, "summary": {"validation_accuracy": a}}
+    ...        for b, a in ((32, 0.1 + 0.2), (8, 0.3))]
+    >>> choose_anneal_budget(tie)[0]   # 0.1 + 0.2 != 0.3 in floating point, still a tie
+    8
     """
     by: dict[int, list[float]] = {}
     for rec in runs:
@@ -248,7 +252,8 @@ def choose_anneal_budget(runs: Sequence[dict]) -> tuple[int, list[dict]]:
         {"search_budget": b, "validation_accuracy": float(np.mean(v)), "seeds": len(v)}
         for b, v in sorted(by.items())
     ]
-    best = max(table, key=lambda r: (r["validation_accuracy"], -r["search_budget"]))
+    # rounded so that equal accuracies summed in another order still tie (ties: fewer reads)
+    best = max(table, key=lambda r: (round(r["validation_accuracy"], 9), -r["search_budget"]))
     return int(best["search_budget"]), table
 
 
