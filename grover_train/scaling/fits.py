@@ -276,14 +276,9 @@ def costs_to_targets(q: np.ndarray, eps: np.ndarray, targets: np.ndarray) -> np.
 
 def seed_alpha(q: np.ndarray, eps: np.ndarray, targets: np.ndarray) -> float:
     """1 / slope of log C(eps*) against log(1/eps*) for one seed's curve."""
-    C = costs_to_targets(q, eps, targets)
-    if np.any(C <= 0):
-        raise InputError("a cost to target is zero (the target is reached at the start)")
-    x, y = np.log(1.0 / targets), np.log(C)
-    slope = float(np.polyfit(x, y, 1)[0])
-    if not np.isfinite(slope) or slope <= 0:
-        raise InputError(f"the cost does not grow across the targets (slope {slope:.3g})")
-    return 1.0 / slope
+    from grover_train.scaling.replay_fit import exponent
+
+    return exponent(costs_to_targets(q, eps, targets), targets)
 
 
 def fit_training_curves(

@@ -173,13 +173,27 @@ def _slope(x: np.ndarray, y: np.ndarray) -> float:
     return float(stats.linregress(x, y).slope)
 
 
-def _inverse(slope: float, what: str, seed: int) -> float:
+def _inverse(slope: float, what: str, seed) -> float:
     if not np.isfinite(slope) or slope <= 0:
         raise InputError(
             f"seed {seed}: {what} does not grow across the targets (slope {slope:.3g}): the "
             "trajectory reaches them in too few steps; train on more samples or epochs"
         )
     return 1.0 / slope
+
+
+def exponent(costs: np.ndarray, targets: np.ndarray, *, what: str = "the cost", seed=None) -> float:
+    """alpha = 1 / slope of log C(eps*) against log(1/eps*): the one rule every training-level
+    exponent uses (replay, validation, capped runs).
+
+    >>> t = np.geomspace(0.4, 0.05, 8)
+    >>> round(exponent(10 * t**-2.0, t), 6)
+    0.5
+    """
+    costs = np.asarray(costs, dtype=float)
+    if np.any(costs <= 0):
+        raise InputError(f"seed {seed}: a cost to target is zero (reached at the start)")
+    return _inverse(_slope(np.log(1.0 / targets), np.log(costs)), what, seed)
 
 
 @dataclass(frozen=True)
@@ -209,14 +223,13 @@ def fit_seed(
     idx = first_reach(costs.eps, targets.eps)
     if np.any(idx < 0):
         raise InputError(f"seed {seed} never reaches eps = {targets.lo:.3g}")
-    log_inv = np.log(1.0 / targets.eps)
     C = {m: costs.total(m, certify)[idx] for m in costs.search}
     if any(np.any(c[1:] <= 0) for c in C.values()):
         raise InputError(f"seed {seed}: a cost to target is zero")
-    alpha = {m: _inverse(_slope(log_inv, np.log(c)), f"the {m} cost", seed) for m, c in C.items()}
+    alpha = {m: exponent(c, targets.eps, what=f"the {m} cost", seed=seed) for m, c in C.items()}
     ratio = _slope(np.log(C[amplified]), np.log(C[classical]))
     K = costs.cuts[idx].astype(float)
-    a = _inverse(_slope(log_inv, np.log(np.maximum(K, 1.0))), "the number of cuts", seed)
+    a = exponent(np.maximum(K, 1.0), targets.eps, what="the number of cuts", seed=seed)
     # geometric-mean p_A over the head visits between consecutive targets
     dK = np.diff(K)
     dlog = np.diff(costs.log_p_sum[idx])
@@ -334,6 +347,7 @@ __all__ = [
     "SizeResult",
     "Targets",
     "estimate",
+    "exponent",
     "first_reach",
     "fit_seed",
     "fit_size",

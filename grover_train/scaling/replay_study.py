@@ -36,9 +36,9 @@ from grover_train.scaling.replay import (
 )
 from grover_train.scaling.replay_fit import (
     SizeResult,
-    _inverse,
     _slope,
     estimate,
+    exponent,
     first_reach,
     fit_size,
     preregistered_targets,
@@ -196,11 +196,10 @@ def analyse_validation(
         targets = preregistered_targets(curves)
     except InputError as exc:
         return {"agrees": False, "note": str(exc)}
-    log_inv = np.log(1.0 / targets.eps)
 
     def per_seed(C: np.ndarray, seed: int) -> tuple[float, float]:
         logs = np.log(C)
-        return float(logs.mean()), _inverse(_slope(log_inv, logs), "the cost", seed)
+        return float(logs.mean()), exponent(C, targets.eps, seed=seed)
 
     try:
         return _compare(replays, real, targets, per_seed)

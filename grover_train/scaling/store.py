@@ -77,6 +77,18 @@ CREATE TABLE IF NOT EXISTS leases (
 """
 
 
+def _new_row(rid: str, spec: dict[str, Any], sweep: str) -> tuple:
+    """The values of a new run row: run_id, sweep, kind, spec, seed, started."""
+    return (
+        rid,
+        sweep,
+        str(spec.get("kind", "")),
+        canonical_json(spec),
+        _int_or_none(spec.get("seed")),
+        _now(),
+    )
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
@@ -267,14 +279,7 @@ class Store:
             "ON CONFLICT(run_id) DO UPDATE SET status = 'running', "
             "attempts = attempts + 1, started = excluded.started "
             "WHERE runs.status != 'finished'",
-            (
-                rid,
-                sweep,
-                str(spec.get("kind", "")),
-                canonical_json(spec),
-                _int_or_none(spec.get("seed")),
-                _now(),
-            ),
+            _new_row(rid, spec, sweep),
         )
 
     def record(
@@ -355,14 +360,7 @@ class Store:
         self._con.execute(
             "INSERT OR IGNORE INTO runs (run_id, sweep, kind, spec, status, seed, attempts, "
             "started) VALUES (?, ?, ?, ?, 'running', ?, 1, ?)",
-            (
-                rid,
-                sweep,
-                str(spec.get("kind", "")),
-                canonical_json(spec),
-                _int_or_none(spec.get("seed")),
-                _now(),
-            ),
+            _new_row(rid, spec, sweep),
         )
 
     # -- reading -----------------------------------------------------------------------------
