@@ -3,9 +3,9 @@
 Part 1, energies per second of dense SK spin glasses, n = 20, 24, 28, side by side in one
 process (median of repeated cold calls):
 
-- ``blocked``: :func:`grover_train.model.enumerate.energies`, the full float64 table (a fresh
+- ``blocked``: :func:`grover_train.enumeration.energies`, the full float64 table (a fresh
   2^n array, as every caller gets it), and float32;
-- ``streamed``: one counting pass of :class:`~grover_train.model.enumerate.Enumeration` (blocks
+- ``streamed``: one counting pass of :class:`~grover_train.enumeration.Enumeration` (blocks
   computed into one reused buffer and reduced while in cache: what head counts cost);
 - ``doubling``: the routine ``energy_vector`` used before (``np.concatenate`` per variable),
   kept here only as the reference;
@@ -145,7 +145,7 @@ def interleaved(fns: dict, repeat: int, warm: bool = True) -> tuple[dict, dict]:
 
 def energy_rates(n: int, repeat: int) -> dict:
     """Median seconds of each routine at size n, and the max deviations of the results."""
-    from grover_train.model.enumerate import Enumeration, energies
+    from grover_train.enumeration import Enumeration, energies
 
     bqm = sk_bqm(n, seed=n)
 
@@ -216,7 +216,7 @@ def dh_run(n: int, seed: int, workdir: str) -> dict:
     if n <= BRUTE_MAX:
         ground, how = brute_minimum(bqm), "brute force"
     else:
-        from grover_train.model.enumerate import minimum
+        from grover_train.enumeration import minimum
 
         ground, how = minimum(bqm)[1], "engine minimum"
     return {

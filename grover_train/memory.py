@@ -19,7 +19,7 @@ def check_bytes(need: float, what: str, fix: str) -> int:
     ...
     grover_train.errors.TooLargeError: a table of 2^67 floats needs 1099511627776.0 GiB, more ...
     """
-    from grover_train.model.enumerate import available_memory, format_bytes
+    from grover_train.enumeration import available_memory, format_bytes
 
     need = int(need)
     avail = available_memory()

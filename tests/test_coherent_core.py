@@ -178,7 +178,7 @@ def test_backend_registry_and_validation():
 
 
 def test_exact_backend_refuses_tables_that_do_not_fit(monkeypatch):
-    from grover_train.model import enumerate as en
+    from grover_train.enumeration import engine as en
 
     monkeypatch.setattr(en, "available_memory", lambda: 2**30)
     bqm = dimod.BQM({i: 1.0 for i in range(24)}, {}, 0.0, "SPIN")

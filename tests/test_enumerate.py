@@ -8,9 +8,9 @@ import dimod
 import numpy as np
 import pytest
 
+from grover_train.enumeration import Enumeration
+from grover_train.enumeration import engine as en
 from grover_train.errors import InputError, TooManyQubitsError
-from grover_train.model import enumerate as en
-from grover_train.model.enumerate import Enumeration
 
 
 def random_bqm(n: int, vartype, labels: str, seed: int, kind: str = "normal"):

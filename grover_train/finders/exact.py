@@ -1,6 +1,6 @@
 """``exact``: full enumeration (the reference every other finder is checked against).
 
-Streamed (:mod:`grover_train.model.enumerate`): one pass for the block minima and head count,
+Streamed (:mod:`grover_train.enumeration`): one pass for the block minima and head count,
 then only the blocks that can hold the ``max_heads`` lowest heads; memory O(block + max_heads).
 """
 
@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from grover_train.enumeration import MAX_STREAM_VARIABLES
 from grover_train.finders.base import FindResult, HeadFinder
 from grover_train.finders.problem import SearchProblem
-from grover_train.model.enumerate import MAX_STREAM_VARIABLES
 from grover_train.model.landscape import states_to_samples
 
 

@@ -9,8 +9,8 @@ from functools import cached_property
 import dimod
 import numpy as np
 
+from grover_train.enumeration import Enumeration
 from grover_train.errors import InputError
-from grover_train.model.enumerate import Enumeration
 from grover_train.model.landscape import (
     check_exclude,
     exclusion_mask,

@@ -14,13 +14,13 @@ from collections.abc import Mapping
 import dimod
 import numpy as np
 
-from grover_train.errors import InputError, TooManyQubitsError
-from grover_train.model.enumerate import (  # noqa: F401 (re-exported)
+from grover_train.enumeration import (  # noqa: F401 (re-exported)
     MAX_STREAM_VARIABLES,
     check_exclude,
     check_memory,
     energies,
 )
+from grover_train.errors import InputError, TooManyQubitsError
 from grover_train.model.network import DragonNetwork, one_hot_spins
 
 #: Size cap of the backends that hold dense 2^n vectors (statevectors, probability tables).
@@ -79,7 +79,7 @@ def head_threshold(net: DragonNetwork, x: np.ndarray, label: int, margin: float 
 def energy_vector(bqm: dimod.BinaryQuadraticModel, dtype=np.float64) -> np.ndarray:
     """Energies of all 2^n states in the little-endian order of the module docstring.
 
-    Blocked matrix products (:func:`grover_train.model.enumerate.energies`); a table that does
+    Blocked matrix products (:func:`grover_train.enumeration.energies`); a table that does
     not fit in memory is refused before allocation with the estimate in the message.
 
     >>> bqm = dimod.BQM({0: 1.0, 1: -2.0}, {(0, 1): 0.5}, 0.25, 'SPIN')

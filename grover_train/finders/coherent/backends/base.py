@@ -96,7 +96,7 @@ class EnergyOrder:
         k0 = int(np.searchsorted(self.energies, threshold - self.band, side="left"))
         k1 = int(np.searchsorted(self.energies, threshold + self.band, side="left"))
         if k1 > k0:
-            from grover_train.model.enumerate import reference_energies
+            from grover_train.enumeration import reference_energies
 
             seg = self.states[k0:k1]
             ref = reference_energies(self.bqm, seg)

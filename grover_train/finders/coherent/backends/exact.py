@@ -10,7 +10,7 @@ Plain iterates give c_g = sin((2r+1) theta). Valid for any A. Up to
 :data:`TABLE_PATH_VARIABLES` variables (and for every preparation other than ``uniform``),
 sampling uses the states sorted by energy once per landscape (cached in ``problem._cache``) and
 the prep's cumulative sums along that order, so a search round at a new threshold costs
-O(n + log 2^n). Above it the uniform preparation streams (:mod:`grover_train.model.enumerate`):
+O(n + log 2^n). Above it the uniform preparation streams (:mod:`grover_train.enumeration`):
 inside each side the amplified distribution is uniform, so a round needs the head count at its
 threshold (one pass over the blocks whose minimum lies below it, cached per threshold) and the
 j-th head or non-head (one block). Memory stays O(block), which is what runs Durr-Hoyer at
@@ -23,6 +23,7 @@ import math
 
 import numpy as np
 
+from grover_train.enumeration import MAX_STREAM_VARIABLES, check_memory
 from grover_train.finders.coherent.backends.base import (
     Backend,
     Iterates,
@@ -34,7 +35,6 @@ from grover_train.finders.coherent.backends.base import (
 )
 from grover_train.finders.coherent.prep import Preparation
 from grover_train.finders.problem import SearchProblem
-from grover_train.model.enumerate import MAX_STREAM_VARIABLES, check_memory
 
 #: Largest n at which the uniform preparation keeps the in-memory path (the sorted table and the
 #: draws of earlier versions, seed for seed); above it the uniform search streams.
