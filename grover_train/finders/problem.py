@@ -115,9 +115,5 @@ class SearchProblem:
             ok &= ~np.all(samples[:, cols] == vals[None, :], axis=1)
         return ok
 
-    def state_is_head(self, z: np.ndarray) -> np.ndarray:
-        """Which state indices are heads (uses the cached full enumeration)."""
-        return self.marked[np.asarray(z, dtype=np.int64)]
-
     def states(self, samples: np.ndarray) -> np.ndarray:
         return samples_to_states(samples, self.bqm.vartype)

@@ -224,12 +224,6 @@ class DragonNetwork:
             return float("nan")
         return float(np.mean(self.predict(X) == y))
 
-    def positive_hidden(self, X: np.ndarray, labels: np.ndarray) -> np.ndarray:
-        """h+ = sign(W x + b + U^T e_k) of the last hidden layer for each (x, k)."""
-        Z = self.top_input(X)
-        Y = one_hot_spins(labels, self.num_classes)
-        return sign(Z @ self.W[-1].T + self.b[-1] + Y @ self.U)
-
     def energy(self, X: np.ndarray, H: list[np.ndarray] | np.ndarray, Y: np.ndarray) -> np.ndarray:
         """Energy of full configurations: hidden states ``H`` (one array per layer, or one array
         for a single layer) and outputs ``Y`` for inputs ``X``; returns shape (N,)."""

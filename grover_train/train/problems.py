@@ -74,28 +74,6 @@ class HeadProblem:
         return self.expand(np.atleast_2d(rows))
 
 
-def top_window_bqm(net: DragonNetwork, z: np.ndarray) -> dimod.BinaryQuadraticModel:
-    """Free landscape of the last hidden layer and the outputs, with ``z`` (the input of the
-    last hidden layer) clamped. For one hidden layer this equals ``free_bqm(net, z)``.
-
-    >>> net = DragonNetwork.random(4, 3, 2, seed=0)
-    >>> top_window_bqm(net, np.ones(4)).num_variables
-    5
-    """
-    H, C = net.hidden[-1], net.num_classes
-    field = net.W[-1] @ np.asarray(z, dtype=float) + net.b[-1]
-    linear = np.concatenate([-field, -net.c])
-    rows = np.repeat(np.arange(C), H) + H
-    cols = np.tile(np.arange(H), C)
-    return dimod.BinaryQuadraticModel.from_numpy_vectors(
-        linear,
-        (rows, cols, -net.U.reshape(-1)),
-        0.0,
-        dimod.SPIN,
-        variable_order=list(range(H + C)),
-    )
-
-
 def positive_config(
     net: DragonNetwork, x: np.ndarray, label: int, sweeps: int | None = None
 ) -> FullConfig:
@@ -254,4 +232,4 @@ def _window_problem(
     return problem
 
 
-__all__ = ["FullConfig", "HeadProblem", "positive_config", "sample_problems", "top_window_bqm"]
+__all__ = ["FullConfig", "HeadProblem", "positive_config", "sample_problems"]

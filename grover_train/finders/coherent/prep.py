@@ -169,12 +169,3 @@ def apply_rx(psi: np.ndarray, qubit: int, theta: float) -> None:
     a[:, 0, :] += s * a[:, 1, :]
     a[:, 1, :] *= c
     a[:, 1, :] += s * a0
-
-
-def apply_h(psi: np.ndarray, qubit: int) -> None:
-    """Apply a Hadamard on ``qubit`` of ``psi`` in place (little-endian)."""
-    a = psi.reshape(-1, 2, 2**qubit)
-    a0 = a[:, 0, :].copy()
-    a[:, 0, :] += a[:, 1, :]
-    a[:, 1, :] = a0 - a[:, 1, :]
-    psi *= 1 / np.sqrt(2)
