@@ -295,23 +295,6 @@ def test_sa_handles_binary_models_and_beta_range():
     assert ss.info["beta_range"] == [0.1, 4.0] and ss.info["num_sweeps"] == 30
 
 
-def test_sample_many():
-    items = testing.dragon_instances(5, seed=3)
-    bqms, taus, excludes = (list(v) for v in zip(*items, strict=True))
-    f = make("sa")
-    a = f.sample_many(bqms, taus, excludes, budget_each=16, seed=4)
-    b = f.sample_many(bqms, taus, excludes, budget_each=16, seed=4)
-    assert [s.record.sample.tolist() for s in a] == [s.record.sample.tolist() for s in b]
-    for ss, (bqm, tau, exc) in zip(a, items, strict=True):
-        p = SearchProblem(bqm, tau, exc)
-        assert ss.info["queries"] <= 16
-        assert all(p.marked[p.states(ss.record.sample)])
-    with pytest.raises(InputError, match="as many thresholds"):
-        f.sample_many(bqms, taus[:2], excludes)
-    with pytest.raises(BudgetError):
-        f.sample_many(bqms, taus, excludes, budget_each=0)
-
-
 @pytest.mark.parametrize("name", RANDOM)
 def test_empty_model(name):
     bqm = dimod.BQM("SPIN")

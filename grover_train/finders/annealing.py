@@ -24,7 +24,7 @@ import numpy as np
 from dwave.samplers.sa.simulated_annealing import simulated_annealing
 
 from grover_train.errors import AccountError, InputError
-from grover_train.finders.base import FindResult, HeadFinder, check_budget
+from grover_train.finders.base import FindResult, HeadFinder
 from grover_train.finders.problem import SearchProblem
 from grover_train.rng import child_seed
 
@@ -284,47 +284,6 @@ class SAFinder(HeadFinder):
             states, energies = anneal(*arrays[:4], betas, sa_seed(rng), _random_spins(rng, k, n))
             col.add(_spin_to_vartype(states, vartype), energies + arrays[4])
         return col.result(**self._info(beta_range))
-
-    def sample_many(
-        self,
-        bqms: list,
-        thresholds: list,
-        excludes: list | None = None,
-        *,
-        budget_each: int = 1000,
-        seed: int | None = None,
-        max_heads: int = 1,
-    ) -> list[dimod.SampleSet]:
-        """Search several landscapes with one seed: ``sample`` on each with a child seed.
-
-        The same ``seed`` always gives the same list. Use it for a mini-batch of samples.
-
-        >>> bqm = dimod.BQM({0: -1.0}, {}, 0.0, 'SPIN')
-        >>> out = SAFinder(num_reads=2).sample_many([bqm, bqm], [-0.5, -2.0], seed=3)
-        >>> [len(ss) for ss in out]
-        [1, 0]
-        """
-        from grover_train.rng import make_rng
-
-        excludes = [None] * len(bqms) if excludes is None else list(excludes)
-        if not len(bqms) == len(thresholds) == len(excludes):
-            raise InputError(
-                f"sample_many needs as many thresholds and excludes as models, "
-                f"got {len(bqms)}, {len(thresholds)}, {len(excludes)}"
-            )
-        check_budget(budget_each, "budget_each")
-        rng = make_rng(seed)
-        return [
-            self.sample(
-                b,
-                threshold=t,
-                exclude=e,
-                budget=budget_each,
-                seed=child_seed(rng),
-                max_heads=max_heads,
-            )
-            for b, t, e in zip(bqms, thresholds, excludes, strict=True)
-        ]
 
 
 class CyclicSAFinder(SAFinder):
