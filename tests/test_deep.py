@@ -13,7 +13,12 @@ from grover_train.errors import InputError
 from grover_train.finders import SearchProblem, get_finder
 from grover_train.model import deep
 from grover_train.model.io import load_model, save_model
-from grover_train.model.landscape import free_bqm, head_threshold, label_exclusion
+from grover_train.model.landscape import (
+    free_bqm,
+    head_threshold,
+    label_exclusion,
+    training_error,
+)
 from grover_train.model.network import DragonNetwork
 from grover_train.train.cutting import train_model
 from grover_train.train.problems import sample_problems
@@ -175,6 +180,14 @@ def test_one_layer_small_windows_find_only_heads_of_the_exact_landscape():
     assert found > 10  # the check is not vacuous
 
 
+def _whole_network_has_head(net, x, k, margin):
+    """Enumerate every configuration of all spins: does (x, k) have a head?"""
+    window = deep.plan_windows(net.hidden, net.num_classes, None)[0]
+    bqm = deep.window_bqm(net, x, window, [np.zeros(h) for h in net.hidden])
+    tau = deep.clamped_energy(net, x, k) + margin
+    return bool(SearchProblem(bqm, tau, deep.window_exclusion(window, k)).marked.any())
+
+
 def test_deep_window_heads_are_heads_of_the_whole_network():
     rng = np.random.default_rng(8)
     net = DragonNetwork.random(5, [4, 3, 3], 3, seed=9)
@@ -182,7 +195,7 @@ def test_deep_window_heads_are_heads_of_the_whole_network():
     for _ in range(8):
         x, k = _spins(rng, 5), int(rng.integers(3))
         tau = deep.clamped_energy(net, x, k) + 1.0
-        assert deep.exact_has_head(net, x, k, 1.0) == any(
+        assert _whole_network_has_head(net, x, k, 1.0) == any(
             p.bqm.num_variables and SearchProblem(p.bqm, p.threshold, p.exclude).marked.any()
             for p in sample_problems(net, x, k, margin=1.0)
         )
@@ -200,19 +213,19 @@ def test_deep_window_heads_are_heads_of_the_whole_network():
     assert found > 5
 
 
-def test_deep_train_error_forward_is_a_lower_bound_of_exact():
+def test_forward_train_error_is_a_lower_bound_of_whole_network_enumeration():
     rng = np.random.default_rng(10)
-    net = DragonNetwork.random(5, [3, 3], 2, seed=11)
     X = np.array([_spins(rng, 5) for _ in range(30)])
     y = rng.integers(2, size=30)
-    exact, how = deep.deep_train_error(net, X, y, margin=0.5)
-    forward, how_f = deep.deep_train_error(net, X, y, margin=0.5, method="forward")
-    assert (how, how_f) == ("exact", "forward")
-    assert forward <= exact
+
+    def exact(net, margin):
+        flags = [_whole_network_has_head(net, x, int(k), margin) for x, k in zip(X, y, strict=True)]
+        return np.mean(flags)
+
+    net = DragonNetwork.random(5, [3, 3], 2, seed=11)
+    assert training_error(net, X, y, 0.5) <= exact(net, 0.5)
     one = DragonNetwork.random(5, [4], 2, seed=12)
-    assert deep.deep_train_error(one, X, y, method="forward")[0] == pytest.approx(
-        deep.deep_train_error(one, X, y, method="exact")[0]
-    )
+    assert training_error(one, X, y, 0.0) == pytest.approx(exact(one, 0.0))
 
 
 def test_deep_model_round_trip(tmp_path):

@@ -437,68 +437,13 @@ def identity_init(net: DragonNetwork, noise: float = 0.3) -> DragonNetwork:
     return out
 
 
-# ------------------------------------------------------------------------ training error
-def exact_has_head(
-    net: DragonNetwork, x: np.ndarray, label: int, margin: float = 0.0, max_spins: int = 22
-) -> bool:
-    """Exact: does (x, label) have a head, i.e. a configuration of all spins with y != e_label
-    and E < E+(x, label) + margin? Enumerates the whole landscape (2^n states, n <= max_spins).
-
-    >>> net = DragonNetwork.random(4, [3, 2], 2, seed=0)
-    >>> isinstance(exact_has_head(net, np.ones(4), 0), bool)
-    True
-    """
-    from grover_train.errors import TooManyQubitsError
-    from grover_train.finders.problem import SearchProblem
-
-    if net.num_spins > max_spins:
-        raise TooManyQubitsError(
-            f"exact head enumeration of {net.num_spins} spins exceeds {max_spins}: use the "
-            "forward estimate deep_train_error(..., method='forward')"
-        )
-    window = plan_windows(net.hidden, net.num_classes, None)[0]
-    bqm = window_bqm(net, x, window, [np.zeros(h) for h in net.hidden])
-    tau = clamped_energy(net, x, label) + margin
-    problem = SearchProblem(bqm, tau, window_exclusion(window, label))
-    return bool(problem.marked.any())
-
-
-def deep_train_error(
-    net: DragonNetwork, X: np.ndarray, labels: np.ndarray, margin: float = 0.0, method: str = "auto"
-) -> tuple[float, str]:
-    """eps and how it was computed: ``'exact'`` (whole-landscape enumeration, used by 'auto'
-    for at most 20 spins) or ``'forward'`` (heads among configurations whose lower layers follow
-    the forward pass, all 2^C outputs, closed-form last layer; a lower bound on the exact eps
-    for L > 1, exact for one hidden layer).
-
-    >>> net = DragonNetwork.random(4, [3, 2], 2, seed=0)
-    >>> X = np.ones((3, 4)); y = np.array([0, 1, 0])
-    >>> deep_train_error(net, X, y)[1], deep_train_error(net, X, y, method='forward')[1]
-    ('exact', 'forward')
-    """
-    from grover_train.model.landscape import training_error
-
-    labels = np.asarray(labels, dtype=int)
-    if method == "auto":
-        method = "exact" if net.num_spins <= 20 and net.num_layers > 1 else "forward"
-    if method == "forward":
-        return training_error(net, X, labels, margin), "forward"
-    if method != "exact":
-        raise InputError(f"unknown method {method!r}: use 'auto', 'exact' or 'forward'")
-    X = net.check_inputs(X)
-    flags = [exact_has_head(net, x, int(k), margin) for x, k in zip(X, labels, strict=True)]
-    return float(np.mean(flags)) if flags else float("nan"), "exact"
-
-
 __all__ = [
     "DEFAULT_SWEEPS",
     "Window",
     "clamped_energy",
     "config_energy",
-    "deep_train_error",
     "descend",
     "descend_counted",
-    "exact_has_head",
     "forward_config",
     "identity_init",
     "min_qubits",
