@@ -26,7 +26,6 @@ the same id and a re-run sweep finds what is already finished.
 from __future__ import annotations
 
 import hashlib
-import importlib
 import inspect
 import itertools
 import json
@@ -295,20 +294,17 @@ def spec_keys(kind: str) -> set[str] | None:
 
     Train sweeps accept the dataset and finder keys of :data:`RUNNER_KEYS` plus every keyword
     of ``grover_train.train.cutting.train_model``; search sweeps accept
-    ``grover_train.scaling.search_level.SPEC_KEYS`` when that module defines it.
+    ``grover_train.scaling.search_level.SPEC_KEYS``.
 
     >>> {"finder", "seed", "budget"} <= spec_keys("train")
     True
     """
     if kind == "train":
-        return set(RUNNER_KEYS) | (_train_model_keywords() or set(TRAIN_TYPES))
+        return set(RUNNER_KEYS) | _train_model_keywords()
     if kind == "search":
-        try:
-            module = importlib.import_module("grover_train.scaling.search_level")
-        except ModuleNotFoundError:
-            return None
-        keys = getattr(module, "SPEC_KEYS", None)
-        return set(keys) if keys is not None else None
+        from grover_train.scaling.search_level import SPEC_KEYS
+
+        return set(SPEC_KEYS)
     if kind in KINDS or ":" in kind:
         return None
     raise UnknownNameError(f"unknown sweep kind {kind!r}: use one of {', '.join(KINDS)}")
@@ -319,10 +315,8 @@ TRAIN_RESERVED = {"dataset", "finder_options", "progress", "metrics_path", "init
 
 
 def _train_model_keywords() -> set[str]:
-    try:
-        from grover_train.train.cutting import train_model
-    except ImportError:
-        return set()
+    from grover_train.train.cutting import train_model
+
     params = inspect.signature(train_model).parameters
     return {
         name
