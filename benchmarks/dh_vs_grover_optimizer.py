@@ -3,7 +3,7 @@ on Aer, on the same random dense integer QUBOs (coefficients in [-10, 10]), n = 
 
 Success = the search returns a state with the true minimum energy (found by enumeration).
 Ours: ``get_finder("grover", schedule="dh", backend="exact")`` with a random start and the
-budget 22.5 sqrt(2^n) queries (the issue's acceptance budget). GroverOptimizer: see
+budget 22.5 sqrt(2^n) queries (the search target's budget). GroverOptimizer: see
 :func:`benchmarks.common.run_grover_optimizer`.
 """
 
@@ -29,7 +29,7 @@ TITLE = "(a) dh search on 'exact' vs GroverOptimizer + Aer"
 
 
 def dh_budget(n: int) -> int:
-    """The issue's query budget for one minimum-finding search."""
+    """The query budget of one minimum-finding search: 22.5 sqrt(2^n)."""
     return math.ceil(22.5 * math.sqrt(2**n))
 
 

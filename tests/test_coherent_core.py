@@ -279,8 +279,8 @@ def test_dh_without_threshold_starts_from_a_random_state():
 
 
 def test_dh_finds_ground_state_n20():
-    """Issue 3: >= 95% of seeds within 22.5 sqrt(2^n) queries (here 6 seeds, all must pass;
-    benchmarks run more)."""
+    """The search target: >= 95% of seeds within 22.5 sqrt(2^n) queries (here 6 seeds, all
+    must pass; benchmarks run more)."""
     n = 20
     budget = math.ceil(22.5 * math.sqrt(2**n))
     finder = GroverFinder(schedule="dh")

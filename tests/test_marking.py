@@ -1,4 +1,4 @@
-"""The hardware oracle marks exactly the heads, or says it does not (issue: quantized energies)."""
+"""The hardware oracle marks exactly the heads, or says it does not (quantized energies)."""
 
 from __future__ import annotations
 
