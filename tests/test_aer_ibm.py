@@ -1,4 +1,4 @@
-"""The aer, fake: and ibm: backends agree with the exact backend (design section 5)."""
+"""The aer, fake: and ibm: backends agree with the exact backend (docs/design.md section 5)."""
 
 from __future__ import annotations
 

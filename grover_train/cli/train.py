@@ -179,7 +179,7 @@ def register(subparsers) -> None:
         type=int,
         metavar="Q",
         help="total queries (annealing reads, energy evaluations, coherent oracle "
-        "calls + checks, or backprop sample passes; design section 3)",
+        "calls + checks, or backprop sample passes; docs/design.md section 3)",
     )
     p.add_argument(
         "--seed",

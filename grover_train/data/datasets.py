@@ -1,4 +1,4 @@
-"""Datasets as +-1 spin inputs with integer labels (design section 8).
+"""Datasets as +-1 spin inputs with integer labels (docs/design.md section 8).
 
 - ``digits``: scikit-learn's bundled 8x8 digits (no download), binarized to +-1, optional 2x2
   pooling (4x4 = 16 inputs) and a class subset; a stratified train/test split from the seed.

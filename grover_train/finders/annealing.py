@@ -1,11 +1,12 @@
-"""Annealing head finders: ``sa``, ``cyclic-sa``, ``sqa`` and ``dwave`` (design section 4).
+"""Annealing head finders: ``sa``, ``cyclic-sa``, ``sqa`` and ``dwave`` (docs/design.md
+section 4).
 
-One query is one annealing read (design section 3). Reads are run in batches of ``num_reads``
-for speed but *counted as if run one after another*: a search stops at the read that yields the
-``max_heads``-th distinct head, and the reads after it in the same batch are neither counted nor
-returned (so ``queries`` is the number of reads a one-read-at-a-time machine would have needed,
-comparable with the coherent finders). ``info['reads_run']`` holds the reads actually computed.
-A search never counts more reads than its budget.
+One query is one annealing read (docs/design.md section 3). Reads are run in batches of
+``num_reads`` for speed but *counted as if run one after another*: a search stops at the read
+that yields the ``max_heads``-th distinct head, and the reads after it in the same batch are
+neither counted nor returned (so ``queries`` is the number of reads a one-read-at-a-time machine
+would have needed, comparable with the coherent finders). ``info['reads_run']`` holds the reads
+actually computed. A search never counts more reads than its budget.
 
 ``sa`` and ``cyclic-sa`` call the Cython routine behind dwave-samplers'
 :class:`~dwave.samplers.SimulatedAnnealingSampler` directly (the same routine the sampler runs

@@ -3,7 +3,7 @@
 A finder is a :class:`dimod.Sampler`: ``finder.sample(bqm, threshold=..., exclude=...,
 budget=..., seed=...)`` returns the heads it found (states with energy below ``threshold`` that
 do not match ``exclude``) as a :class:`dimod.SampleSet` whose energies are recomputed
-classically from ``bqm``. ``sampleset.info`` holds ``queries`` (design section 3),
+classically from ``bqm``. ``sampleset.info`` holds ``queries`` (docs/design.md section 3),
 ``timing`` (ns, like dwave-samplers), ``threshold``, ``seed`` and method details.
 """
 

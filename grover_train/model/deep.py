@@ -1,5 +1,5 @@
 """Deep dragon networks a few layers at a time: windows, window landscapes, positive
-configurations and head polishing (design section 2, last bullet; docs/deep.md).
+configurations and head polishing (docs/design.md section 2, last bullet; docs/deep.md).
 
 A network with hidden layers h_1..h_L, outputs y and input h_0 = x has the energy::
 

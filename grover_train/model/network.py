@@ -1,6 +1,6 @@
 """The Ising ("dragon") network: weights, energies and the deployable classifier.
 
-Spins are +-1. For one hidden layer (design section 2)::
+Spins are +-1. For one hidden layer (docs/design.md section 2)::
 
     E(h, y | x) = - h.(W x + b) - y.(U h + c)
 

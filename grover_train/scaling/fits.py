@@ -3,7 +3,7 @@
 Everything here works on plain arrays so that the search-level and training-level analyses
 (and the tests) share one implementation. Fits are least squares in log-log space.
 
-The **late-regime rule** (design section 7, written out in ``docs/measuring.md``): on the
+The **late-regime rule** (docs/design.md section 7, written out in ``docs/measuring.md``): on the
 seed-averaged curve eps(C) sampled on a log-spaced grid of cumulative queries C, the window
 starts at the first grid point where eps has fallen to half of its initial value or below, and
 ends at the last grid point where eps is still above zero (a log fit cannot use eps = 0). The

@@ -1,4 +1,4 @@
-"""Landscapes for the search-level experiment (design section 7).
+"""Landscapes for the search-level experiment (docs/design.md section 7).
 
 Two families, both returned as :class:`Landscape` (a BQM, a head threshold and an exclusion):
 

@@ -586,7 +586,7 @@ written {datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")}.
 
 This is a **reconstruction**: only the abstract of Zhang & Kamenev (arXiv:2506.05244, Commun.
 Phys. 8, 478) is public, so the training scheme and the measured quantities are ours (see
-`docs/measuring.md`). All exponents are fitted on queries (design section 3), never on
+`docs/measuring.md`). All exponents are fitted on queries (docs/design.md section 3), never on
 simulator wall time. Training-level intervals are 95% t intervals over seeds; search-level
 intervals are 95% percentile bootstrap intervals over landscapes and their searches.
 

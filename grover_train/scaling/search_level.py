@@ -5,7 +5,7 @@ For one landscape and one state preparation A (``uniform`` or ``dqa``) a run mea
 - ``p_A``: the exact head probability of A, sum over heads of |<s|A|0>|^2 (uniform: heads/2^n;
   dqa: from the DQA statevector of :mod:`grover_train.finders.coherent.prep`);
 - ``classical``: classical repetition of A: draw states from A's distribution until a head
-  (one query per draw, design section 3); ``searches`` seeded searches;
+  (one query per draw, docs/design.md section 3); ``searches`` seeded searches;
 - ``amplified``: amplitude amplification with the BBHT schedule on the ``exact`` backend, via
   the ``grover`` finder (``r + 1`` queries per round); ``searches`` seeded searches;
 - ``sa`` / ``sqa``: annealing reads until a head with the ``sa`` and ``sqa`` finders

@@ -7,10 +7,10 @@ full configurations, so that the cut (:func:`grover_train.train.cutting.cut`) ne
 which window was searched.
 
 Windows (docs/deep.md): without ``max_qubits`` one problem holds the whole network (for one
-hidden layer exactly the free landscape of design section 2). With ``max_qubits`` the network is
-split by :func:`grover_train.model.deep.plan_windows` into windows of at most that many spins
-(whole consecutive layers where they fit, else blocks of units of a layer, always with the
-outputs); every spin outside the window stays at its value in the sample's positive
+hidden layer exactly the free landscape of docs/design.md section 2). With ``max_qubits`` the
+network is split by :func:`grover_train.model.deep.plan_windows` into windows of at most that
+many spins (whole consecutive layers where they fit, else blocks of units of a layer, always with
+the outputs); every spin outside the window stays at its value in the sample's positive
 configuration, so every head a window finds is a head of the whole network. ``step`` picks the
 window of the schedule (top-down, one window per visit); without it every window is returned.
 """

@@ -1,4 +1,4 @@
-"""Coherent search: amplitude amplification for deep states (design sections 4 to 6).
+"""Coherent search: amplitude amplification for deep states (docs/design.md sections 4 to 6).
 
 - :mod:`.prep`: state preparations A (``uniform``, ``dqa``);
 - :mod:`.backends`: where psi = G_r ... G_1 A|0> is computed (``exact``, ``statevector``,

@@ -1,4 +1,4 @@
-"""Qiskit circuits of the coherent search (design section 6).
+"""Qiskit circuits of the coherent search (docs/design.md section 6).
 
 Builders for the state preparation A, the generalised Grover iterate
 G(alpha, beta) = -A S_0(beta) A^dagger O(alpha) and the full search circuit

@@ -1,4 +1,4 @@
-"""Backends of the coherent search (design section 5), by name.
+"""Backends of the coherent search (docs/design.md section 5), by name.
 
 >>> get_backend('exact').name
 'exact'

@@ -1,4 +1,4 @@
-"""The ``aer`` backend: the Qiskit search circuits on qiskit-aer (design section 5).
+"""The ``aer`` backend: the Qiskit search circuits on qiskit-aer (docs/design.md section 5).
 
 Builds the circuits of :mod:`grover_train.finders.coherent.circuits` (hardware oracle by default,
 or the diagonal simulation oracle), transpiles the preparation A and one *parametrised* iterate
