@@ -94,7 +94,7 @@ def _fresh(warm, bqm):
     from grover_train.finders.problem import SearchProblem
 
     p = SearchProblem(bqm, 0.0)
-    p.__dict__["energies"] = warm.energies
+    p.cached(("energies",), lambda: warm.energies)
     return p
 
 

@@ -16,7 +16,7 @@ from grover_train.finders.coherent.backends import as_phases, get_backend
 from grover_train.finders.coherent.backends.exact import two_level_amplitudes
 from grover_train.finders.coherent.grover import GroverFinder
 from grover_train.finders.coherent.prep import Preparation
-from grover_train.finders.coherent.schedules import with_threshold, ylc_phases
+from grover_train.finders.coherent.schedules import ylc_phases
 from grover_train.finders.problem import SearchProblem
 
 EXACT = get_backend("exact")
@@ -92,7 +92,7 @@ def test_plain_and_pi_pairs_agree_and_edge_cases():
     )
     # nothing marked / everything marked: the distribution is the prep's
     for t in (E.min() - 1, E.max() + 1):
-        pr = with_threshold(problem, float(t))
+        pr = problem.with_threshold(float(t))
         for backend in (EXACT, SV):
             np.testing.assert_allclose(
                 backend.probabilities(pr, prep, 3), prep.probabilities(pr), atol=1e-9

@@ -9,19 +9,21 @@ import dimod
 import numpy as np
 import pytest
 
+from grover_train.enumeration import (
+    energy_vector,
+    exclusion_mask,
+    samples_to_states,
+    states_to_samples,
+)
 from grover_train.errors import InputError, ModelFileError
 from grover_train.finders import get_finder
 from grover_train.finders.problem import SearchProblem
 from grover_train.model.io import load_model, save_model
 from grover_train.model.landscape import (
-    energy_vector,
-    exclusion_mask,
     free_bqm,
     has_head,
     head_threshold,
     label_exclusion,
-    samples_to_states,
-    states_to_samples,
     training_error,
 )
 from grover_train.model.network import DragonNetwork

@@ -8,11 +8,13 @@ import numpy as np
 import pytest
 
 from grover_train.data.datasets import load_dataset
+from grover_train.enumeration import energy_vector, exclusion_mask
 from grover_train.errors import BudgetError, InputError
 from grover_train.finders import FindResult, HeadFinder
-from grover_train.model.landscape import energy_vector, exclusion_mask, free_bqm, training_error
+from grover_train.model.landscape import free_bqm, training_error
 from grover_train.model.network import DragonNetwork
-from grover_train.train.cutting import cut, cut_delta, train_model
+from grover_train.train.delta import cut, cut_delta
+from grover_train.train.run import train_model
 from grover_train.train.problems import FullConfig, positive_config
 from grover_train.train.result import Evaluator, read_metrics
 

@@ -1,7 +1,9 @@
 """Enumeration of all 2^n states of a BQM, below both the model and the finders.
 
-The blocked engine (:mod:`grover_train.enumeration.engine`): full energy tables, streamed
-passes (:class:`Enumeration`), memory checks and exact head decisions.
+- :mod:`.engine`: the blocked engine: full energy tables, streamed passes
+  (:class:`Enumeration`), memory checks and exact head decisions;
+- :mod:`.states`: state indices <-> sample rows (the little-endian order every finder, backend
+  and circuit uses), exclusion masks, the size cap of dense 2^n vectors.
 """
 
 from grover_train.enumeration.engine import (
@@ -21,8 +23,16 @@ from grover_train.enumeration.engine import (
     random_head,
     reference_energies,
 )
+from grover_train.enumeration.states import (
+    MAX_ENUMERATION_VARIABLES,
+    energy_vector,
+    exclusion_mask,
+    samples_to_states,
+    states_to_samples,
+)
 
 __all__ = [
+    "MAX_ENUMERATION_VARIABLES",
     "MAX_STREAM_VARIABLES",
     "Enumeration",
     "SpinArrays",
@@ -31,6 +41,8 @@ __all__ = [
     "check_memory",
     "count_below",
     "energies",
+    "energy_vector",
+    "exclusion_mask",
     "format_bytes",
     "heads",
     "lowest",
@@ -38,4 +50,6 @@ __all__ = [
     "minimum",
     "random_head",
     "reference_energies",
+    "samples_to_states",
+    "states_to_samples",
 ]

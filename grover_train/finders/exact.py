@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from grover_train.enumeration import MAX_STREAM_VARIABLES
+from grover_train.enumeration import MAX_STREAM_VARIABLES, states_to_samples
 from grover_train.finders.base import FindResult, HeadFinder
 from grover_train.finders.problem import SearchProblem
-from grover_train.model.landscape import states_to_samples
 
 
 class ExactFinder(HeadFinder):

@@ -2,26 +2,37 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TypeVar
 
 import dimod
 import numpy as np
 
-from grover_train.enumeration import Enumeration
-from grover_train.errors import InputError
-from grover_train.model.landscape import (
+from grover_train.enumeration import (
+    Enumeration,
     check_exclude,
     exclusion_mask,
     samples_to_states,
 )
+from grover_train.errors import InputError
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
 class SearchProblem:
     """What every finder and backend searches: states with E(s) < threshold that do not match
     ``exclude`` (a partial assignment, in the model's vartype, of the correct label's outputs).
+
+    Everything computed from the landscape (the enumeration, the energy table, preparation
+    distributions) is kept in one cache shared by every threshold of the same landscape
+    (:meth:`with_threshold`); modules add their own entries with :meth:`cached`.
+
+    Raises:
+        InputError: the threshold is not a finite number, or ``exclude`` names a variable
+            the model does not have.
 
     >>> bqm = dimod.BQM({0: 1.0, 1: -1.0}, {(0, 1): 0.5}, 0.0, 'SPIN')
     >>> p = SearchProblem(bqm, threshold=0.0)
@@ -32,6 +43,7 @@ class SearchProblem:
     bqm: dimod.BinaryQuadraticModel
     threshold: float
     exclude: Mapping | None = None
+    # landscape-level values shared by every threshold (see cached); not part of equality
     _cache: dict = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -40,6 +52,33 @@ class SearchProblem:
             raise InputError(f"threshold must be a finite number, got {t!r}")
         object.__setattr__(self, "threshold", float(t))
         object.__setattr__(self, "exclude", check_exclude(self.bqm, self.exclude))
+
+    def cached(self, key: tuple, factory: Callable[[], T]) -> T:
+        """The value cached under ``key`` for this landscape and exclusion, computed by
+        ``factory()`` on first use. Values that depend on the threshold must put it in the key.
+
+        >>> p = SearchProblem(dimod.BQM({0: 1.0}, {}, 0.0, 'SPIN'), 0.0)
+        >>> p.cached(("answer",), lambda: 42), p.with_threshold(1.0).cached(("answer",), list)
+        (42, 42)
+        """
+        try:
+            return self._cache[key]
+        except KeyError:
+            value = self._cache[key] = factory()
+            return value
+
+    def with_threshold(self, threshold: float) -> SearchProblem:
+        """The same landscape and exclusion at another threshold, sharing the cache (energies,
+        exclusion mask, preparation distributions), so a new threshold costs no
+        re-enumeration.
+
+        >>> p = SearchProblem(dimod.BQM({0: 1.0, 1: -1.0}, {(0, 1): 0.5}, 0.0, 'SPIN'), 0.0)
+        >>> p.with_threshold(1.0).num_heads(), p.with_threshold(0.0) is p
+        (3, True)
+        """
+        if threshold == self.threshold:
+            return self
+        return SearchProblem(self.bqm, threshold, self.exclude, _cache=self._cache)
 
     @property
     def num_variables(self) -> int:
@@ -52,29 +91,30 @@ class SearchProblem:
     @property
     def enumeration(self) -> Enumeration:
         """The streamed enumeration of this landscape and exclusion, shared by every threshold
-        of the same landscape (:func:`~grover_train.finders.coherent.schedules.with_threshold`
-        shares the cache), so per-block minima and head counts are computed once."""
-        key = ("enumeration",)
-        if key not in self._cache:
-            self._cache[key] = Enumeration(self.bqm, self.exclude)
-        return self._cache[key]
+        (per-block minima and head counts are computed once)."""
+        return self.cached(("enumeration",), lambda: Enumeration(self.bqm, self.exclude))
 
-    @cached_property
+    @property
     def energies(self) -> np.ndarray:
-        """Energies of all 2^n states (little-endian, see :mod:`grover_train.model.landscape`).
+        """Energies of all 2^n states (little-endian, see :mod:`grover_train.enumeration`).
         Refused before allocation when the table does not fit in memory."""
-        return self.enumeration.energies()
+        return self.cached(("energies",), lambda: self.enumeration.energies())
 
-    @cached_property
+    @property
     def excluded(self) -> np.ndarray:
         """Boolean vector of states matching the excluded assignment (all False if none)."""
-        m = exclusion_mask(self.bqm, self.exclude)
-        return np.zeros(2**self.num_variables, dtype=bool) if m is None else m
+
+        def mask() -> np.ndarray:
+            m = exclusion_mask(self.bqm, self.exclude)
+            return np.zeros(2**self.num_variables, dtype=bool) if m is None else m
+
+        return self.cached(("excluded",), mask)
 
     @cached_property
     def marked(self) -> np.ndarray:
         """Boolean vector over all 2^n states: True for heads (exact against ``bqm.energies``
-        for states within the rounding band of the threshold)."""
+        for states within the rounding band of the threshold). Kept by this problem only, not
+        in the shared cache: a search visits many thresholds, each would keep its 2^n flags."""
         return self.enumeration.heads_of(self.energies, self.threshold) & ~self.excluded
 
     # streamed queries: memory O(block), no 2^n table

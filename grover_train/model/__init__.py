@@ -1,8 +1,8 @@
 """Model: the Ising network, its landscapes, clamped energies and the classifier."""
 
+from grover_train.enumeration import energy_vector
 from grover_train.model.io import load_model, save_model
 from grover_train.model.landscape import (
-    energy_vector,
     free_bqm,
     has_head,
     head_threshold,

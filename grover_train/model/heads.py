@@ -22,8 +22,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from grover_train.enumeration import states_to_samples
 from grover_train.errors import InputError, TooManyQubitsError
-from grover_train.model.landscape import states_to_samples
 from grover_train.model.network import DragonNetwork, one_hot_spins
 
 #: Largest number of hidden units per half list (2^22 sums of 8 bytes = 32 MiB per list).
@@ -151,13 +151,8 @@ def heads_by_enumeration(
     ...     net, np.ones(5), 0, 2.0).total
     True
     """
-    from grover_train.model.landscape import (
-        energy_vector,
-        exclusion_mask,
-        free_bqm,
-        head_threshold,
-        label_exclusion,
-    )
+    from grover_train.enumeration import energy_vector, exclusion_mask
+    from grover_train.model.landscape import free_bqm, head_threshold, label_exclusion
 
     bqm = free_bqm(net, x)
     below = energy_vector(bqm) < head_threshold(net, x, label, margin)

@@ -135,7 +135,7 @@ def run_replay(setup: ReplaySetup, seed: int) -> Trajectory:
     (True, True, 7)
     """
     from grover_train.data.datasets import load_dataset
-    from grover_train.train.cutting import _add, _apply, _scale, cut_delta
+    from grover_train.train.delta import add, apply, cut_delta, scale
     from grover_train.train.problems import FullConfig, positive_config
 
     t0 = time.perf_counter()
@@ -190,10 +190,10 @@ def run_replay(setup: ReplaySetup, seed: int) -> Trajectory:
                 log["pp"].append(pp)
                 log["sa"].append(sa)
                 d = cut_delta(net, x, positive_config(net, x, label), [head])
-                delta = d if delta is None else _add(delta, d)
+                delta = d if delta is None else add(delta, d)
             if delta is not None:
                 eta_t = setup.eta / (1.0 + setup.eta_decay * cuts / N)
-                _apply(net, _scale(delta, 1.0 / len(batch)), eta_t, 0.0)
+                apply(net, scale(delta, 1.0 / len(batch)), eta_t, 0.0)
             step += 1
             eps.append(training_error(net, X, y, setup.margin))
             cuts_log.append(cuts)
@@ -218,14 +218,10 @@ def run_replay(setup: ReplaySetup, seed: int) -> Trajectory:
 
 def _dqa_head(net, x, label, setup: ReplaySetup, rng):
     """p_A of the dqa preparation and a head drawn from its conditional distribution."""
+    from grover_train.enumeration import states_to_samples
     from grover_train.finders.coherent.prep import Preparation
     from grover_train.finders.problem import SearchProblem
-    from grover_train.model.landscape import (
-        free_bqm,
-        head_threshold,
-        label_exclusion,
-        states_to_samples,
-    )
+    from grover_train.model.landscape import free_bqm, head_threshold, label_exclusion
     from grover_train.train.problems import FullConfig
 
     problem = SearchProblem(

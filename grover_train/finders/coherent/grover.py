@@ -14,12 +14,12 @@ import inspect
 import numpy as np
 from tqdm.auto import tqdm
 
+from grover_train.enumeration import states_to_samples
 from grover_train.finders.base import FindResult, HeadFinder
 from grover_train.finders.coherent.backends import Backend, get_backend
 from grover_train.finders.coherent.prep import Preparation
-from grover_train.finders.coherent.schedules import RoundRunner, get_schedule, with_threshold
+from grover_train.finders.coherent.schedules import RoundRunner, get_schedule
 from grover_train.finders.problem import SearchProblem
-from grover_train.model.landscape import states_to_samples
 
 
 class GroverFinder(HeadFinder):
@@ -172,7 +172,7 @@ class GroverFinder(HeadFinder):
             inexact = [
                 t
                 for t in thresholds
-                if not self.backend.oracle_record(with_threshold(problem, t))["exact"]
+                if not self.backend.oracle_record(problem.with_threshold(t))["exact"]
             ]
             info["oracle"] = {**oracle, "inexact_thresholds": inexact}
         return FindResult([rows] if len(rows) else [], queries=runner.queries, info=info)

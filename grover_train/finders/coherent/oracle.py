@@ -39,8 +39,8 @@ from qiskit.circuit import Parameter, ParameterExpression
 from qiskit.circuit.library import DiagonalGate
 from qiskit.synthesis import synth_qft_full
 
+from grover_train.enumeration import check_exclude, energy_vector
 from grover_train.errors import InputError
-from grover_train.model.landscape import check_exclude, energy_vector
 
 #: relative float residue below which a coefficient or threshold counts as an integer
 EXACT_TOLERANCE = 1e-9

@@ -95,9 +95,8 @@ class Preparation:
         >>> v.round(3).tolist()
         [(0.5+0j), (0.5+0j), (0.5+0j), (0.5+0j)]
         """
-        key = ("prep-statevector", self)
-        cache = problem._cache
-        if key not in cache:
+
+        def build() -> np.ndarray:
             n = problem.num_variables
             psi = np.full(2**n, 2.0 ** (-n / 2), dtype=complex)
             if self.kind == "dqa":
@@ -107,14 +106,14 @@ class Preparation:
                     for q in range(n):
                         apply_rx(psi, q, -2.0 * beta)
             psi.setflags(write=False)
-            cache[key] = psi
-        return cache[key]
+            return psi
+
+        return problem.cached(("prep-statevector", self), build)
 
     def probabilities(self, problem: SearchProblem) -> np.ndarray:
         """|A|0>|^2 over the 2^n states (cached per problem; exact 2^-n for uniform)."""
-        key = ("prep-probabilities", self)
-        cache = problem._cache
-        if key not in cache:
+
+        def build() -> np.ndarray:
             if self.kind == "uniform":
                 n = problem.num_variables
                 probs = np.full(2**n, 2.0**-n)
@@ -122,16 +121,16 @@ class Preparation:
                 probs = np.abs(self.statevector(problem)) ** 2
                 probs /= probs.sum()  # remove rounding drift so it sums to 1
             probs.setflags(write=False)
-            cache[key] = probs
-        return cache[key]
+            return probs
+
+        return problem.cached(("prep-probabilities", self), build)
 
     def p_marked(self, problem: SearchProblem) -> float:
         """Probability that measuring A|0> gives a head (p_A of design section 7)."""
-        key = ("prep-p-marked", self, problem.threshold)
-        cache = problem._cache
-        if key not in cache:
-            cache[key] = float(self.probabilities(problem)[problem.marked].sum())
-        return cache[key]
+        return problem.cached(
+            ("prep-p-marked", self, problem.threshold),
+            lambda: float(self.probabilities(problem)[problem.marked].sum()),
+        )
 
     def label(self) -> str:
         """Short description, e.g. ``dqa(steps=8, dt=0.8)``."""
@@ -149,15 +148,15 @@ def spin_scale(bqm: dimod.BinaryQuadraticModel) -> float:
 
 def problem_phase_diagonal(problem: SearchProblem) -> np.ndarray:
     """Diagonal of H_P = E(z) - offset (SPIN offset), cached per problem."""
-    key = ("prep-phase-diagonal",)
-    cache = problem._cache
-    if key not in cache:
+
+    def build() -> np.ndarray:
         bqm = problem.bqm
         spin = bqm.spin if bqm.vartype is dimod.BINARY else bqm
         d = problem.energies - float(spin.offset)
         d.setflags(write=False)
-        cache[key] = d
-    return cache[key]
+        return d
+
+    return problem.cached(("prep-phase-diagonal",), build)
 
 
 def apply_rx(psi: np.ndarray, qubit: int, theta: float) -> None:

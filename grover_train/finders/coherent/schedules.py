@@ -29,11 +29,11 @@ from dataclasses import dataclass, field
 import dimod
 import numpy as np
 
+from grover_train.enumeration import states_to_samples
 from grover_train.errors import InputError, UnknownNameError
 from grover_train.finders.coherent.backends.base import Backend, Iterates, num_oracle_calls
 from grover_train.finders.coherent.prep import Preparation
 from grover_train.finders.problem import SearchProblem
-from grover_train.model.landscape import states_to_samples
 
 #: the schedule names
 SCHEDULES = ("bbht", "dh", "fixed-point")
@@ -71,18 +71,6 @@ def ylc_phases(
     a = [2.0 * math.atan2(1.0, math.tan(2.0 * math.pi * j / L) * root) for j in range(1, ell + 1)]
     b = [-a[ell - j] for j in range(1, ell + 1)]
     return [(b[j], -a[j]) for j in range(ell)]
-
-
-def with_threshold(problem: SearchProblem, threshold: float) -> SearchProblem:
-    """The same landscape and exclusion at another threshold, sharing the cached enumeration
-    (energies, exclusion mask, preparation distributions) so a round costs no re-enumeration."""
-    if threshold == problem.threshold:
-        return problem
-    new = SearchProblem(problem.bqm, threshold, problem.exclude, _cache=problem._cache)
-    for name in ("energies", "excluded"):
-        if name in problem.__dict__:
-            new.__dict__[name] = problem.__dict__[name]
-    return new
 
 
 @dataclass
@@ -123,7 +111,7 @@ class RoundRunner:
         """Classical check of a measured state against a threshold (and the exclusion)."""
         p = self.problem
         row = states_to_samples(np.array([z]), p.num_variables, p.bqm.vartype)
-        return bool(with_threshold(p, threshold).is_head(row)[0])
+        return bool(p.with_threshold(threshold).is_head(row)[0])
 
     def charge(self, queries: int) -> None:
         self.queries += int(queries)
@@ -132,7 +120,7 @@ class RoundRunner:
 
     def run(self, threshold: float, iterates: Iterates, **record) -> tuple[int, float, bool]:
         """One round: prepare, measure once, check. Returns (state, energy, is head)."""
-        problem = with_threshold(self.problem, threshold)
+        problem = self.problem.with_threshold(threshold)
         z = int(self.backend.sample(problem, self.prep, iterates, 1, self.rng)[0])
         self.jobs += 1
         return self._check(z, threshold, iterates, record)
@@ -146,7 +134,7 @@ class RoundRunner:
         """K rounds at one threshold as one backend job; results are checked in order until
         ``stop(result)``, and the rest of the job is discarded: its queries are still charged
         and counted in :attr:`wasted_queries`."""
-        problem = with_threshold(self.problem, threshold)
+        problem = self.problem.with_threshold(threshold)
         zs = self.backend.sample_rounds(problem, self.prep, [it for it, _ in rounds], self.rng)
         self.jobs += 1
         out = []

@@ -115,10 +115,7 @@ class EnergyOrder:
 
 def energy_order(problem: SearchProblem) -> EnergyOrder:
     """The cached :class:`EnergyOrder` of a problem's landscape (threshold-independent)."""
-    key = ("energy-order",)
-    if key not in problem._cache:
-        problem._cache[key] = EnergyOrder(problem)
-    return problem._cache[key]
+    return problem.cached(("energy-order",), lambda: EnergyOrder(problem))
 
 
 def cdf_picker(states: np.ndarray, cdf: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:

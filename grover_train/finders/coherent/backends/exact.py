@@ -8,7 +8,7 @@ itself, so the state after any iterates is c_g|good> + c_b|bad> and
 
 Plain iterates give c_g = sin((2r+1) theta). Valid for any A. Up to
 :data:`TABLE_PATH_VARIABLES` variables (and for every preparation other than ``uniform``),
-sampling uses the states sorted by energy once per landscape (cached in ``problem._cache``) and
+sampling uses the states sorted by energy once per landscape (cached with ``problem.cached``) and
 the prep's cumulative sums along that order, so a search round at a new threshold costs
 O(n + log 2^n). Above it the uniform preparation streams (:mod:`grover_train.enumeration`):
 inside each side the amplified distribution is uniform, so a round needs the head count at its
@@ -68,17 +68,13 @@ def two_level_amplitudes(p: float, iterates: Iterates) -> tuple[complex, complex
 
 def _prep_cdfs(problem: SearchProblem, prep: Preparation):
     """The energy order, and cumulative prep probabilities along it and over the excluded."""
-    key = ("exact-cdfs", prep)
     order = energy_order(problem)
-    if key not in problem._cache or problem._cache[key][3] != order.version:
+    entry = problem.cached(("exact-cdfs", prep), dict)  # one entry, refreshed in place
+    if entry.get("version") != order.version:  # the sums follow the order's reorderings
         probs = prep.probabilities(problem)
-        problem._cache[key] = (
-            order,
-            np.cumsum(probs[order.states]),
-            np.cumsum(probs[order.excluded]),
-            order.version,  # the sums follow the order's reorderings
-        )
-    return problem._cache[key][:3]
+        entry["sums"] = (np.cumsum(probs[order.states]), np.cumsum(probs[order.excluded]))
+        entry["version"] = order.version
+    return (order, *entry["sums"])
 
 
 class ExactBackend(Backend):

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from grover_train.enumeration import MAX_ENUMERATION_VARIABLES
 from grover_train.finders.coherent.backends.base import Backend, Iterates, as_phases
 from grover_train.finders.coherent.prep import Preparation, problem_phase_diagonal
 from grover_train.finders.problem import SearchProblem
-from grover_train.model.landscape import MAX_ENUMERATION_VARIABLES
 
 #: qubits per Kronecker block in :func:`apply_layer`: a 16 x 16 matrix product replaces four
 #: single-qubit passes over psi (about 6x faster at n = 20, see benchmarks/dqa_prep.py)
