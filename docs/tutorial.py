@@ -19,7 +19,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from grover_train.data import load_dataset
-from grover_train.train.cutting import train_model
+from grover_train.train.run import train_model
 
 # %% [markdown]
 # ## 1. Train a small network by cutting heads with simulated annealing

@@ -3,7 +3,7 @@
 Features are turned into spins before training: a feature with at most two distinct values is
 split at the middle of its range, any other at its training median (``thresholds_``). The
 network is trained by head cutting with the chosen finder (or by backprop with
-``finder="backprop"``) through :func:`grover_train.train.cutting.train_model`; ``predict``
+``finder="backprop"``) through :func:`grover_train.train.run.train_model`; ``predict``
 is argmin_k E+(x, k) and ``predict_proba`` the Boltzmann weights exp(-E+(x, k)) normalized
 over the classes, so both come from the clamped energies.
 """
@@ -64,7 +64,7 @@ class DragonClassifier(ClassifierMixin, BaseEstimator):
     def fit(self, X, y) -> DragonClassifier:
         """Binarize ``X``, train the network on ``(X, y)``; return ``self``."""
         from grover_train.cli.train import TRAIN_FINDER_DEFAULTS
-        from grover_train.train.cutting import train_model
+        from grover_train.train.run import train_model
 
         X, y = validate_data(self, X, y)
         check_classification_targets(y)

@@ -11,7 +11,7 @@ from grover_train.errors import InputError
 from grover_train.model.landscape import clamped_outputs_energy
 from grover_train.model.network import DragonNetwork
 from grover_train.train.backprop import logits, train_backprop
-from grover_train.train.cutting import train_model
+from grover_train.train.run import train_model
 
 
 def _params(net: DragonNetwork) -> dict:

@@ -20,8 +20,8 @@ from grover_train.model.landscape import (
     training_error,
 )
 from grover_train.model.network import DragonNetwork
-from grover_train.train.cutting import train_model
 from grover_train.train.problems import sample_problems
+from grover_train.train.run import train_model
 
 
 def _spins(rng, n):

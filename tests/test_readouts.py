@@ -15,8 +15,8 @@ from grover_train.finders import SearchProblem, get_finder
 from grover_train.model import deep
 from grover_train.model.network import DragonNetwork, one_hot_spins
 from grover_train.train import readouts as ro
-from grover_train.train.cutting import train_model
 from grover_train.train.problems import sample_problems
+from grover_train.train.run import train_model
 
 
 def _spins(rng, n):

@@ -14,9 +14,9 @@ from grover_train.finders import FindResult, HeadFinder
 from grover_train.model.landscape import free_bqm, training_error
 from grover_train.model.network import DragonNetwork
 from grover_train.train.delta import cut, cut_delta
-from grover_train.train.run import train_model
 from grover_train.train.problems import FullConfig, positive_config
 from grover_train.train.result import Evaluator, read_metrics
+from grover_train.train.run import train_model
 
 
 def _stats(net: DragonNetwork, x: np.ndarray, s: FullConfig) -> np.ndarray:

@@ -30,7 +30,7 @@ def run_demo_training(
     from grover_train.cli.train import TRAIN_FINDER_DEFAULTS
     from grover_train.data.datasets import load_dataset
     from grover_train.model.io import save_model
-    from grover_train.train.cutting import train_model
+    from grover_train.train.run import train_model
 
     out = Path(out)
     dataset = load_dataset("digits", seed=seed)

@@ -377,7 +377,7 @@ def run(args: argparse.Namespace) -> int:
     """Validate everything, train, then write model, metrics and summary."""
     from grover_train.cli.main import print_json
     from grover_train.model.io import load_model, save_model
-    from grover_train.train.cutting import train_model
+    from grover_train.train.run import train_model
 
     hidden = parse_int_list(args.hidden, "--hidden")
     if not hidden or min(hidden) < 1:

@@ -293,7 +293,7 @@ def spec_keys(kind: str) -> set[str] | None:
     """Keys a run spec of ``kind`` may hold (``None``: any key, for custom runners).
 
     Train sweeps accept the dataset and finder keys of :data:`RUNNER_KEYS` plus every keyword
-    of ``grover_train.train.cutting.train_model``; search sweeps accept
+    of ``grover_train.train.run.train_model``; search sweeps accept
     ``grover_train.scaling.search_level.SPEC_KEYS``.
 
     >>> {"finder", "seed", "budget"} <= spec_keys("train")
@@ -315,7 +315,7 @@ TRAIN_RESERVED = {"dataset", "finder_options", "progress", "metrics_path", "init
 
 
 def _train_model_keywords() -> set[str]:
-    from grover_train.train.cutting import train_model
+    from grover_train.train.run import train_model
 
     params = inspect.signature(train_model).parameters
     return {

@@ -46,10 +46,10 @@ def run_train_spec(spec: dict[str, Any]) -> RunOutput:
     The dataset seed is ``data_seed`` when given, else ``seed``: runs that differ only in the
     finder see the same data. ``prep``, ``backend`` and ``schedule`` go into the finder's
     options, together with ``finder_options``; every other key is a keyword of
-    :func:`grover_train.train.cutting.train_model`. Progress bars are off.
+    :func:`grover_train.train.run.train_model`. Progress bars are off.
     """
     from grover_train.data.datasets import load_dataset
-    from grover_train.train.cutting import train_model
+    from grover_train.train.run import train_model
 
     spec = dict(spec)
     spec.pop("kind", None)

@@ -1,4 +1,5 @@
-"""Backprop baseline: the same dragon network and classifier, trained by gradient descent.
+"""Backprop baseline: the same dragon network and classifier, trained by gradient descent
+(the :class:`Backprop` updater of the training loop, :mod:`grover_train.train.loop`).
 
 The logits are -beta E+(x, k) with the closed-form clamped energy
 E+(x, k) = -sum_j |(W_L h_{L-1} + b_L + U^T e_k)_j| - e_k.c, so softmax cross-entropy over them
@@ -6,10 +7,10 @@ trains exactly the deployable classifier argmin_k E+(x, k). Layers below the las
 h_l = sign(W_l h_{l-1} + b_l) forward and the straight-through estimator backward (the gradient
 of a hard tanh). With ``outputs="all"`` (default for C <= 8) the softmax runs over every
 output configuration y in {+-1}^C with target e_k*, which also lowers the training error eps
-(heads with non-one-hot outputs). Optimiser: Adam with step size ``eta`` (default 0.01) and
+(heads with non-one-hot outputs). Optimiser: Adam with step size ``eta`` (default 0.005) and
 L2 ``weight_decay``.
 
-Queries (design section 3): one query = one sample's forward + backward pass, so a mini-batch
+Queries (docs/design.md): one query = one sample's forward + backward pass, so a mini-batch
 of B samples costs B queries. Metrics are measured as for head cutting
 (:class:`grover_train.train.result.Evaluator`) and are not counted.
 
@@ -21,18 +22,17 @@ continue).
 
 from __future__ import annotations
 
-import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
 from grover_train.data.datasets import Dataset
-from grover_train.errors import BudgetError, InputError
+from grover_train.errors import InputError
 from grover_train.model.landscape import samples_to_states, states_to_samples
 from grover_train.model.network import DragonNetwork, one_hot_spins
-from grover_train.provenance import versions
-from grover_train.rng import check_seed, child_seed
-from grover_train.train.result import Evaluator, MetricsWriter, TrainResult
+from grover_train.rng import child_seed
+from grover_train.train.loop import Batch, StepResult, Updater, train
+from grover_train.train.result import TrainResult
 
 #: ``outputs="auto"`` uses the softmax over all 2^C outputs up to this many classes (its cost
 #: grows as 2^C per sample; above, the C one-hot logits)
@@ -75,6 +75,166 @@ def logits(params: dict, X, num_layers: int, outputs=None):
     return -E
 
 
+class Backprop(Updater):
+    """Gradient descent on the logits -beta E+ (softmax cross-entropy, Adam).
+
+    Args:
+        finder_options: may hold ``beta``, ``outputs`` and ``input_noise`` (so that the
+            ``--finder-option`` of the command line reaches them); no other key.
+        batch_size, eta, margin, eval_size, eta_decay, weight_decay, init_scale, input_noise:
+            as for head cutting (:class:`grover_train.train.cutting.HeadCutting`); ``margin``
+            only enters the metric ``train_error_margin``.
+        beta: scale of the logits.
+        outputs: the softmax: ``"all"`` 2^C output configurations (target e_k*),
+            ``"onehot"`` the C classes, ``"auto"`` all when C <= :data:`AUTO_ALL_OUTPUTS`.
+
+    Queries: one per sample pass, so a step of B samples costs B (the last batch is cut to
+    the queries left).
+
+    >>> from grover_train.data.datasets import load_dataset
+    >>> from grover_train.train.loop import train
+    >>> ds = load_dataset('digits', seed=0, classes=[0, 1])
+    >>> r = train(ds, Backprop(), hidden=4, budget=2000, seed=0, progress=False)
+    >>> r.summary['finder'], r.summary['queries'], r.summary['test_accuracy'] > 0.9
+    ('backprop', 2000, True)
+    """
+
+    name = "backprop"
+    defaults = DEFAULTS
+
+    def __init__(
+        self,
+        finder_options: dict | None = None,
+        *,
+        batch_size: int | None = None,
+        eta: float | None = None,
+        margin: float | None = None,
+        eval_size: int | None = None,
+        eta_decay: float | None = None,
+        weight_decay: float | None = None,
+        init_scale: float | None = None,
+        beta: float | None = None,
+        outputs: str | None = None,
+        input_noise: float | None = None,
+    ) -> None:
+        fopts = dict(finder_options or {})
+        if beta is None:
+            beta = fopts.pop("beta", None)
+        if outputs is None:
+            outputs = fopts.pop("outputs", None)
+        if input_noise is None:
+            input_noise = fopts.pop("input_noise", None)
+        if fopts:
+            raise InputError(
+                f"backprop takes no finder options {sorted(fopts)}: drop them or "
+                "choose a finder such as 'sa'"
+            )
+        super().__init__(
+            finder_options,
+            batch_size=batch_size,
+            eta=eta,
+            margin=margin,
+            eval_size=eval_size,
+            eta_decay=eta_decay,
+            weight_decay=weight_decay,
+            init_scale=init_scale,
+            beta=beta,
+            outputs=outputs,
+            input_noise=input_noise,
+        )
+
+    def check(self, dataset: Dataset, hidden: list[int]) -> None:
+        p = self.options
+        if not (np.isfinite(p["beta"]) and p["beta"] > 0):
+            raise InputError(f"beta must be a positive number, got {p['beta']!r}")
+        if p["outputs"] not in ("auto", "all", "onehot"):
+            raise InputError(f"outputs must be 'auto', 'all' or 'onehot', got {p['outputs']!r}")
+
+    def init(self, net: DragonNetwork, dataset: Dataset, state: dict, seed: int) -> None:
+        import torch
+
+        p = self.options
+        self.meta = dict(net.meta)
+        self.num_layers = L = net.num_layers
+        dtype = self.dtype = torch.float64
+        params = self.params = {}
+        for layer in range(L):
+            params[f"W{layer}"] = torch.tensor(net.W[layer], dtype=dtype, requires_grad=True)
+            params[f"b{layer}"] = torch.tensor(net.b[layer], dtype=dtype, requires_grad=True)
+        params["U"] = torch.tensor(net.U, dtype=dtype, requires_grad=True)
+        params["c"] = torch.tensor(net.c, dtype=dtype, requires_grad=True)
+        self.opt = torch.optim.Adam(params.values(), lr=p["eta"], weight_decay=p["weight_decay"])
+        self.X = torch.tensor(dataset.X_train, dtype=dtype)
+        self.y = torch.tensor(dataset.y_train, dtype=torch.long)
+        C = net.num_classes
+        if p["outputs"] == "all" or (p["outputs"] == "auto" and C <= AUTO_ALL_OUTPUTS):
+            # softmax over all 2^C output configurations: pushes every head above e_k*, so the
+            # training error eps falls too, not only the one-hot classification loss
+            self.Y_all = torch.tensor(states_to_samples(np.arange(2**C), C), dtype=dtype)
+            self.own = torch.tensor(
+                samples_to_states(one_hot_spins(np.arange(C), C)), dtype=torch.long
+            )
+        else:
+            self.Y_all = self.own = None
+        self.noise = torch.Generator()
+        # tiny tensors: one thread is fastest and keeps runs identical; restored by close()
+        self.threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+
+    def order(self, rng: np.random.Generator, n: int):
+        """A torch permutation seeded from ``rng`` (no global torch state is touched)."""
+        import torch
+
+        gen = torch.Generator()
+        gen.manual_seed(child_seed(rng))
+        return torch.randperm(n, generator=gen)
+
+    def step(self, batch: Batch) -> StepResult:
+        """One Adam step on the batch (cut to the queries left)."""
+        import torch
+
+        p = self.options
+        take = min(len(batch.index), batch.budget - batch.queries)
+        index = batch.index[:take]
+        lr = p["eta"] / (1.0 + p["eta_decay"] * batch.epochs)
+        for group in self.opt.param_groups:
+            group["lr"] = lr
+        self.opt.zero_grad()
+        xb = self.X[index]
+        if p["input_noise"] > 0:
+            # data augmentation: flip each input spin with probability input_noise
+            self.noise.manual_seed(child_seed(batch.noise))
+            flip = torch.rand(xb.shape, generator=self.noise, dtype=self.dtype) < p["input_noise"]
+            xb = torch.where(flip, -xb, xb)
+        out = p["beta"] * logits(self.params, xb, self.num_layers, self.Y_all)
+        target = self.y[index] if self.Y_all is None else self.own[self.y[index]]
+        loss = torch.nn.functional.cross_entropy(out, target)
+        loss.backward()
+        self.opt.step()
+        return StepResult(
+            queries=take, samples=take, row={"eta": lr, "loss": float(loss.detach()), "batch": take}
+        )
+
+    def network(self) -> DragonNetwork:
+        import torch
+
+        params, L = self.params, self.num_layers
+        with torch.no_grad():
+            return DragonNetwork(
+                [params[f"W{i}"].numpy().copy() for i in range(L)],
+                [params[f"b{i}"].numpy().copy() for i in range(L)],
+                params["U"].numpy().copy(),
+                params["c"].numpy().copy(),
+                dict(self.meta),
+            )
+
+    def close(self) -> None:
+        import torch
+
+        if hasattr(self, "threads"):
+            torch.set_num_threads(self.threads)
+
+
 def train_backprop(
     dataset: Dataset,
     *,
@@ -97,14 +257,18 @@ def train_backprop(
     beta: float | None = None,
     outputs: str | None = None,
     input_noise: float | None = None,
+    checkpoint: Callable[[DragonNetwork], None] | None = None,
+    checkpoint_every: float = 300.0,
 ) -> TrainResult:
-    """Train with PyTorch until ``budget`` queries (sample forward+backward passes) are spent.
+    """Train with PyTorch until ``budget`` queries (sample forward+backward passes) are spent:
+    the training loop (:func:`grover_train.train.loop.train`) with the :class:`Backprop`
+    updater.
 
-    Same arguments and result as :func:`grover_train.train.cutting.train_model` (which
-    dispatches here for ``finder="backprop"``); ``margin`` only enters the metric
-    ``train_error_margin``; ``beta`` scales the logits; ``outputs`` picks the softmax:
-    ``"all"`` 2^C output configurations (target e_k*), ``"onehot"`` the C classes,
-    ``"auto"`` all when C <= 8. ``finder_options`` may hold ``beta`` and ``outputs``.
+    Same arguments and result as :func:`grover_train.train.run.train_model` (which trains
+    with backprop for ``finder="backprop"``); the options are those of :class:`Backprop`.
+
+    Raises:
+        InputError: a bad option (:func:`grover_train.train.loop.train`).
 
     >>> from grover_train.data.datasets import load_dataset
     >>> ds = load_dataset('digits', seed=0, classes=[0, 1])
@@ -112,205 +276,33 @@ def train_backprop(
     >>> r.summary['finder'], r.summary['queries'], r.summary['test_accuracy'] > 0.9
     ('backprop', 2000, True)
     """
-    import torch
-
-    from grover_train.train.cutting import (
-        _checkpoints,
-        _next_checkpoint,
-        _progress_bar,
-        _resume_state,
-        check_train_options,
+    updater = Backprop(
+        finder_options,
+        batch_size=batch_size,
+        eta=eta,
+        margin=margin,
+        eval_size=eval_size,
+        eta_decay=eta_decay,
+        weight_decay=weight_decay,
+        init_scale=init_scale,
+        beta=beta,
+        outputs=outputs,
+        input_noise=input_noise,
+    )
+    return train(
+        dataset,
+        updater,
+        hidden=hidden,
+        budget=budget,
+        seed=seed,
+        init=init,
+        resume=resume,
+        progress=progress,
+        metrics_path=metrics_path,
+        num_evals=num_evals,
+        checkpoint=checkpoint,
+        checkpoint_every=checkpoint_every,
     )
 
-    fopts = dict(finder_options or {})
-    if beta is None:
-        beta = fopts.pop("beta", None)
-    if outputs is None:
-        outputs = fopts.pop("outputs", None)
-    if input_noise is None:
-        input_noise = fopts.pop("input_noise", None)
-    if fopts:
-        raise InputError(
-            f"backprop takes no finder options {sorted(fopts)}: drop them or "
-            "choose a finder such as 'sa'"
-        )
-    opts = {
-        k: v
-        for k, v in dict(
-            batch_size=batch_size,
-            eta=eta,
-            margin=margin,
-            eval_size=eval_size,
-            eta_decay=eta_decay,
-            weight_decay=weight_decay,
-            init_scale=init_scale,
-            beta=beta,
-            outputs=outputs,
-            input_noise=input_noise,
-        ).items()
-        if v is not None
-    }
-    hidden = check_train_options(dataset, hidden, budget, seed, **opts)
-    p = {**DEFAULTS, **opts}
-    if not (0 <= p["input_noise"] < 0.5):
-        raise InputError(f"input_noise must be in [0, 0.5), got {p['input_noise']!r}")
-    if not (np.isfinite(p["beta"]) and p["beta"] > 0):
-        raise InputError(f"beta must be a positive number, got {p['beta']!r}")
-    seed = check_seed(seed)
-    state = _resume_state(init, resume, seed)
-    if state["queries"] >= budget:
-        raise BudgetError(
-            f"the run already spent {state['queries']} queries of its budget: "
-            f"pass a --budget larger than {state['queries']} to continue"
-        )
-    if init is not None:
-        net = init.copy()
-        if net.num_inputs != dataset.num_inputs or net.num_classes != dataset.num_classes:
-            raise InputError(
-                f"the initial model takes {net.num_inputs} inputs and {net.num_classes} "
-                f"classes, the data has {dataset.num_inputs} and {dataset.num_classes}: use a "
-                "model trained on the same dataset options"
-            )
-    else:
-        init_seed = int(np.random.SeedSequence([seed, 3]).generate_state(1)[0])
-        net = DragonNetwork.random(
-            dataset.num_inputs, hidden, dataset.num_classes, seed=init_seed, scale=p["init_scale"]
-        )
-    L = net.num_layers
-    dtype = torch.float64
-    params = {}
-    for layer in range(L):
-        params[f"W{layer}"] = torch.tensor(net.W[layer], dtype=dtype, requires_grad=True)
-        params[f"b{layer}"] = torch.tensor(net.b[layer], dtype=dtype, requires_grad=True)
-    params["U"] = torch.tensor(net.U, dtype=dtype, requires_grad=True)
-    params["c"] = torch.tensor(net.c, dtype=dtype, requires_grad=True)
-    opt = torch.optim.Adam(params.values(), lr=p["eta"], weight_decay=p["weight_decay"])
-    X = torch.tensor(dataset.X_train, dtype=dtype)
-    y = torch.tensor(dataset.y_train, dtype=torch.long)
-    N = len(y)
-    C = net.num_classes
-    if p["outputs"] == "all" or (p["outputs"] == "auto" and C <= AUTO_ALL_OUTPUTS):
-        # softmax over all 2^C output configurations: pushes every head above e_k*, so the
-        # training error eps falls too, not only the one-hot classification loss
-        Y_all = torch.tensor(states_to_samples(np.arange(2**C), C), dtype=dtype)
-        own = torch.tensor(samples_to_states(one_hot_spins(np.arange(C), C)), dtype=torch.long)
-    elif p["outputs"] in ("onehot", "auto"):
-        Y_all = own = None
-    else:
-        raise InputError(f"outputs must be 'auto', 'all' or 'onehot', got {p['outputs']!r}")
 
-    def to_net() -> DragonNetwork:
-        with torch.no_grad():
-            return DragonNetwork(
-                [params[f"W{i}"].numpy().copy() for i in range(L)],
-                [params[f"b{i}"].numpy().copy() for i in range(L)],
-                params["U"].numpy().copy(),
-                params["c"].numpy().copy(),
-                dict(net.meta),
-            )
-
-    evaluator = Evaluator(dataset, eval_size=p["eval_size"], seed=seed, margin=p["margin"])
-    writer = MetricsWriter(metrics_path, resume_step=state["step"] if resume else None)
-    queries, step, epoch, pos = state["queries"], state["step"], state["epoch"], state["pos"]
-    wall0 = float(state.get("wall_s", 0.0))
-    checkpoints = _checkpoints(budget, num_evals)
-    next_eval = _next_checkpoint(checkpoints, queries)
-    metrics: list[dict] = []
-    gen = torch.Generator()
-    noise = torch.Generator()
-    t0 = time.perf_counter()
-    bar = _progress_bar(budget, queries, progress, "backprop")
-    # tiny tensors: one thread is fastest and keeps runs identical; restored afterwards
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        while queries < budget:
-            gen.manual_seed(child_seed(np.random.default_rng([seed, 2, epoch])))
-            perm = torch.randperm(N, generator=gen)
-            take = min(p["batch_size"], N - pos, budget - queries)
-            batch = perm[pos : pos + take]
-            lr = p["eta"] / (1.0 + p["eta_decay"] * (epoch + pos / N))
-            for group in opt.param_groups:
-                group["lr"] = lr
-            opt.zero_grad()
-            xb = X[batch]
-            if p["input_noise"] > 0:
-                # data augmentation: flip each input spin with probability input_noise
-                noise.manual_seed(child_seed(np.random.default_rng([seed, 4, step])))
-                flip = torch.rand(xb.shape, generator=noise, dtype=dtype) < p["input_noise"]
-                xb = torch.where(flip, -xb, xb)
-            out = p["beta"] * logits(params, xb, L, Y_all)
-            target = y[batch] if Y_all is None else own[y[batch]]
-            loss = torch.nn.functional.cross_entropy(out, target)
-            loss.backward()
-            opt.step()
-            queries += take
-            step += 1
-            pos += take
-            if pos >= N:
-                epoch, pos = epoch + 1, 0
-            done = queries >= budget
-            if done or step <= 3 or queries >= next_eval:
-                next_eval = _next_checkpoint(checkpoints, queries)
-                row = {
-                    "step": step,
-                    "epoch": epoch + pos / N,
-                    "queries": queries,
-                    "wall_s": wall0 + time.perf_counter() - t0,
-                    "eta": lr,
-                    "loss": float(loss.detach()),
-                    "batch": take,
-                    **evaluator(to_net()),
-                }
-                metrics.append(row)
-                writer.write(row)
-                bar.set_postfix(
-                    eps=f"{row['train_error']:.3f}",
-                    acc=f"{row['test_accuracy']:.3f}",
-                    refresh=False,
-                )
-            bar.update(queries - bar.n)
-    finally:
-        torch.set_num_threads(threads)
-        bar.close()
-    wall = wall0 + time.perf_counter() - t0
-    net = to_net()
-    final = metrics[-1] if metrics else {"step": step, **evaluator(net)}
-    summary = {
-        "test_accuracy": final["test_accuracy"],
-        "validation_accuracy": final.get("validation_accuracy"),
-        "validation_size": len(getattr(dataset, "y_val", ())),
-        "train_accuracy": final["train_accuracy"],
-        "train_error": final["train_error"],
-        "train_error_margin": final["train_error_margin"],
-        "queries": queries,
-        "wall_s": wall,
-        "steps": step,
-        "epochs": epoch + pos / N,
-        "finder": "backprop",
-        "finder_options": dict(finder_options or {}),
-        "seed": seed,
-        "budget": budget,
-        "hidden": hidden,
-        "dataset": dataset.name,
-        "classes": list(dataset.classes),
-        **{k: p[k] for k in DEFAULTS},
-        "versions": versions(),
-    }
-    net.meta = {
-        **net.meta,
-        "train_state": {
-            "queries": queries,
-            "step": step,
-            "epoch": epoch,
-            "pos": pos,
-            "seed": seed,
-            "wall_s": wall,
-            "finder": "backprop",
-        },
-        "summary": {k: v for k, v in summary.items() if k != "versions"},
-    }
-    return TrainResult(net, metrics, summary)
-
-
-__all__ = ["DEFAULTS", "logits", "train_backprop"]
+__all__ = ["DEFAULTS", "Backprop", "logits", "train_backprop"]

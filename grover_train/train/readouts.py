@@ -30,6 +30,7 @@ import numpy as np
 
 from grover_train.model import deep
 from grover_train.model.network import DragonNetwork
+from grover_train.train.delta import cut_delta
 
 #: the cut's positive of a lower layer's units: "clamped" (closed form with the label's
 #: readout); "forward" (the forward pass) made training collapse (docs/deep.md)
@@ -157,7 +158,7 @@ def local_delta(
     heads: Sequence,
 ) -> tuple[tuple, list[tuple[np.ndarray, np.ndarray]]]:
     """The cut of one sample's heads found in a window of ``layer``: the head-cutting update
-    of the local network A_layer (:func:`grover_train.train.cutting.cut_delta`), split into
+    of the local network A_layer (:func:`grover_train.train.delta.cut_delta`), split into
     the update of the whole network (dW, db, dU, dc) and of the readouts [(dV_l, dd_l)].
 
     >>> net = DragonNetwork.random(4, [3, 2], 2, seed=0)
@@ -169,8 +170,6 @@ def local_delta(
     >>> dW[0][0].tolist(), float(abs(dU).sum()), aux[0][1].tolist()
     ([2.0, 2.0, 2.0, 2.0], 0.0, [2.0, -2.0])
     """
-    from grover_train.train.cutting import cut_delta
-
     sub = layer_net(net, readouts, layer)
     dW, db, dU, dc = cut_delta(sub, x, positive, heads)
     w = layer_weight(layer, net.num_layers)

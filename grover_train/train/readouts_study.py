@@ -49,7 +49,8 @@ def local_accuracies(net: DragonNetwork, readouts: ro.Readouts, X, y) -> list[fl
 
 def main(argv: list[str] | None = None) -> dict:
     """Run the study of ``argv[0]`` (JSON options) and print its JSON line."""
-    from grover_train.train.cutting import _from_arrays, train_model
+    from grover_train.train.loop import raw_network
+    from grover_train.train.run import train_model
 
     opts = json.loads((argv or sys.argv[1:] or ["{}"])[0])
     for key in [k for k in opts if k.isupper()]:
@@ -80,7 +81,7 @@ def main(argv: list[str] | None = None) -> dict:
         "probe_validation": [round(v, 3) for v in probe_layers(r.net, ds)],
     }
     if "readouts" in state:
-        raw = _from_arrays(state["raw"], {}) if "raw" in state else r.net
+        raw = raw_network(r.net)
         acc = local_accuracies(raw, ro.Readouts.from_json(state["readouts"]), ds.X_val, ds.y_val)
         out["local_validation"] = [round(v, 3) for v in acc]
     out.update(seed=seed, budget=budget, hidden=hidden, options=opts)

@@ -113,7 +113,7 @@ def run_deep_comparison(
         train_accuracy, queries, wall_s, max_qubits_used, curve}`` with ``curve`` the
         (queries, test accuracy) pairs of the run's metrics.
     """
-    from grover_train.train.cutting import train_model
+    from grover_train.train.run import train_model
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)

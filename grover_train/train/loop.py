@@ -1,0 +1,493 @@
+"""One training loop for every way of updating the weights (docs/training.md).
+
+The loop owns what every training run shares: the checks of the shared options, the initial
+network, the mini-batches (a fresh order of the training set every epoch), query accounting
+up to the budget, weight averaging, the metrics (:class:`grover_train.train.result.Evaluator`)
+and their JSONL file, checkpoints and resume, the summary and the state saved in the model.
+An :class:`Updater` says how the weights change: head cutting with a finder
+(:class:`grover_train.train.cutting.HeadCutting`) or gradient descent
+(:class:`grover_train.train.backprop.Backprop`). The loop calls ``check`` and ``init`` once,
+then ``step`` per mini-batch until the budget is spent; ``network()`` is the network the
+updater trains.
+
+Randomness: everything comes from the run's one seed: the initial weights from
+``SeedSequence([seed, 3])``, the order of epoch e from ``default_rng([seed, 2, e])``, and every
+step s gets the streams ``default_rng([seed, 1, s])`` (searches) and ``default_rng([seed, 4, s])``
+(input noise), so a resumed run continues exactly where the saved one stood.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from grover_train.data.datasets import Dataset
+from grover_train.errors import BudgetError, InputError
+from grover_train.finders import check_budget
+from grover_train.model.network import DragonNetwork, check_sizes
+from grover_train.provenance import versions
+from grover_train.rng import check_seed
+from grover_train.train.result import Evaluator, MetricsWriter, TrainResult
+
+
+@dataclass
+class Batch:
+    """One step's mini-batch and where the run stands when the step starts.
+
+    Attributes:
+        index: indices of the batch's training samples (a slice of the updater's ``order``).
+        step: steps done before this one.
+        epochs: epochs done, ``epoch + pos / N``.
+        queries: queries spent before this step.
+        budget: the run's query budget (a step stops spending when it is reached).
+        rng: this step's random stream (seeds of the searches).
+        noise: this step's stream of input-spin flips.
+    """
+
+    index: np.ndarray
+    step: int
+    epochs: float
+    queries: int
+    budget: int
+    rng: np.random.Generator
+    noise: np.random.Generator
+
+
+@dataclass
+class StepResult:
+    """What one step did: ``queries`` spent, ``samples`` of the batch used (the loop moves on
+    by that many) and ``row``, the step's own entries of its metrics row (e.g. the step size)."""
+
+    queries: int
+    samples: int
+    row: dict
+
+
+class Updater:
+    """How the weights change; the loop (:func:`train`) calls the methods in this order:
+    ``check`` once before any work, ``fresh`` for a run that starts from random weights,
+    ``init`` once, then ``order`` per epoch and ``step`` per mini-batch, ``network`` whenever
+    it needs the weights, ``state`` at checkpoints and at the end, and ``close`` at the end.
+
+    Subclasses set :attr:`name` and :attr:`defaults`; ``options`` are the defaults updated by
+    the options given (None means the default). The loop reads ``batch_size``, ``eval_size``,
+    ``margin`` (of the metric ``train_error_margin``), ``init_scale`` and ``average`` (weight
+    averaging over that many steps, ``"epoch"``: one epoch; absent: off) from them, and records
+    the options named in ``defaults`` in the summary.
+
+    >>> class Still(Updater):  # an updater that never changes the weights
+    ...     name, defaults = "still", {"batch_size": 4, "eval_size": 8, "margin": 0.0,
+    ...                                "init_scale": 1.0}
+    ...     def step(self, batch):
+    ...         return StepResult(queries=len(batch.index), samples=len(batch.index), row={})
+    >>> from grover_train.data.datasets import load_dataset
+    >>> ds = load_dataset('teacher', seed=0, teacher_sizes=(6, 3, 2), num_samples=40)
+    >>> r = train(ds, Still(), hidden=3, budget=10, seed=0, progress=False)
+    >>> r.summary['finder'], r.summary['queries'], r.summary['steps']
+    ('still', 12, 3)
+    """
+
+    #: the method's name: the summary's and the saved state's ``finder``
+    name: str = "updater"
+    #: default options, recorded in the summary in this order
+    defaults: dict = {}
+
+    def __init__(self, finder_options: dict | None = None, **options) -> None:
+        self.finder_options = dict(finder_options or {})
+        self.options = {**self.defaults, **{k: v for k, v in options.items() if v is not None}}
+        self.net: DragonNetwork | None = None
+
+    def check(self, dataset: Dataset, hidden: list[int]) -> None:
+        """Raise :class:`InputError` for a bad option of this method (the loop checked the
+        shared ones)."""
+
+    def fresh(self, net: DragonNetwork) -> DragonNetwork:
+        """The network a run that does not start from a given one begins with."""
+        return net
+
+    def init(self, net: DragonNetwork, dataset: Dataset, state: dict, seed: int) -> None:
+        """Start training ``net`` (in place) on ``dataset``; ``state`` is the saved
+        ``train_state`` of a resumed run (counters only for a new one)."""
+        self.net = net
+
+    def order(self, rng: np.random.Generator, n: int):
+        """The order of the ``n`` training samples in one epoch, drawn from ``rng``."""
+        return rng.permutation(n)
+
+    def step(self, batch: Batch) -> StepResult:
+        """One update from ``batch``."""
+        raise NotImplementedError
+
+    def network(self) -> DragonNetwork:
+        """The network being trained (for the metrics, checkpoints and the result)."""
+        return self.net
+
+    def state(self) -> dict:
+        """What a resumed run needs besides the weights and the loop's counters."""
+        return {}
+
+    def summary(self) -> dict:
+        """Entries of the run's summary besides the loop's and the options."""
+        return {}
+
+    def close(self) -> None:
+        """Undo what ``init`` changed outside the updater (called even after an error)."""
+
+
+def hidden_list(hidden: int | Sequence[int]) -> list[int]:
+    """Hidden layer sizes as a list.
+
+    >>> hidden_list(32), hidden_list((8, 4))
+    ([32], [8, 4])
+    """
+    if isinstance(hidden, int | np.integer):
+        return [int(hidden)]
+    try:
+        return [int(h) for h in hidden]
+    except (TypeError, ValueError):
+        raise InputError(
+            f"--hidden must list positive layer sizes, got {hidden!r}: use e.g. "
+            "--hidden 32 or --hidden 32,32"
+        ) from None
+
+
+def check_train_options(dataset: Dataset, hidden, budget, seed, **opts) -> list[int]:
+    """Validate the options every training method shares; return ``hidden`` as a list.
+
+    Shared: the sizes, ``budget``, ``seed``, ``batch_size``, ``eta``, ``margin``,
+    ``eta_decay``, ``weight_decay``, ``input_noise`` and ``eval_size``; other keys are left to
+    the updater's own ``check``.
+
+    >>> from grover_train.data.datasets import load_dataset
+    >>> ds = load_dataset('teacher', seed=0, teacher_sizes=(6, 3, 2), num_samples=40)
+    >>> check_train_options(ds, 3, 100, 0, eta=0.1)
+    [3]
+    >>> check_train_options(ds, 3, 100, 0, eta=0)
+    Traceback (most recent call last):
+    ...
+    grover_train.errors.InputError: --eta must be a positive number, got 0
+    """
+    hidden = hidden_list(hidden)
+    check_sizes(dataset.num_inputs, hidden, dataset.num_classes)
+    check_budget(budget, "--budget")
+    check_seed(seed)
+    if len(dataset.y_train) == 0:
+        raise InputError("the training set is empty: choose more samples or other classes")
+    check_positive_ints(opts, "batch_size")
+    v = opts.get("eta")
+    if v is not None and not (np.isfinite(v) and v > 0):
+        raise InputError(f"--eta must be a positive number, got {v!r}")
+    for name in ("margin", "eta_decay", "weight_decay"):
+        v = opts.get(name)
+        if v is not None and not (np.isfinite(v) and v >= 0):
+            raise InputError(f"--{name.replace('_', '-')} must be a number >= 0, got {v!r}")
+    v = opts.get("input_noise")
+    if v is not None and not (np.isfinite(v) and 0 <= v < 0.5):
+        raise InputError(f"--input-noise must be a probability in [0, 0.5), got {v!r}")
+    v = opts.get("eval_size")
+    if v is not None and (not isinstance(v, int | np.integer) or v < 1):
+        raise InputError(f"eval-size must be a positive integer, got {v!r}")
+    return hidden
+
+
+def check_positive_ints(opts: dict, *names: str) -> None:
+    """Raise :class:`InputError` unless each of ``names`` in ``opts`` is None or an int >= 1.
+
+    >>> check_positive_ints({"max_heads": 0}, "max_heads")
+    Traceback (most recent call last):
+    ...
+    grover_train.errors.InputError: max-heads must be a positive integer, got 0
+    """
+    for name in names:
+        v = opts.get(name)
+        if v is not None and (isinstance(v, bool) or not isinstance(v, int | np.integer) or v < 1):
+            raise InputError(f"{name.replace('_', '-')} must be a positive integer, got {v!r}")
+
+
+def train(
+    dataset: Dataset,
+    updater: Updater,
+    *,
+    hidden: int | Sequence[int],
+    budget: int,
+    seed: int,
+    init: DragonNetwork | None = None,
+    resume: bool = False,
+    progress: bool = True,
+    metrics_path=None,
+    num_evals: int = 50,
+    checkpoint: Callable[[DragonNetwork], None] | None = None,
+    checkpoint_every: float = 300.0,
+) -> TrainResult:
+    """Train a network of ``hidden`` layers on ``dataset`` with ``updater`` until ``budget``
+    queries are spent.
+
+    Args:
+        dataset: training and test data (:func:`grover_train.data.datasets.load_dataset`).
+        updater: how the weights change (:class:`Updater`).
+        hidden: hidden layer sizes, e.g. ``32`` or ``[32, 32]``.
+        budget: total queries (docs/design.md), including those of a resumed run.
+        seed: one seed for everything (initial weights, batches, the updater's streams).
+        init: starting network (else random); with ``resume`` its ``meta['train_state']``
+            says where the run stopped.
+        resume: continue the run saved in ``init``.
+        progress: show a tqdm bar on stderr.
+        metrics_path: JSONL file receiving one row per evaluated step.
+        num_evals: about how many times the metrics are computed: at the first steps, then
+            whenever the cumulative queries cross a point of a grid that is half geometric,
+            half linear in [1, budget], and at the end (deterministic, so runs are comparable).
+        checkpoint: called with a copy of the network whose ``meta['train_state']`` is where
+            the run stands, at most every ``checkpoint_every`` seconds (0: after every step),
+            so that a killed run can be resumed from it (``init=..., resume=True``).
+
+    Returns:
+        :class:`TrainResult` with the network, per-step metrics and a summary.
+
+    Raises:
+        InputError: a bad option, a model that does not fit the data, or a resume without
+            saved state or with another seed.
+        BudgetError: the resumed run already spent ``budget``.
+    """
+    p = updater.options
+    hidden = check_train_options(dataset, hidden, budget, seed, **p)
+    updater.check(dataset, hidden)
+    seed = check_seed(seed)
+    state = _resume_state(init, resume, seed)
+    if init is not None:
+        net = init.copy()
+        if net.num_inputs != dataset.num_inputs or net.num_classes != dataset.num_classes:
+            raise InputError(
+                f"the initial model takes {net.num_inputs} inputs and {net.num_classes} "
+                f"classes, the data has {dataset.num_inputs} and {dataset.num_classes}: use a "
+                "model trained on the same dataset options"
+            )
+    else:
+        init_seed = int(np.random.SeedSequence([seed, 3]).generate_state(1)[0])
+        net = updater.fresh(
+            DragonNetwork.random(
+                dataset.num_inputs,
+                hidden,
+                dataset.num_classes,
+                seed=init_seed,
+                scale=p["init_scale"],
+            )
+        )
+    if state["queries"] >= budget:
+        raise BudgetError(
+            f"the run already spent {state['queries']} queries of its budget: "
+            f"pass a --budget larger than {state['queries']} to continue"
+        )
+    N = len(dataset.y_train)
+    # Weight averaging: the updater trains the raw network; the returned (deployable) network
+    # ``avg`` is the exponential moving average of its weights over ~``average`` steps.
+    if p.get("average") == "epoch":
+        p["average"] = -(-N // p["batch_size"])  # steps per epoch
+    average = p.get("average") or 0
+    avg = None
+    if average:
+        avg = net
+        raw = state.get("raw")
+        net = _from_arrays(raw, net.meta) if raw else net.copy()
+    updater.init(net, dataset, state, seed)
+    evaluator = Evaluator(dataset, eval_size=p["eval_size"], seed=seed, margin=p["margin"])
+    writer = MetricsWriter(metrics_path, resume_step=state["step"] if resume else None)
+    queries, step, epoch, pos = state["queries"], state["step"], state["epoch"], state["pos"]
+    wall0 = float(state.get("wall_s", 0.0))
+    metrics: list[dict] = []
+    points = _eval_points(budget, num_evals)
+    next_eval = _next_point(points, queries)
+
+    def train_state(wall: float) -> dict:
+        """Where the run stands: what a resumed run (from the end or a checkpoint) needs."""
+        return {
+            "queries": queries,
+            "step": step,
+            "epoch": epoch,
+            "pos": pos,
+            "seed": seed,
+            "wall_s": wall,
+            "finder": updater.name,
+            **updater.state(),
+            **({"raw": _to_arrays(updater.network())} if avg is not None else {}),
+        }
+
+    t0 = time.perf_counter()
+    last_checkpoint = t0
+    bar = _progress_bar(budget, queries, progress, updater.name)
+    order, order_epoch = None, None
+    try:
+        while queries < budget:
+            if order_epoch != epoch:  # the same order for every step of an epoch
+                order = updater.order(np.random.default_rng([seed, 2, epoch]), N)
+                order_epoch = epoch
+            batch = Batch(
+                index=order[pos : pos + p["batch_size"]],
+                step=step,
+                epochs=epoch + pos / N,
+                queries=queries,
+                budget=budget,
+                rng=np.random.default_rng([seed, 1, step]),
+                noise=np.random.default_rng([seed, 4, step]),
+            )
+            done_step = updater.step(batch)
+            queries += done_step.queries
+            if avg is not None:
+                _blend(avg, updater.network(), 1.0 / average)
+            step += 1
+            pos += done_step.samples
+            if pos >= N:
+                epoch, pos = epoch + 1, 0
+            done = queries >= budget
+            wall = wall0 + time.perf_counter() - t0
+            if done or step <= 3 or queries >= next_eval:
+                next_eval = _next_point(points, queries)
+                row = {
+                    "step": step,
+                    "epoch": epoch + pos / N,
+                    "queries": queries,
+                    "wall_s": wall,
+                    **done_step.row,
+                    **evaluator(updater.network() if avg is None else avg),
+                }
+                metrics.append(row)
+                writer.write(row)
+                bar.set_postfix(
+                    eps=f"{row['train_error']:.3f}",
+                    acc=f"{row['test_accuracy']:.3f}",
+                    refresh=False,
+                )
+            bar.update(queries - bar.n)
+            now = time.perf_counter()
+            if checkpoint is not None and not done and now - last_checkpoint >= checkpoint_every:
+                snap = (updater.network() if avg is None else avg).copy()
+                snap.meta = {**snap.meta, "train_state": train_state(wall0 + now - t0)}
+                checkpoint(snap)
+                last_checkpoint = time.perf_counter()
+    finally:
+        updater.close()
+        bar.close()
+    wall = wall0 + time.perf_counter() - t0
+    saved = train_state(wall)
+    net = updater.network() if avg is None else avg
+    final = metrics[-1] if metrics else {"step": step, **evaluator(net)}
+    summary = {
+        "test_accuracy": final["test_accuracy"],
+        "validation_accuracy": final.get("validation_accuracy"),
+        "validation_size": len(getattr(dataset, "y_val", ())),
+        "train_accuracy": final["train_accuracy"],
+        "train_error": final["train_error"],
+        "train_error_margin": final["train_error_margin"],
+        "queries": queries,
+        "wall_s": wall,
+        "steps": step,
+        "epochs": epoch + pos / N,
+        "finder": updater.name,
+        "finder_options": dict(updater.finder_options),
+        "seed": seed,
+        "budget": budget,
+        "hidden": hidden,
+        "dataset": dataset.name,
+        "classes": list(dataset.classes),
+        **{k: p[k] for k in updater.defaults},
+        **updater.summary(),
+        "versions": versions(),
+    }
+    net.meta = {
+        **net.meta,
+        "train_state": saved,
+        "summary": {k: v for k, v in summary.items() if k != "versions"},
+    }
+    return TrainResult(net, metrics, summary)
+
+
+def _resume_state(init: DragonNetwork | None, resume: bool, seed: int) -> dict:
+    if not resume:
+        return {"queries": 0, "step": 0, "epoch": 0, "pos": 0, "wall_s": 0.0}
+    state = dict((init.meta if init is not None else {}).get("train_state") or {})
+    if not state:
+        raise InputError(
+            "the model to resume has no training state: resume only from a "
+            "model.npz written by 'grover-train train'"
+        )
+    if int(state.get("seed", seed)) != seed:
+        raise InputError(
+            f"seed {seed} differs from the seed {state['seed']} of the run being "
+            f"resumed: drop --seed or pass --seed {state['seed']}"
+        )
+    return state
+
+
+def _blend(avg: DragonNetwork, net: DragonNetwork, rate: float) -> None:
+    """avg <- avg + rate (net - avg), in place (exponential moving average of the weights)."""
+    for layer in range(net.num_layers):
+        avg.W[layer] += rate * (net.W[layer] - avg.W[layer])
+        avg.b[layer] += rate * (net.b[layer] - avg.b[layer])
+    avg.U += rate * (net.U - avg.U)
+    avg.c += rate * (net.c - avg.c)
+
+
+def _to_arrays(net: DragonNetwork) -> dict:
+    """The weights as JSON-able lists (the raw weights of an averaged run, kept for resume)."""
+    return {
+        "W": [w.tolist() for w in net.W],
+        "b": [v.tolist() for v in net.b],
+        "U": net.U.tolist(),
+        "c": net.c.tolist(),
+    }
+
+
+def _from_arrays(arrays: dict, meta: dict) -> DragonNetwork:
+    return DragonNetwork(arrays["W"], arrays["b"], arrays["U"], arrays["c"], dict(meta))
+
+
+def raw_network(net: DragonNetwork) -> DragonNetwork:
+    """The raw (not averaged) network of a trained model: the weights the updater trained,
+    kept in ``meta['train_state']['raw']`` by an averaged run; ``net`` itself otherwise.
+
+    >>> raw_network(DragonNetwork.random(3, 2, 2, seed=0)).hidden
+    [2]
+    """
+    raw = (net.meta.get("train_state") or {}).get("raw")
+    return _from_arrays(raw, {}) if raw else net
+
+
+def _eval_points(budget: int, num_evals: int) -> np.ndarray:
+    """Query counts at which metrics are computed: geometric plus linear grid in [1, budget]."""
+    k = max(2, int(num_evals) // 2)
+    geo = np.geomspace(1, budget, k)
+    lin = np.linspace(budget / k, budget, k)
+    return np.unique(np.ceil(np.concatenate([geo, lin])).astype(np.int64))
+
+
+def _next_point(points: np.ndarray, queries: int) -> int:
+    i = int(np.searchsorted(points, queries, side="right"))
+    return int(points[i]) if i < len(points) else int(points[-1]) + 1
+
+
+def _progress_bar(budget: int, initial: int, progress: bool, name: str):
+    from tqdm.auto import tqdm
+
+    return tqdm(
+        total=budget,
+        initial=initial,
+        disable=not progress,
+        unit="q",
+        desc=f"train[{name}]",
+        dynamic_ncols=True,
+        leave=False,
+    )
+
+
+__all__ = [
+    "Batch",
+    "StepResult",
+    "Updater",
+    "check_positive_ints",
+    "check_train_options",
+    "hidden_list",
+    "raw_network",
+    "train",
+]
