@@ -53,29 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
 def print_json(obj) -> None:
     """Print one JSON object on the last line of stdout (numpy scalars converted; NaN and
     infinities, which JSON does not have, become null)."""
-    print(json.dumps(_finite(obj), default=_json_default, allow_nan=False), flush=True)
+    from grover_train import jsonify
 
-
-def _finite(o):
-    if isinstance(o, float):
-        return o if o == o and abs(o) != float("inf") else None
-    if isinstance(o, dict):
-        return {k: _finite(v) for k, v in o.items()}
-    if isinstance(o, list | tuple):
-        return [_finite(v) for v in o]
-    return o
-
-
-def _json_default(o):
-    import numpy as np
-
-    if isinstance(o, np.integer):
-        return int(o)
-    if isinstance(o, np.floating):
-        return _finite(float(o))
-    if isinstance(o, np.ndarray):
-        return _finite(o.tolist())
-    return str(o)
+    print(json.dumps(jsonify.finite(obj), default=jsonify.default, allow_nan=False), flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from grover_train import jsonify
 from grover_train.errors import InputError
 from grover_train.scaling.fits import TrainingFit
 from grover_train.scaling.search_level import SearchFit, fit_search_scaling, points_from_runs
@@ -568,7 +569,7 @@ def write_report(
         exps["hardware.break_even"] = hw["noise"].break_even
         exps["hardware.lambda"] = hw["noise"].lam
         exps["hardware.ft_crossover_n"] = hw["ft"].get("crossover_n")
-    exps = _clean(exps)
+    exps = jsonify.finite(exps)
     (out / "exponents.json").write_text(json.dumps(exps, indent=2, allow_nan=False) + "\n")
     has_search = plot_search(result, out / "search_scaling.png")
     plot_training(result, out / "training_scaling.png")
@@ -700,16 +701,3 @@ def _failures_text(failures: dict[str, int]) -> str:
     ]
     lines += [f"- {n} x {msg}" for msg, n in sorted(failures.items(), key=lambda kv: -kv[1])]
     return "\n".join(lines) + "\n\n"
-
-
-def _clean(o):
-    """JSON-safe copy: numpy scalars to Python, NaN and infinities to None."""
-    if isinstance(o, dict):
-        return {k: _clean(v) for k, v in o.items()}
-    if isinstance(o, list | tuple):
-        return [_clean(v) for v in o]
-    if isinstance(o, np.integer):
-        return int(o)
-    if isinstance(o, float | np.floating):
-        return float(o) if math.isfinite(float(o)) else None
-    return o

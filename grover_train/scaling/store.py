@@ -33,6 +33,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from grover_train import jsonify
 from grover_train.errors import InputError
 from grover_train.scaling.config import canonical_json, run_id
 
@@ -94,24 +95,7 @@ def _now() -> str:
 
 
 def _json(obj: Any) -> str:
-    return json.dumps(obj, sort_keys=True, default=_plain, allow_nan=True)
-
-
-def _plain(o: Any) -> Any:
-    """JSON fallback for numpy scalars and arrays (and anything else: its string)."""
-    import numpy as np
-
-    if isinstance(o, np.integer):
-        return int(o)
-    if isinstance(o, np.floating):
-        return float(o)
-    if isinstance(o, np.bool_):
-        return bool(o)
-    if isinstance(o, np.ndarray):
-        return o.tolist()
-    if isinstance(o, (set, frozenset)):
-        return sorted(o)
-    return str(o)
+    return json.dumps(obj, sort_keys=True, default=jsonify.default, allow_nan=True)
 
 
 def _int_or_none(v: Any) -> int | None:

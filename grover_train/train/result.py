@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from grover_train import jsonify
 from grover_train.data.datasets import Dataset
 from grover_train.model.landscape import clamped_outputs_energy, samples_to_states
 from grover_train.model.network import DragonNetwork, one_hot_spins
@@ -111,19 +112,9 @@ class MetricsWriter:
     def write(self, row: dict) -> None:
         if self.path is not None:
             with self.path.open("a") as f:
-                f.write(json.dumps(row, default=_jsonable) + "\n")
+                f.write(json.dumps(row, default=jsonify.default) + "\n")
 
 
 def read_metrics(path: str | os.PathLike) -> list[dict]:
     """Read a metrics.jsonl file back."""
     return [json.loads(line) for line in Path(path).read_text().splitlines() if line.strip()]
-
-
-def _jsonable(o):
-    if isinstance(o, np.integer):
-        return int(o)
-    if isinstance(o, np.floating):
-        return float(o)
-    if isinstance(o, np.ndarray):
-        return o.tolist()
-    return str(o)
