@@ -28,12 +28,7 @@ from grover_train.errors import AccountError, InputError
 from grover_train.finders.base import FindResult, HeadFinder
 from grover_train.finders.problem import SearchProblem
 from grover_train.rng import child_seed
-
-
-def _positive_int(value: object, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-        raise InputError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
+from grover_train.validate import positive_int
 
 
 def _beta_range(value, name: str = "beta_range") -> tuple[float, float] | None:
@@ -239,8 +234,8 @@ class SAFinder(HeadFinder):
         beta_range: tuple[float, float] | None = None,
         beta_schedule_type: str = "geometric",
     ) -> None:
-        self.num_reads = _positive_int(num_reads, "num_reads")
-        self.num_sweeps = _positive_int(num_sweeps, "num_sweeps")
+        self.num_reads = positive_int(num_reads, "num_reads")
+        self.num_sweeps = positive_int(num_sweeps, "num_sweeps")
         self.beta_range = _beta_range(beta_range)
         if beta_schedule_type not in ("geometric", "linear"):
             raise InputError(
@@ -324,7 +319,7 @@ class CyclicSAFinder(SAFinder):
         self.restart_sweeps = (
             max(1, self.num_sweeps // 4)
             if restart_sweeps is None
-            else _positive_int(restart_sweeps, "restart_sweeps")
+            else positive_int(restart_sweeps, "restart_sweeps")
         )
         if restart_beta is not None and not (np.isfinite(restart_beta) and restart_beta > 0):
             raise InputError(f"restart_beta must be a positive number, got {restart_beta!r}")
@@ -391,13 +386,13 @@ class SQAFinder(HeadFinder):
         gamma: float | None = None,
         trotter: int | None = None,
     ) -> None:
-        self.num_reads = _positive_int(num_reads, "num_reads")
-        self.num_sweeps = _positive_int(num_sweeps, "num_sweeps")
+        self.num_reads = positive_int(num_reads, "num_reads")
+        self.num_sweeps = positive_int(num_sweeps, "num_sweeps")
         for name, v in (("beta", beta), ("gamma", gamma)):
             if v is not None and not (np.isfinite(v) and v > 0):
                 raise InputError(f"{name} must be a positive number, got {v!r}")
         self.beta, self.gamma = beta, gamma
-        self.trotter = None if trotter is None else _positive_int(trotter, "trotter")
+        self.trotter = None if trotter is None else positive_int(trotter, "trotter")
         self._sampler = None
 
     @property
@@ -507,7 +502,7 @@ class DWaveFinder(HeadFinder):
         sample_kwargs: dict | None = None,
         factory: Callable[[], dimod.Sampler] | None = None,
     ) -> None:
-        self.num_reads = _positive_int(num_reads, "num_reads")
+        self.num_reads = positive_int(num_reads, "num_reads")
         self.sample_kwargs = dict(sample_kwargs or {})
         self._sampler = sampler
         self._factory = factory

@@ -37,6 +37,7 @@ from grover_train.model.heads import count_heads
 from grover_train.model.landscape import training_error
 from grover_train.model.network import DragonNetwork
 from grover_train.provenance import versions
+from grover_train.validate import positive_int
 
 #: methods whose cost is assigned to every replayed trajectory
 METHODS = ("classical", "amplified")
@@ -82,9 +83,7 @@ class ReplaySetup:
         if self.prep not in ("uniform", "dqa"):
             raise InputError(f"prep must be 'uniform' or 'dqa', got {self.prep!r}")
         for name in ("hidden", "num_samples", "batch_size", "max_epochs"):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, int | np.integer) or v < 1:
-                raise InputError(f"{name} must be a positive integer, got {v!r}")
+            positive_int(getattr(self, name), name)
         if not (np.isfinite(self.eta) and self.eta > 0):
             raise InputError(f"eta must be a positive number, got {self.eta!r}")
         if not (np.isfinite(self.margin) and self.margin >= 0):

@@ -29,6 +29,7 @@ from grover_train.memory import check_bytes
 from grover_train.scaling.config import Sweep, check_specs, run_id, specs_of
 from grover_train.scaling.runners import RunOutput, execute
 from grover_train.scaling.store import Store, new_owner
+from grover_train.validate import positive_int
 
 #: how long to try reaching a Dask scheduler before giving up
 DASK_CONNECT_TIMEOUT = "20s"
@@ -141,8 +142,7 @@ def run_sweep(
     >>> run_sweep(specs, path, progress=False).as_dict()["skipped"]
     3
     """
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise InputError(f"workers must be a positive integer, got {workers!r}")
+    positive_int(workers, "workers")
     if not (isinstance(lease_s, int | float) and lease_s > 0):
         raise InputError(f"lease_s must be a positive number of seconds, got {lease_s!r}")
     sweep = specs_of(config_or_specs)

@@ -31,6 +31,7 @@ from grover_train.model.network import DragonNetwork, check_sizes
 from grover_train.provenance import versions
 from grover_train.rng import check_seed
 from grover_train.train.result import Evaluator, MetricsWriter, TrainResult
+from grover_train.validate import positive_int
 
 
 @dataclass
@@ -176,7 +177,7 @@ def check_train_options(dataset: Dataset, hidden, budget, seed, **opts) -> list[
     check_seed(seed)
     if len(dataset.y_train) == 0:
         raise InputError("the training set is empty: choose more samples or other classes")
-    check_positive_ints(opts, "batch_size")
+    check_positive_ints(opts, "batch_size", "eval_size")
     v = opts.get("eta")
     if v is not None and not (np.isfinite(v) and v > 0):
         raise InputError(f"--eta must be a positive number, got {v!r}")
@@ -187,9 +188,6 @@ def check_train_options(dataset: Dataset, hidden, budget, seed, **opts) -> list[
     v = opts.get("input_noise")
     if v is not None and not (np.isfinite(v) and 0 <= v < 0.5):
         raise InputError(f"--input-noise must be a probability in [0, 0.5), got {v!r}")
-    v = opts.get("eval_size")
-    if v is not None and (not isinstance(v, int | np.integer) or v < 1):
-        raise InputError(f"eval-size must be a positive integer, got {v!r}")
     return hidden
 
 
@@ -202,9 +200,8 @@ def check_positive_ints(opts: dict, *names: str) -> None:
     grover_train.errors.InputError: max-heads must be a positive integer, got 0
     """
     for name in names:
-        v = opts.get(name)
-        if v is not None and (isinstance(v, bool) or not isinstance(v, int | np.integer) or v < 1):
-            raise InputError(f"{name.replace('_', '-')} must be a positive integer, got {v!r}")
+        if opts.get(name) is not None:
+            positive_int(opts[name], name.replace("_", "-"))
 
 
 def train(
