@@ -21,6 +21,7 @@ import numpy as np
 from grover_train.errors import BudgetError, InputError, TooManyQubitsError
 from grover_train.finders.coherent.prep import Preparation
 from grover_train.finders.problem import SearchProblem
+from grover_train.validate import positive_int
 
 Iterates = int | Sequence[tuple[float, float]]
 
@@ -66,9 +67,7 @@ def num_oracle_calls(iterates: Iterates) -> int:
 
 def check_shots(shots: object) -> int:
     """A shot count must be a positive integer."""
-    if isinstance(shots, bool) or not isinstance(shots, int | np.integer) or shots < 1:
-        raise BudgetError(f"shots must be a positive integer, got {shots!r}")
-    return int(shots)
+    return positive_int(shots, "shots", BudgetError)
 
 
 class EnergyOrder:

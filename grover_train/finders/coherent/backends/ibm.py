@@ -36,6 +36,7 @@ from grover_train.finders.coherent.marking import OracleQuantizer, bqm_key
 from grover_train.finders.coherent.oracle import value_register_size
 from grover_train.finders.problem import SearchProblem
 from grover_train.rng import child_seed, make_rng
+from grover_train.validate import positive_int
 
 ACCOUNT_HELP = (
     "no saved IBM Quantum account: save one once with "
@@ -179,8 +180,7 @@ class IBMBackend(Backend):
         self.device_qubits = int(self.device.num_qubits)
         self._pm = None
         self._cache: OrderedDict = OrderedDict()
-        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-            raise BudgetError(f"batch_size must be a positive integer, got {batch_size!r}")
+        positive_int(batch_size, "batch_size", BudgetError)
         if mode not in EXECUTION_MODES:
             raise UnknownNameError(
                 f"unknown execution mode {mode!r}: choose one of {', '.join(EXECUTION_MODES)}"
