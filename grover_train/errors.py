@@ -18,6 +18,12 @@ class UnknownNameError(InputError):
     """An unknown dataset, finder, backend, preparation or schedule name."""
 
 
+class OptionError(InputError, TypeError):
+    """An option a finder, backend or schedule does not take, or a value of the wrong type
+    (e.g. a non-integer seed). Also a :class:`TypeError`, which Python and dwave-samplers raise
+    for the same mistakes, so either ``except`` clause catches it."""
+
+
 class DatasetError(InputError):
     """A dataset cannot be loaded (missing file, wrong format, bad class subset)."""
 

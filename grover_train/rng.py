@@ -2,7 +2,8 @@
 
 Every random stream is derived from one ``numpy.random.default_rng(seed)`` per call; nothing
 reads or writes global random state. Seeds follow dwave-samplers: a non-integer seed raises
-:class:`TypeError`, an out-of-range one :class:`ValueError`.
+:class:`~grover_train.errors.OptionError` (a :class:`TypeError`), an out-of-range one
+:class:`~grover_train.errors.InputError` (a :class:`ValueError`).
 """
 
 from __future__ import annotations
@@ -11,13 +12,17 @@ import numbers
 
 import numpy as np
 
-from grover_train.errors import InputError
+from grover_train.errors import InputError, OptionError
 
 SEED_MAX = 2**32 - 1
 
 
 def check_seed(seed: object) -> int | None:
     """Validate a seed and return it as a Python int (``None`` stays ``None``).
+
+    Raises:
+        OptionError: the seed is not an integer (also a TypeError).
+        InputError: the seed is outside [0, 2^32 - 1].
 
     >>> check_seed(7)
     7
@@ -27,7 +32,7 @@ def check_seed(seed: object) -> int | None:
     if seed is None:
         return None
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
-        raise TypeError(f"seed must be an integer in [0, {SEED_MAX}], got {type(seed).__name__}")
+        raise OptionError(f"seed must be an integer in [0, {SEED_MAX}], got {type(seed).__name__}")
     seed = int(seed)
     if not 0 <= seed <= SEED_MAX:
         raise InputError(f"seed {seed} is out of range: use an integer in [0, {SEED_MAX}]")

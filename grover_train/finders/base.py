@@ -62,15 +62,24 @@ def default_budget(num_variables: int) -> int:
 
 
 class HeadFinder(dimod.Sampler):
-    """Base class: subclasses implement ``_find(problem, budget, rng, max_heads)``."""
+    """Base class: subclasses implement ``_find(problem, budget, rng, max_heads, **call)``.
+
+    ``call_parameters`` names the keyword arguments a subclass's ``_find`` takes beyond the
+    common ones; :attr:`parameters` declares them (as dimod samplers do), and ``sample`` drops
+    any other keyword with a :class:`dimod.exceptions.SamplerUnknownArgWarning`.
+    """
 
     name: str = "finder"
     #: Largest model the finder accepts (None: no limit).
     max_variables: int | None = None
+    #: Per-call keyword arguments of ``sample`` beyond threshold, exclude, budget, seed and
+    #: max_heads (passed on to ``_find``).
+    call_parameters: tuple[str, ...] = ()
 
     @property
     def parameters(self) -> dict:
-        return {"threshold": [], "exclude": [], "budget": [], "seed": [], "max_heads": []}
+        common = ("threshold", "exclude", "budget", "seed", "max_heads")
+        return {name: [] for name in (*common, *self.call_parameters)}
 
     @property
     def properties(self) -> dict:
@@ -97,6 +106,12 @@ class HeadFinder(dimod.Sampler):
         arguments are dropped with a :class:`dimod.exceptions.SamplerUnknownArgWarning`, as
         dimod's samplers do. So ``sample_qubo(Q)`` and ``sample_ising(h, J)`` work alone.
 
+        Raises:
+            InputError: NaN or infinite biases, a bad threshold or exclusion, an out-of-range
+                seed (:class:`~grover_train.errors.OptionError` for a non-integer one).
+            BudgetError: the budget is not a positive integer.
+            TooManyQubitsError: the model is larger than the finder handles.
+
         >>> from grover_train.finders import get_finder
         >>> bqm = dimod.BQM({0: 1.0, 1: -1.0}, {(0, 1): 0.5}, 0.0, 'SPIN')
         >>> ss = get_finder('exact').sample(bqm, threshold=0.0, budget=10, max_heads=4)
@@ -122,11 +137,45 @@ class HeadFinder(dimod.Sampler):
             kwargs = {**extra, **kwargs}
         budget = default_budget(bqm.num_variables) if budget is None else check_budget(budget)
         problem = SearchProblem(bqm, threshold, exclude)
-        finder._check_size(problem)
+        ss = finder.search(problem, budget, seed=seed, max_heads=max_heads, **kwargs)
+        ss.info["minimum_finding"] = minimum
+        ss.info["budget"] = budget
+        if minimum:
+            ss.info["threshold"] = None
+        return ss
+
+    def search(
+        self,
+        problem: SearchProblem,
+        budget: int,
+        *,
+        seed: int | None = None,
+        max_heads: int = 1,
+        **kwargs,
+    ) -> dimod.SampleSet:
+        """Search a prepared :class:`SearchProblem` for heads (``sample`` builds one from a
+        BQM). A problem that is searched again (or at other thresholds, see
+        :meth:`SearchProblem.with_threshold`) reuses its cached energies and preparation
+        distributions. Keyword arguments are as for ``sample``; unknown ones warn.
+
+        Raises:
+            BudgetError: the budget is not a positive integer.
+            TooManyQubitsError: the model is larger than the finder handles.
+
+        >>> from grover_train.finders import get_finder
+        >>> p = SearchProblem(dimod.BQM({0: 1.0, 1: -1.0}, {(0, 1): 0.5}, 0.0, 'SPIN'), 0.0)
+        >>> ss = get_finder('random').search(p, 50, seed=0)
+        >>> ss.record.sample.tolist(), ss.info['finder']
+        ([[-1, 1]], 'random')
+        """
+        kwargs = self.remove_unknown_kwargs(**kwargs)
+        budget = check_budget(budget)
+        self._check_size(problem)
+        seed = check_seed(seed)
         rng = make_rng(seed)
         t0 = time.perf_counter_ns()
         try:
-            result = finder._find(problem, budget, rng, max_heads=max(1, int(max_heads)), **kwargs)
+            result = self._find(problem, budget, rng, max_heads=max(1, int(max_heads)), **kwargs)
         except ModuleNotFoundError as exc:  # an optional dependency: name its extra
             from grover_train.extras import missing_extra
 
@@ -135,12 +184,7 @@ class HeadFinder(dimod.Sampler):
                 raise
             raise err from None
         t1 = time.perf_counter_ns()
-        ss = finder._sampleset(problem, result, seed, t1 - t0)
-        ss.info["minimum_finding"] = minimum
-        ss.info["budget"] = budget
-        if minimum:
-            ss.info["threshold"] = None
-        return ss
+        return self._sampleset(problem, result, seed, t1 - t0)
 
     def _for_minimum(self) -> tuple[HeadFinder, dict]:
         """The finder (and extra ``_find`` arguments) that does minimum finding when no

@@ -15,6 +15,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from grover_train.enumeration import states_to_samples
+from grover_train.errors import OptionError
 from grover_train.finders.base import FindResult, HeadFinder
 from grover_train.finders.coherent.backends import Backend, get_backend
 from grover_train.finders.coherent.prep import Preparation
@@ -45,6 +46,7 @@ class GroverFinder(HeadFinder):
     """
 
     name = "grover"
+    call_parameters = ("random_start",)
 
     def __init__(
         self,
@@ -68,14 +70,10 @@ class GroverFinder(HeadFinder):
         allowed = set(inspect.signature(self._run).parameters) - {"runner", "max_heads"}
         unknown = set(self.schedule_options) - allowed
         if unknown:
-            raise TypeError(
+            raise OptionError(
                 f"schedule {schedule!r} has no option(s) {sorted(unknown)}: "
                 f"it takes {sorted(allowed)}"
             )
-
-    @property
-    def parameters(self) -> dict:
-        return {**super().parameters, "random_start": []}
 
     @property
     def properties(self) -> dict:
@@ -117,7 +115,9 @@ class GroverFinder(HeadFinder):
         opts = dict(self.schedule_options)
         if random_start:
             if self.schedule != "dh":
-                raise TypeError("random_start applies to the 'dh' schedule only")
+                raise OptionError(
+                    "random_start applies to the 'dh' schedule only: drop it or use schedule='dh'"
+                )
             opts["random_start"] = True
         bar = tqdm(
             total=budget,
