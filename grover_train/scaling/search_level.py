@@ -166,17 +166,14 @@ def amplified_search(
     run records it; :func:`bbht_model` is the independent model the tests compare it with).
     """
     from grover_train.finders import get_finder
-    from grover_train.rng import make_rng
 
     options = {"prep": prep, "schedule": "bbht", "backend": "exact"}
     if prep == "dqa":
         options.update(steps=steps, dt=dt)
     finder = get_finder("grover", **options)
-
-    # _find on our cached problem: the finder reuses its energies and prep statevector
-    result = finder._find(problem, budget, make_rng(seed), max_heads=1)
-    found = any(bool(np.any(problem.is_head(np.atleast_2d(s)))) for s in result.samples)
-    return int(result.queries), found, "grover-finder"
+    # search on our prepared problem: the finder reuses its energies and prep statevector
+    ss = finder.search(problem, budget, seed=seed, max_heads=1)
+    return int(ss.info["queries"]), len(ss) > 0, "grover-finder"
 
 
 def annealer_search(landscape: Landscape, name: str, seed: int, budget: int) -> tuple[int, bool]:
@@ -216,7 +213,7 @@ def landscape_of(spec: Any) -> Landscape:
 def run_search_spec(spec: Any, progress: bool = False):
     """Run the search-level measurement of one landscape and one preparation.
 
-    Returns a :class:`grover_train.scaling.runners.RunOutput`: ``summary`` with ``p_A``,
+    Returns a :class:`grover_train.scaling.run_output.RunOutput`: ``summary`` with ``p_A``,
     ``inv_p``, ``num_heads`` and ``mean.<method>``; ``metrics`` with one row per search
     (``method``, ``search``, ``seed``, ``queries``, ``found``).
 
@@ -225,7 +222,7 @@ def run_search_spec(spec: Any, progress: bool = False):
     >>> out.summary["p_A"], len(out.metrics)
     (0.0625, 16)
     """
-    from grover_train.scaling.runners import RunOutput
+    from grover_train.scaling.run_output import RunOutput
 
     t0 = time.perf_counter()
     prep = _get(spec, "prep", "uniform")
