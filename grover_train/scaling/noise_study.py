@@ -278,7 +278,7 @@ def run_noise_spec(spec: dict[str, Any]):
     """Sweep runner of kind ``noise``: one landscape (``n``, ``seed``, ``prep``), its noise-free
     facts and, for each ``p2`` in ``p2s`` and r in ``rs``, the simulated head probability
     (``simulate`` false: facts only). Queries: none (simulation)."""
-    from grover_train.scaling.runners import RunOutput
+    from grover_train.scaling.run_output import RunOutput
 
     n, seed, prep = int(spec["n"]), int(spec.get("seed", 0)), str(spec.get("prep", "uniform"))
     land = landscape_facts(n, seed, prep)

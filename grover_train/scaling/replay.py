@@ -422,7 +422,7 @@ def run_replay_spec(spec: dict[str, Any]):
     ``eps``, ``cuts``, the cumulative ``C_<method>`` (search) and ``cert_<method>``
     (certification) costs, ``log_p_sum`` and ``median_heads``.
     """
-    from grover_train.scaling.runners import RunOutput
+    from grover_train.scaling.run_output import RunOutput
 
     spec = dict(spec)
     spec.pop("kind", None)

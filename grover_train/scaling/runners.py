@@ -1,7 +1,7 @@
 """Runners: one function per sweep kind that turns a run spec (a dict) into a :class:`RunOutput`.
 
-``RUNNERS`` maps a sweep ``kind`` to a runner. Runners are plain module-level functions so that a
-process pool or a Dask worker can pickle them by reference.
+``SWEEP_RUNNERS`` maps a sweep ``kind`` to a runner. Runners are plain module-level functions so
+that a process pool or a Dask worker can pickle them by reference.
 """
 
 from __future__ import annotations
@@ -9,35 +9,11 @@ from __future__ import annotations
 import importlib
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from grover_train.errors import UnknownNameError
 from grover_train.provenance import versions
-
-
-@dataclass
-class RunOutput:
-    """What one run produces.
-
-    Attributes:
-        summary: final numbers of the run (JSON-serialisable scalars, lists, dicts).
-        metrics: one dict per step (e.g. ``{"step": 3, "queries": 120, "eps": 0.4}``).
-        queries: total queries used (taken from ``summary["queries"]`` when left ``None``).
-        wall_s: wall time of the run in seconds (filled by :func:`execute` when ``None``).
-        seed: the run's seed (taken from the spec when ``None``).
-        versions: package versions (filled from :func:`grover_train.provenance.versions`).
-
-    >>> RunOutput({"queries": 5}, [{"step": 0, "eps": 1.0}]).metrics[0]["eps"]
-    1.0
-    """
-
-    summary: dict[str, Any]
-    metrics: list[dict[str, Any]] = field(default_factory=list)
-    queries: int | None = None
-    wall_s: float | None = None
-    seed: int | None = None
-    versions: dict[str, str] | None = None
+from grover_train.scaling.run_output import RunOutput
 
 
 def run_train_spec(spec: dict[str, Any]) -> RunOutput:
@@ -96,7 +72,7 @@ def _noise(spec: dict[str, Any]) -> RunOutput:
 
 
 #: sweep kind -> runner (a picklable module-level function spec -> RunOutput)
-RUNNERS: dict[str, Callable[[dict[str, Any]], RunOutput]] = {
+SWEEP_RUNNERS: dict[str, Callable[[dict[str, Any]], RunOutput]] = {
     "train": run_train_spec,
     "search": _search,
     "replay": _replay,
@@ -105,7 +81,7 @@ RUNNERS: dict[str, Callable[[dict[str, Any]], RunOutput]] = {
 
 
 def get_runner(kind: str) -> Callable[[dict[str, Any]], RunOutput]:
-    """The runner of a sweep kind: a name of :data:`RUNNERS` or ``"package.module:function"``.
+    """The runner of a sweep kind: a name of :data:`SWEEP_RUNNERS` or ``"package.module:function"``.
 
     >>> get_runner("train").__name__
     'run_train_spec'
@@ -114,8 +90,8 @@ def get_runner(kind: str) -> Callable[[dict[str, Any]], RunOutput]:
     ...
     grover_train.errors.UnknownNameError: unknown sweep kind 'nope': use train, ...
     """
-    if kind in RUNNERS:
-        return RUNNERS[kind]
+    if kind in SWEEP_RUNNERS:
+        return SWEEP_RUNNERS[kind]
     if ":" in kind:
         module_name, _, attr = kind.partition(":")
         try:
@@ -127,7 +103,8 @@ def get_runner(kind: str) -> Callable[[dict[str, Any]], RunOutput]:
             ) from None
         return fn
     raise UnknownNameError(
-        f"unknown sweep kind {kind!r}: use {', '.join(RUNNERS)} or a 'package.module:function'"
+        f"unknown sweep kind {kind!r}: use {', '.join(SWEEP_RUNNERS)} or a "
+        "'package.module:function'"
     )
 
 
