@@ -17,6 +17,10 @@ import dimod
 
 from grover_train.errors import TooManyQubitsError
 
+#: name of the threshold input in the exported files (integer threshold, quantized units)
+THRESHOLD_NAME = "threshold"
+#: gate set of the exported files (all in OpenQASM 3's stdgates.inc, plus the builtin U)
+EXPORT_BASIS = ("cx", "h", "x", "rz", "rx", "p", "cp", "u")
 #: largest problem exported (the oracle's gate count grows as n^2 and the files with it)
 MAX_VARIABLES = 64
 
@@ -40,7 +44,6 @@ def export_problem(
     from qiskit import qasm3, transpile
     from qiskit.circuit import Parameter
 
-    from grover_train.cli.export_qasm import EXPORT_BASIS, THRESHOLD_NAME
     from grover_train.finders.coherent.circuits import grover_iterate, search_circuit
     from grover_train.finders.coherent.oracle import hardware_oracle, quantize
     from grover_train.finders.coherent.prep import Preparation

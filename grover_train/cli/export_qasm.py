@@ -18,12 +18,8 @@ from pathlib import Path
 import dimod
 import numpy as np
 
+from grover_train.cli.export_problem import EXPORT_BASIS, THRESHOLD_NAME
 from grover_train.cli.main import print_json
-
-#: name of the threshold input in the exported files (integer threshold, quantized units)
-THRESHOLD_NAME = "threshold"
-#: gate set of the exported files (all in OpenQASM 3's stdgates.inc, plus the builtin U)
-EXPORT_BASIS = ("cx", "h", "x", "rz", "rx", "p", "cp", "u")
 
 
 def _toy() -> tuple[dimod.BinaryQuadraticModel, float, dict | None]:
