@@ -13,12 +13,24 @@ device with enough qubits.
 from __future__ import annotations
 
 import math
+import re
 from functools import lru_cache
 
 import dimod
 import numpy as np
 
 from grover_train.errors import TooManyQubitsError
+
+
+def fake_short_name(name: str) -> str:
+    """The short name of a fake device, as ``fake:<name>`` takes it.
+
+    >>> [fake_short_name(n) for n in ("FakeManilaV2", "fake_manila", "manila")]
+    ['manila', 'manila', 'manila']
+    """
+    s = name.lower().replace("_", "").replace("-", "")
+    s = s[4:] if s.startswith("fake") else s
+    return re.sub(r"v2$", "", s)
 
 
 @lru_cache(maxsize=1)
@@ -32,8 +44,6 @@ def fake_device_sizes() -> tuple[tuple[str, int], ...]:
     from qiskit.providers import BackendV2
     from qiskit_ibm_runtime import fake_provider
 
-    from grover_train.finders.coherent.backends.ibm import _norm
-
     sizes = {}
     for name in dir(fake_provider):
         cls = getattr(fake_provider, name)
@@ -42,7 +52,7 @@ def fake_device_sizes() -> tuple[tuple[str, int], ...]:
         if "Provider" in name:
             continue
         try:
-            sizes[_norm(name)] = _snapshot_qubits(cls)
+            sizes[fake_short_name(name)] = _snapshot_qubits(cls)
         except Exception:  # a fake whose snapshot does not load is simply not offered
             continue
     return tuple(sorted(sizes.items(), key=lambda kv: (kv[1], kv[0])))

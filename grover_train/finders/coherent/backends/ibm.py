@@ -16,7 +16,6 @@ Probabilities are shot estimates (``exact_probabilities = False``).
 
 from __future__ import annotations
 
-import re
 from collections import OrderedDict
 from contextlib import contextmanager
 
@@ -31,7 +30,7 @@ from grover_train.errors import (
 )
 from grover_train.finders.coherent.backends.base import Backend, as_phases
 from grover_train.finders.coherent.circuits import circuit_resources, search_circuit
-from grover_train.finders.coherent.device_fit import fit_hint
+from grover_train.finders.coherent.device_fit import fake_short_name, fit_hint
 from grover_train.finders.coherent.marking import OracleQuantizer, bqm_key
 from grover_train.finders.coherent.oracle import value_register_size
 from grover_train.finders.problem import SearchProblem
@@ -51,13 +50,6 @@ ACCOUNT_HELP = (
 EXECUTION_MODES = ("auto", "batch", "session")
 
 
-def _norm(name: str) -> str:
-    """'FakeManilaV2', 'fake_manila', 'manila' -> 'manila'."""
-    s = name.lower().replace("_", "").replace("-", "")
-    s = s[4:] if s.startswith("fake") else s
-    return re.sub(r"v2$", "", s)
-
-
 def fake_backend_names() -> list[str]:
     """Short names of the fake backends (``fake:<name>``).
 
@@ -67,7 +59,11 @@ def fake_backend_names() -> list[str]:
     from qiskit_ibm_runtime import fake_provider
 
     return sorted(
-        {_norm(n) for n in dir(fake_provider) if n.startswith("Fake") and "Provider" not in n}
+        {
+            fake_short_name(n)
+            for n in dir(fake_provider)
+            if n.startswith("Fake") and "Provider" not in n
+        }
     )
 
 
@@ -79,11 +75,11 @@ def fake_backend(name: str):
     """
     from qiskit_ibm_runtime import fake_provider
 
-    key = _norm(name)
+    key = fake_short_name(name)
     matches = [
         n
         for n in dir(fake_provider)
-        if n.startswith("Fake") and "Provider" not in n and _norm(n) == key
+        if n.startswith("Fake") and "Provider" not in n and fake_short_name(n) == key
     ]
     if not matches:
         raise UnknownNameError(
