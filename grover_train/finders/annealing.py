@@ -26,6 +26,7 @@ from dwave.samplers.sa.simulated_annealing import simulated_annealing
 
 from grover_train.errors import AccountError, InputError
 from grover_train.finders.base import FindResult, HeadFinder
+from grover_train.finders.collector import ReadCollector
 from grover_train.finders.problem import SearchProblem
 from grover_train.rng import child_seed
 from grover_train.validate import positive_int
@@ -127,64 +128,6 @@ def anneal(
     return out, energies
 
 
-class _Collector:
-    """Keeps distinct heads in read order and counts reads sequentially."""
-
-    def __init__(self, problem: SearchProblem, budget: int, max_heads: int) -> None:
-        self.problem = problem
-        self.budget = budget
-        self.max_heads = max_heads
-        self.queries = 0
-        self.reads_run = 0
-        self.seen: set[bytes] = set()
-        self.found: list[np.ndarray] = []
-        self.best_energy = np.inf
-        self.best_state: np.ndarray | None = None
-
-    @property
-    def done(self) -> bool:
-        # A model without variables has one state: one read shows it.
-        exhausted = self.problem.num_variables == 0 and self.reads_run > 0
-        return exhausted or self.queries >= self.budget or len(self.seen) >= self.max_heads
-
-    def next_batch(self, num_reads: int) -> int:
-        return min(num_reads, self.budget - self.queries)
-
-    def add(
-        self, rows: np.ndarray, energies: np.ndarray | None = None, reads: int | None = None
-    ) -> None:
-        """Add a batch of reads (rows in the problem's vartype, in read order); ``reads`` is
-        the number of reads the batch cost when the sampler returned fewer rows."""
-        k = rows.shape[0]
-        reads = k if reads is None else max(int(reads), k)
-        self.reads_run += reads
-        if k == 0:
-            self.queries += reads
-            return
-        if energies is None:
-            energies = self.problem.bqm.energies((rows, self.problem.variables))
-        heads = np.flatnonzero(self.problem.is_head(rows))
-        stop = reads
-        for i in heads:
-            key = rows[i].tobytes()
-            if key not in self.seen:
-                self.seen.add(key)
-                self.found.append(rows[i : i + 1].copy())
-                if len(self.seen) >= self.max_heads:
-                    stop = int(i) + 1
-                    break
-        self.queries += stop
-        i = int(np.argmin(energies[:stop]))
-        if energies[i] < self.best_energy:
-            self.best_energy = float(energies[i])
-            self.best_state = rows[i].copy()
-
-    def result(self, **info) -> FindResult:
-        best = self.best_energy if np.isfinite(self.best_energy) else None  # None: no read
-        info = {"reads_run": self.reads_run, "best_energy": best, **info}
-        return FindResult(self.found, queries=self.queries, info=info)
-
-
 def _spin_to_vartype(rows: np.ndarray, vartype) -> np.ndarray:
     return rows if vartype is dimod.SPIN else ((rows + 1) // 2).astype(np.int8)
 
@@ -274,7 +217,7 @@ class SAFinder(HeadFinder):
         arrays = ising_arrays(problem)
         betas, beta_range = self._schedule(arrays)
         n, vartype = problem.num_variables, problem.bqm.vartype
-        col = _Collector(problem, budget, max_heads)
+        col = ReadCollector(problem, budget, max_heads)
         while not col.done:
             k = col.next_batch(self.num_reads)
             states, energies = anneal(*arrays[:4], betas, sa_seed(rng), _random_spins(rng, k, n))
@@ -339,7 +282,7 @@ class CyclicSAFinder(SAFinder):
         start = self.restart_beta if self.restart_beta is not None else float(np.sqrt(lo * hi))
         restart, _ = self._schedule(arrays, (min(start, hi), hi), self.restart_sweeps)
         n, vartype = problem.num_variables, problem.bqm.vartype
-        col = _Collector(problem, budget, max_heads)
+        col = ReadCollector(problem, budget, max_heads)
         restarts = 0
         while not col.done:
             k = col.next_batch(self.num_reads)
@@ -416,7 +359,7 @@ class SQAFinder(HeadFinder):
             for k, v in (("beta", self.beta), ("gamma", self.gamma), ("trotter", self.trotter))
             if v is not None
         }
-        col = _Collector(problem, budget, max_heads)
+        col = ReadCollector(problem, budget, max_heads)
         order = problem.variables
         while not col.done:
             k = col.next_batch(self.num_reads)
@@ -530,7 +473,7 @@ class DWaveFinder(HeadFinder):
     def _find(self, problem: SearchProblem, budget, rng, max_heads=1, **kw) -> FindResult:
         sampler = self.sampler
         params = getattr(sampler, "parameters", {}) or {}
-        col = _Collector(problem, budget, max_heads)
+        col = ReadCollector(problem, budget, max_heads)
         order = problem.variables
         calls = 0
         while not col.done:

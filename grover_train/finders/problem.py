@@ -139,15 +139,20 @@ class SearchProblem:
         """The ``k`` lowest heads as (state indices, energies), by (energy, index), streamed."""
         return self.enumeration.lowest(k, below=self.threshold)
 
-    def is_head(self, samples: np.ndarray) -> np.ndarray:
-        """Which sample rows (columns in ``bqm.variables`` order) are heads."""
+    def is_head(self, samples: np.ndarray, energies: np.ndarray | None = None) -> np.ndarray:
+        """Which sample rows (columns in ``bqm.variables`` order) are heads; ``energies``, when
+        given, must be ``bqm.energies`` of those rows (saves computing them again).
+
+        Raises:
+            InputError: the rows do not have one column per variable.
+        """
         samples = np.atleast_2d(samples)
         if samples.shape[1] != self.num_variables:
             raise InputError(
                 f"samples have {samples.shape[1]} columns, the model has "
                 f"{self.num_variables} variables"
             )
-        E = self.bqm.energies((samples, self.variables))
+        E = self.bqm.energies((samples, self.variables)) if energies is None else energies
         ok = E < self.threshold
         if self.exclude:
             cols = [self.variables.index(v) for v in self.exclude]

@@ -100,7 +100,7 @@ FINDERS: dict[str, FinderEntry] = {}
 def register(entry: FinderEntry) -> FinderEntry:
     """Add a finder to the registry (a later entry of the same name replaces the earlier).
 
-    >>> _ = register(FinderEntry("toy", "grover_train.finders.uniform:RandomFinder", "a copy"))
+    >>> _ = register(FinderEntry("toy", "grover_train.finders.random:RandomFinder", "a copy"))
     >>> get_finder("toy").name
     'random'
     >>> del FINDERS["toy"]
@@ -119,8 +119,8 @@ _BACKEND = FinderOption(
 )
 
 _F = "grover_train.finders."
-register(FinderEntry("exact", _F + "exact:ExactFinder", "enumerate all 2^n states (reference)"))
-register(FinderEntry("random", _F + "uniform:RandomFinder", "uniformly random states"))
+register(FinderEntry("exact", _F + "exhaustive:ExhaustiveFinder", "enumerate all 2^n states"))
+register(FinderEntry("random", _F + "random:RandomFinder", "uniformly random states"))
 register(
     FinderEntry(
         "sa",

@@ -1,4 +1,6 @@
-"""``exact``: full enumeration (the reference every other finder is checked against).
+"""The ``exact`` finder: exhaustive search, every one of the 2^n states is enumerated (the
+reference every other finder is checked against). Not to be confused with the coherent search's
+``exact`` backend, which computes amplitude amplification analytically.
 
 Streamed (:mod:`grover_train.enumeration`): one pass for the block minima and head count,
 then only the blocks that can hold the ``max_heads`` lowest heads; memory O(block + max_heads).
@@ -13,14 +15,14 @@ from grover_train.finders.base import FindResult, HeadFinder
 from grover_train.finders.problem import SearchProblem
 
 
-class ExactFinder(HeadFinder):
+class ExhaustiveFinder(HeadFinder):
     """Enumerate all 2^n states; return the ``max_heads`` lowest heads. Costs 2^n queries
     (one energy evaluation per state), whatever the budget: it is the reference, not a
     contender.
 
     >>> import dimod
     >>> bqm = dimod.BQM({0: -1.0}, {}, 0.0, 'SPIN')
-    >>> ExactFinder().sample(bqm, threshold=0.0).record.sample.tolist()
+    >>> ExhaustiveFinder().sample(bqm, threshold=0.0).record.sample.tolist()
     [[1]]
     """
 
