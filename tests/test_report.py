@@ -253,10 +253,10 @@ def test_reproduce_is_resumable_and_writes_the_report(tmp_path, monkeypatch, cap
     assert first["replay.validation.note"]  # tiny runs: the comparison or why it failed
     assert (tmp_path / "results.sqlite").exists() and (tmp_path / "report.md").exists()
     deep = json.loads((tmp_path / "deep_comparison.json").read_text())
-    assert deep["budget"] == 400 and set(deep["summary"]) == set(windows.METHODS)
+    assert deep["budget"] == 400 and set(deep["summary"]) == set(windows.COMPARISON_RUNS)
     report = (tmp_path / "report.md").read_text()
     assert "## Deep networks, a few layers at a time" in report
-    for name in windows.METHODS:  # one row per method, one stored run per seed
+    for name in windows.COMPARISON_RUNS:  # one row per method, one stored run per seed
         assert f"| {name} | " in report
         assert [r["seed"] for r in deep["runs"] if r["method"] == name] == [0]
     deep_mtime = (tmp_path / "deep_comparison.json").stat().st_mtime_ns

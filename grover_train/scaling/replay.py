@@ -40,7 +40,7 @@ from grover_train.provenance import versions
 from grover_train.validate import positive_int
 
 #: methods whose cost is assigned to every replayed trajectory
-METHODS = ("classical", "amplified")
+ASSIGNED_METHODS = ("classical", "amplified")
 #: probability of missing a single head within the certification budget
 CERT_DELTA = 0.05
 #: BBHT growth factor (the ``bbht`` schedule's default)
@@ -489,7 +489,7 @@ def costs_from_rows(rows: list[dict[str, Any]]) -> ReplayCosts:
 
 
 __all__ = [
-    "METHODS",
+    "ASSIGNED_METHODS",
     "ReplayCosts",
     "ReplaySetup",
     "Trajectory",

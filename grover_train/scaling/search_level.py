@@ -34,7 +34,7 @@ from grover_train.scaling.fits import BootstrapCI, PowerLawFit, fit_power_law
 from grover_train.scaling.landscapes import Landscape, make_landscape
 
 PREPS = ("uniform", "dqa")
-METHODS = ("classical", "amplified", "sa", "sqa")
+SEARCH_METHODS = ("classical", "amplified", "sa", "sqa")
 #: keys a search run spec may hold (checked by the sweep loader)
 SPEC_KEYS = {
     "family",
@@ -280,7 +280,7 @@ def run_search_spec(spec: Any, progress: bool = False):
         "amplified_impl": impl,
         "p_uniform": float(problem.marked.mean()),
     }
-    for method in METHODS:
+    for method in SEARCH_METHODS:
         q = [m["queries"] for m in metrics if m["method"] == method]
         if q:
             summary[f"mean.{method}"] = float(np.mean(q))

@@ -35,9 +35,9 @@ from grover_train.model.network import DragonNetwork
 GROVER_SHARE = 0.1
 GROVER_SEARCH_BUDGET = 8
 
-#: the methods: label -> (finder, finder options, hidden layers, max qubits, share of budget,
-#: training options)
-METHODS: dict[str, tuple[str, dict, tuple[int, ...], int | None, float, dict]] = {
+#: the runs compared per seed: label -> (finder, finder options, hidden layers, max qubits,
+#: share of the budget, training options)
+COMPARISON_RUNS: dict[str, tuple[str, dict, tuple[int, ...], int | None, float, dict]] = {
     "sa (windows)": ("sa", {"num_reads": 8, "num_sweeps": 10}, (32, 32, 32), 24, 1.0, {}),
     "grover exact (windows)": (
         "grover",
@@ -73,7 +73,7 @@ def comparison_setup(seed: int = 0, hidden=(32, 32, 32), **data) -> tuple:
 
 
 def default_budget(quick: bool = True) -> int:
-    """Queries per run of the comparison (grover gets its share of it, see :data:`METHODS`):
+    """Queries per run of the comparison (grover gets its share, see :data:`COMPARISON_RUNS`):
     20000 quick, 600000 full (the acceptance setting of docs/deep.md).
 
     >>> default_budget(True), default_budget(False)
@@ -101,7 +101,7 @@ def run_deep_comparison(
         quick: the small budget (about a minute on 2 cores) instead of the full one.
         seeds: seeds (default :data:`SEEDS`).
         budget: queries per run (default :func:`default_budget`).
-        methods: a subset of :data:`METHODS` (default all).
+        methods: a subset of :data:`COMPARISON_RUNS` (default all).
         progress: show tqdm bars.
         data: dataset options instead of all of digits (tests: e.g. pooled classes 0, 1, 2).
         hidden: hidden layers of the deep methods instead of 32,32,32 (tests).
@@ -120,7 +120,7 @@ def run_deep_comparison(
     path = out / "deep_comparison.json"
     budget = int(budget or default_budget(quick))
     seeds = list(SEEDS if seeds is None else seeds)
-    names = list(METHODS) if methods is None else list(methods)
+    names = list(COMPARISON_RUNS) if methods is None else list(methods)
     data = dict(data or {})
     info = {
         "task": "digits"
@@ -139,7 +139,7 @@ def run_deep_comparison(
         except (OSError, ValueError):
             pass
     for name in names:
-        finder, options, hid, mq, share, train_opts = METHODS[name]
+        finder, options, hid, mq, share, train_opts = COMPARISON_RUNS[name]
         if hidden is not None and len(hid) > 1:
             hid = tuple(hidden)
         if max_qubits is not None and mq is not None:
@@ -265,7 +265,7 @@ def plot_deep_comparison(runs: list[dict], path: str | os.PathLike) -> Path:
 
 
 __all__ = [
-    "METHODS",
+    "COMPARISON_RUNS",
     "SEEDS",
     "comparison_setup",
     "default_budget",
