@@ -206,6 +206,13 @@ def build_backend(name: str, options: dict):
     raise InputError(f"backend {name!r} takes no option {keys} ({error}): {takes}") from None
 
 
+def _check_steps(steps: int) -> None:
+    if isinstance(steps, int) and steps > MAX_STEPS:
+        raise InputError(
+            f"--steps {steps} is more than the {MAX_STEPS} DQA steps supported: pass e.g. --steps 8"
+        )
+
+
 def check_search_sizes(budget: int, steps: int) -> None:
     """Refuse a budget whose round records, or a DQA ramp, that would not fit in memory.
 
@@ -215,10 +222,7 @@ def check_search_sizes(budget: int, steps: int) -> None:
     ...
     grover_train.errors.TooLargeError: a search of up to 1000000000000 rounds needs ...
     """
-    if isinstance(steps, int) and steps > MAX_STEPS:
-        raise InputError(
-            f"--steps {steps} is more than the {MAX_STEPS} DQA steps supported: pass e.g. --steps 8"
-        )
+    _check_steps(steps)
     check_bytes(
         ROUND_BYTES * budget,
         f"a search of up to {budget} rounds",
@@ -252,10 +256,7 @@ def check_amplify_sizes(
         raise InputError(
             f"--top must be a positive number of states, got {top}: pass e.g. --top 20"
         )
-    if isinstance(steps, int) and steps > MAX_STEPS:
-        raise InputError(
-            f"--steps {steps} is more than the {MAX_STEPS} DQA steps supported: pass e.g. --steps 8"
-        )
+    _check_steps(steps)
     check_bytes(
         ITERATION_BYTES * iterations,
         f"a run of {iterations} Grover iterations",
