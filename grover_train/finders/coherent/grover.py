@@ -1,10 +1,11 @@
-"""The ``grover`` head finder: amplitude amplification Q = -A S_0 A^dagger O_tau (design 4).
+"""The ``grover`` head finder: amplitude amplification Q = -A S_0 A^dagger O_tau
+(docs/design.md section 4).
 
 ``GroverFinder(prep, schedule, backend)`` combines a state preparation (:mod:`.prep`), a schedule
 (:mod:`.schedules`) and a backend (:mod:`.backends`). Every round runs A Q^r (or generalised
-iterates), measures once and checks the state classically: r + 1 queries (design section 3).
-Heads come back as a :class:`dimod.SampleSet` with energies recomputed classically; ``info``
-holds ``queries``, ``circuits``, ``shots``, ``num_qubits``, ``rounds`` and ``thresholds``.
+iterates), measures once and checks the state classically: r + 1 queries (docs/design.md section 3).
+Heads come back as a :class:`dimod.SampleSet` with energies recomputed classically; ``info`` holds
+``queries``, ``circuits``, ``shots``, ``num_qubits``, ``rounds`` and ``thresholds``.
 """
 
 from __future__ import annotations

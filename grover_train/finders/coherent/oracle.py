@@ -1,4 +1,4 @@
-"""Phase oracles for the coherent search (design section 6).
+"""Phase oracles for the coherent search (docs/design.md section 6).
 
 The **hardware oracle** marks the states with E(s) < tau that do not match the excluded label
 with gates a QPU can run:

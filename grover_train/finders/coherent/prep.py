@@ -1,4 +1,4 @@
-"""State preparations A for the coherent search (design section 4).
+"""State preparations A for the coherent search (docs/design.md section 4).
 
 ``uniform`` is the Hadamard wall of textbook Grover. ``dqa`` (digitized quantum annealing) starts
 from |+>^n and applies p steps of a linear ramp, step k = 1..p with s_k = (k - 1/2)/p:
@@ -126,7 +126,7 @@ class Preparation:
         return problem.cached(("prep-probabilities", self), build)
 
     def p_marked(self, problem: SearchProblem) -> float:
-        """Probability that measuring A|0> gives a head (p_A of design section 7)."""
+        """Probability that measuring A|0> gives a head (p_A of docs/design.md section 7)."""
         return problem.cached(
             ("prep-p-marked", self, problem.threshold),
             lambda: float(self.probabilities(problem)[problem.marked].sum()),

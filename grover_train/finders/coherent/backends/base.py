@@ -1,4 +1,4 @@
-"""The interface every coherent-search backend implements (design section 5).
+"""The interface every coherent-search backend implements (docs/design.md section 5).
 
 A backend runs psi = G_r ... G_1 A|0> for a preparation A (:class:`Preparation`) and a list of
 generalised Grover iterates G(alpha, beta) = -A S_0(beta) A^dagger O(alpha), where O(alpha)

@@ -78,7 +78,7 @@ def _prep_cdfs(problem: SearchProblem, prep: Preparation):
 
 
 class ExactBackend(Backend):
-    """Analytic amplitude amplification (design section 5).
+    """Analytic amplitude amplification (docs/design.md section 5).
 
     >>> import dimod
     >>> from grover_train.finders.problem import SearchProblem
