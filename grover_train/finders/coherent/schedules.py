@@ -1,9 +1,9 @@
 """Schedules of the coherent search: how many iterates each round runs (docs/design.md section 4).
 
 A round prepares psi = G_r ... G_1 A|0> on a backend, measures once and checks the measured state
-classically. It costs r + 1 queries: r oracle calls plus the classical check (docs/design.md section
-3); generalised (fixed-point) iterates count one oracle call each. Every round is recorded as a dict
-(``r``, ``threshold``, ``found``, ``energy``, ``queries``) in ``info["rounds"]``.
+classically. It costs r + 1 queries: r oracle calls plus the classical check (docs/design.md
+section 3); generalised (fixed-point) iterates count one oracle call each. Every round is recorded
+as a dict (``r``, ``threshold``, ``found``, ``energy``, ``queries``) in ``info["rounds"]``.
 
 - ``bbht`` (Boyer, Brassard, Hoyer, Tapp 1998): unknown number of heads. m = 1; each round draws
   r uniformly from {0, ..., ceil(m) - 1}; after a miss m = min(lambda m, m_max) with
