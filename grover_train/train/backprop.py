@@ -10,8 +10,8 @@ output configuration y in {+-1}^C with target e_k*, which also lowers the traini
 (heads with non-one-hot outputs). Optimiser: Adam with step size ``eta`` (default 0.005) and
 L2 ``weight_decay``.
 
-Queries (docs/design.md): one query = one sample's forward + backward pass, so a mini-batch
-of B samples costs B queries. Metrics are measured as for head cutting
+Queries (docs/design.md section 3): one query = one sample's forward + backward pass, so a
+mini-batch of B samples costs B queries. Metrics are measured as for head cutting
 (:class:`grover_train.train.result.Evaluator`) and are not counted.
 
 Randomness: initial weights from the same numpy stream as head cutting, batch order from a

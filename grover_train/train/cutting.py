@@ -1,5 +1,5 @@
-"""Training by cutting heads (docs/design.md), with any finder: the :class:`HeadCutting`
-updater of the training loop (:mod:`grover_train.train.loop`).
+"""Training by cutting heads (docs/design.md section 2), with any finder: the
+:class:`HeadCutting` updater of the training loop (:mod:`grover_train.train.loop`).
 
 For each training sample (x, k*) of a mini-batch the finder searches the sample's landscape
 (:func:`grover_train.train.problems.sample_problems`) for heads: configurations with another
@@ -20,8 +20,9 @@ and with it the meaning of the margin, bounded; the initial weights are Gaussian
 one epoch of steps (``average``, done by the loop); optional input-spin flips (``input_noise``)
 augment the data.
 
-Queries (docs/design.md): the finder's own ``info["queries"]`` plus one energy evaluation per
-sample and window for the threshold E+(x, k*). Metrics are measurements and are not counted.
+Queries (docs/design.md section 3): the finder's own ``info["queries"]`` plus one energy
+evaluation per sample and window for the threshold E+(x, k*). Metrics are measurements and are
+not counted.
 """
 
 from __future__ import annotations

@@ -226,7 +226,7 @@ def train(
         dataset: training and test data (:func:`grover_train.data.datasets.load_dataset`).
         updater: how the weights change (:class:`Updater`).
         hidden: hidden layer sizes, e.g. ``32`` or ``[32, 32]``.
-        budget: total queries (docs/design.md), including those of a resumed run.
+        budget: total queries (docs/design.md section 3), including those of a resumed run.
         seed: one seed for everything (initial weights, batches, the updater's streams).
         init: starting network (else random); with ``resume`` its ``meta['train_state']``
             says where the run stopped.
