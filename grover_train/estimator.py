@@ -63,7 +63,7 @@ class DragonClassifier(ClassifierMixin, BaseEstimator):
 
     def fit(self, X, y) -> DragonClassifier:
         """Binarize ``X``, train the network on ``(X, y)``; return ``self``."""
-        from grover_train.cli.train import TRAIN_FINDER_DEFAULTS
+        from grover_train.finders import train_options
         from grover_train.train.run import train_model
 
         X, y = validate_data(self, X, y)
@@ -77,7 +77,7 @@ class DragonClassifier(ClassifierMixin, BaseEstimator):
             return self
         S = self._spins(X)
         data = Dataset("sklearn", S, y_idx, S, y_idx, list(range(len(self.classes_))))
-        options = dict(TRAIN_FINDER_DEFAULTS.get(self.finder, {}))
+        options = train_options(self.finder)
         options.update(self.finder_options or {})
         result = train_model(
             data,

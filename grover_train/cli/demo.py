@@ -27,8 +27,8 @@ def run_demo_training(
     >>> rows[0]['finder'], rows[0]['queries']
     ('backprop', 500)
     """
-    from grover_train.cli.train import TRAIN_FINDER_DEFAULTS
     from grover_train.data.datasets import load_dataset
+    from grover_train.finders import train_options
     from grover_train.model.io import save_model
     from grover_train.train.run import train_model
 
@@ -42,7 +42,7 @@ def run_demo_training(
             dataset,
             hidden=[32],
             finder=finder,
-            finder_options=dict(TRAIN_FINDER_DEFAULTS.get(finder, {})),
+            finder_options=train_options(finder),
             budget=budget,
             seed=seed,
             progress=progress,

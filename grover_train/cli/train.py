@@ -12,15 +12,7 @@ import json
 from pathlib import Path
 
 from grover_train.errors import InputError
-
-#: finder options the training command uses for each finder unless the user overrides them
-#: (tuned on digits with --hidden 32, docs/training.md)
-TRAIN_FINDER_DEFAULTS: dict[str, dict] = {
-    "sa": {"num_reads": 8, "num_sweeps": 10},
-    "cyclic-sa": {"num_reads": 8, "num_sweeps": 10},
-    "sqa": {"num_reads": 8, "num_sweeps": 10},
-}
-
+from grover_train.finders.registry import FINDERS, flag_options, train_options
 
 #: share of the training data to hold out when tuning (docs/training.md); the default of
 #: ``train`` is 0, because holding it out lowers the baseline digits results (backprop 0.916
@@ -170,8 +162,9 @@ def register(subparsers) -> None:
         "--finder",
         required=True,
         metavar="NAME",
-        help="head finder: exact, random, sa, cyclic-sa, sqa, dwave, grover; or "
-        "backprop for the gradient-descent baseline",
+        help="head finder, one of "
+        + "; ".join(f"{e.name}: {e.help}" for e in FINDERS.values())
+        + "; or backprop for the gradient-descent baseline",
     )
     p.add_argument(
         "--budget",
@@ -292,22 +285,10 @@ def register(subparsers) -> None:
         "cutting in windows of 'layers' (whole consecutive layers, else blocks of one layer) "
         "or 'columns' (the same units of every layer); docs/deep.md",
     )
-    p.add_argument(
-        "--num-reads", type=int, default=None, help="annealing finders: reads per batch (default 8)"
-    )
-    p.add_argument(
-        "--num-sweeps",
-        type=int,
-        default=None,
-        help="annealing finders: sweeps per read (default 10)",
-    )
-    p.add_argument("--prep", default=None, help="grover finder: state preparation, uniform or dqa")
-    p.add_argument("--schedule", default=None, help="grover finder: bbht, dh or fixed-point")
-    p.add_argument(
-        "--backend",
-        default=None,
-        help="grover finder: exact, statevector, aer, pennylane, fake:<name>, ibm:<name>",
-    )
+    for opt, users in flag_options().values():  # the finder options with a flag
+        p.add_argument(
+            opt.flag, type=opt.type, default=None, help=f"{', '.join(users)}: {opt.help}"
+        )
     p.add_argument(
         "--finder-option",
         action="append",
@@ -326,24 +307,19 @@ def register(subparsers) -> None:
 
 def finder_options(args: argparse.Namespace) -> dict:
     """The finder's keyword options from the command line (training defaults first)."""
-    opts = dict(TRAIN_FINDER_DEFAULTS.get(args.finder, {}))
-    for key in ("num_reads", "num_sweeps"):
-        v = getattr(args, key)
-        if v is not None:
-            opts[key] = v
-    if args.finder not in TRAIN_FINDER_DEFAULTS and (args.num_reads or args.num_sweeps):
-        raise InputError(
-            f"--num-reads/--num-sweeps apply to annealing finders, not {args.finder!r}: drop them"
-        )
-    for key in ("prep", "schedule", "backend"):
-        v = getattr(args, key)
-        if v is not None:
-            if args.finder != "grover":
-                raise InputError(
-                    f"--{key} applies to the grover finder, not {args.finder!r}: "
-                    "drop it or use --finder grover"
-                )
-            opts[key] = v
+    opts = train_options(args.finder)
+    entry = FINDERS.get(args.finder)
+    own = {o.name for o in entry.options} if entry else set()
+    for key, (opt, users) in flag_options().items():
+        v = getattr(args, key, None)
+        if v is None:
+            continue
+        if key not in own:
+            raise InputError(
+                f"{opt.flag} applies to {', '.join(users)}, not {args.finder!r}: drop it or "
+                f"use --finder {users[0]}"
+            )
+        opts[key] = v
     for item in args.finder_option:
         key, sep, value = item.partition("=")
         if not sep or not key:
@@ -357,15 +333,10 @@ def finder_options(args: argparse.Namespace) -> dict:
 
 def _check_finder(name: str, opts: dict) -> None:
     """Build the finder once so that unknown names and bad options fail before writing."""
-    from grover_train.finders import get_finder
+    from grover_train.train.run import check_method
 
-    if name == "backprop":
-        unknown = set(opts) - {"beta", "outputs", "input_noise"}
-        if unknown:
-            raise InputError(f"backprop takes no finder options {sorted(unknown)}: drop them")
-        return
     try:
-        get_finder(name, **opts)
+        check_method(name, opts)
     except TypeError as exc:
         raise InputError(
             f"bad option for finder {name!r} ({exc}): check --finder-option and "
@@ -454,11 +425,6 @@ def run(args: argparse.Namespace) -> int:
             "windows",
         )
     }
-    if args.finder == "backprop":
-        kw.pop("max_heads")
-        kw.pop("search_budget")
-        kw.pop("average")
-        kw.pop("windows")
     # Only now is anything written: metrics go to a temporary file that replaces the old one
     # when the run has finished.
     out.mkdir(parents=True, exist_ok=True)

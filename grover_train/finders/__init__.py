@@ -2,14 +2,18 @@
 :class:`grover_train.finders.base.HeadFinder`, registered by name in
 :mod:`grover_train.finders.registry`.
 
+Importing the package loads only the registry (the command line builds its help from it);
+the finder classes, :class:`HeadFinder` and :class:`SearchProblem` load on first use.
+
 >>> sorted(FINDERS)[:3]
 ['cyclic-sa', 'dwave', 'exact']
 """
 
 from __future__ import annotations
 
-from grover_train.finders.base import FindResult, HeadFinder, check_budget
-from grover_train.finders.problem import SearchProblem
+import importlib
+from typing import TYPE_CHECKING
+
 from grover_train.finders.registry import (
     FINDERS,
     FinderEntry,
@@ -19,6 +23,24 @@ from grover_train.finders.registry import (
     register,
     train_options,
 )
+
+if TYPE_CHECKING:
+    from grover_train.finders.base import FindResult, HeadFinder, check_budget
+    from grover_train.finders.problem import SearchProblem
+
+_LAZY = {
+    "FindResult": "grover_train.finders.base",
+    "HeadFinder": "grover_train.finders.base",
+    "check_budget": "grover_train.finders.base",
+    "SearchProblem": "grover_train.finders.problem",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "FINDERS",
