@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from grover_train.errors import InputError, UnknownNameError
+from grover_train.finders.registry import flag_options
 from grover_train.rng import SEED_MAX
 
 #: sweep kinds with a built-in runner (``grover_train.scaling.runners.RUNNERS``)
@@ -49,9 +50,26 @@ TRAIN_REQUIRED = ("finder", "hidden", "budget", "seed")
 DATASET_ONLY = {"teacher": "teacher", "mnist_path": "mnist", "classes": "!teacher"}
 SWEEP_KEYS = {"name", "kind", "description"}
 TOP_KEYS = {"sweep", "grid", "fixed"}
-#: keys that only mean something to a coherent finder; dropped from runs of other finders
-COHERENT_KEYS = ("prep", "backend", "schedule")
-COHERENT_FINDERS = {"grover"}
+
+
+def finder_keys() -> dict[str, tuple[Callable[[object], bool], str, list[str]]]:
+    """Finder options a train sweep may give as top-level keys: those with a ``train`` flag in
+    the finder registry, as key -> (check, hint, the finders that take it). Each goes into the
+    options of the finders that take it and is dropped from the runs of the others, so
+    ``finder = ["sa", "grover"]`` with ``prep = ["uniform", "dqa"]`` gives 1 + 2 runs.
+
+    >>> finder_keys()["prep"][2]
+    ['grover']
+    """
+    checks = {int: _is_int, float: _is_num, str: lambda v: isinstance(v, str)}
+    return {
+        name: (
+            checks.get(opt.type, lambda v: True),
+            f"a {opt.type.__name__}, the {opt.help} of {', '.join(users)}",
+            users,
+        )
+        for name, (opt, users) in flag_options().items()
+    }
 
 
 def _is_int(v: object) -> bool:
@@ -75,9 +93,6 @@ def _int_list(v: object, length: int | None = None) -> bool:
 TRAIN_TYPES: dict[str, tuple[Callable[[object], bool], str]] = {
     "dataset": (lambda v: isinstance(v, str), 'a dataset name, e.g. "teacher" or "digits"'),
     "finder": (lambda v: isinstance(v, str), 'a finder name, e.g. "sa" or "grover"'),
-    "prep": (lambda v: isinstance(v, str), 'a state preparation, "uniform" or "dqa"'),
-    "backend": (lambda v: isinstance(v, str), 'a coherent backend name, e.g. "exact"'),
-    "schedule": (lambda v: isinstance(v, str), 'a schedule, "bbht", "dh" or "fixed-point"'),
     "seed": (lambda v: _is_int(v) and 0 <= v <= SEED_MAX, f"an integer in [0, {SEED_MAX}]"),
     "data_seed": (lambda v: _is_int(v) and 0 <= v <= SEED_MAX, f"an integer in [0, {SEED_MAX}]"),
     "budget": (
@@ -265,9 +280,10 @@ def _expand(grid: dict, fixed: dict, kind: str, known: set[str] | None, where: s
     keys = list(grid)
     for combo in itertools.product(*(grid[k] for k in keys)):
         spec = {"kind": kind, **fixed, **dict(zip(keys, combo, strict=True))}
-        if "finder" in spec and spec["finder"] not in COHERENT_FINDERS:
-            for k in COHERENT_KEYS:
-                spec.pop(k, None)
+        if "finder" in spec:
+            for k, (_, _, users) in finder_keys().items():
+                if spec["finder"] not in users:
+                    spec.pop(k, None)
         yield spec
 
 
@@ -279,8 +295,9 @@ def _check_value(key: str, value: object, kind: str, known: set[str] | None, whe
             f"{where}: unknown key {key!r} for a {kind} sweep: use one of "
             f"{', '.join(sorted(known))}"
         )
-    if kind == "train" and key in TRAIN_TYPES:
-        ok, hint = TRAIN_TYPES[key]
+    types = {**TRAIN_TYPES, **{k: v[:2] for k, v in finder_keys().items()}}
+    if kind == "train" and key in types:
+        ok, hint = types[key]
         if not ok(value):
             raise InputError(f"{where}: {key} = {_toml(value)} has the wrong type: give {hint}")
 
@@ -292,15 +309,15 @@ def _toml(value: object) -> str:
 def spec_keys(kind: str) -> set[str] | None:
     """Keys a run spec of ``kind`` may hold (``None``: any key, for custom runners).
 
-    Train sweeps accept the dataset and finder keys of :data:`RUNNER_KEYS` plus every keyword
-    of ``grover_train.train.run.train_model``; search sweeps accept
-    ``grover_train.scaling.search_level.SPEC_KEYS``.
+    Train sweeps accept the dataset and finder keys of :data:`RUNNER_KEYS`, the finder options
+    of :func:`finder_keys`, and every keyword of ``grover_train.train.run.train_model``; search
+    sweeps accept ``grover_train.scaling.search_level.SPEC_KEYS``.
 
     >>> {"finder", "seed", "budget"} <= spec_keys("train")
     True
     """
     if kind == "train":
-        return set(RUNNER_KEYS) | _train_model_keywords()
+        return set(RUNNER_KEYS) | set(finder_keys()) | _train_model_keywords()
     if kind == "search":
         from grover_train.scaling.search_level import SPEC_KEYS
 
@@ -368,7 +385,7 @@ def check_specs(specs: list[dict[str, Any]], where: str = "sweep") -> None:
         if spec.get("pool") and dataset == "teacher":
             raise InputError(f"{where}: pool does not apply to dataset 'teacher': remove it")
         options = dict(spec.get("finder_options") or {})
-        options.update({k: spec[k] for k in COHERENT_KEYS if k in spec})
+        options.update({k: spec[k] for k in finder_keys() if k in spec})
         key = canonical_json([finder, options])
         if key in checked or finder == "backprop":
             continue

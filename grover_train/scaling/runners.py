@@ -20,11 +20,13 @@ def run_train_spec(spec: dict[str, Any]) -> RunOutput:
     """Train one network as a run spec says (dataset keys, finder keys, train_model keywords).
 
     The dataset seed is ``data_seed`` when given, else ``seed``: runs that differ only in the
-    finder see the same data. ``prep``, ``backend`` and ``schedule`` go into the finder's
-    options, together with ``finder_options``; every other key is a keyword of
+    finder see the same data. The finder options with a flag in the finder registry (``prep``,
+    ``backend``, ``schedule``, ``num_reads``, ...) go into the finder's options, together with
+    ``finder_options``; every other key is a keyword of
     :func:`grover_train.train.run.train_model`. Progress bars are off.
     """
     from grover_train.data.datasets import load_dataset
+    from grover_train.finders.registry import flag_options
     from grover_train.train.run import train_model
 
     spec = dict(spec)
@@ -43,7 +45,7 @@ def run_train_spec(spec: dict[str, Any]) -> RunOutput:
 
         dataset = split_validation(dataset, fraction, seed=data["seed"])
     finder_options = dict(spec.pop("finder_options", {}) or {})
-    for key in ("prep", "backend", "schedule"):
+    for key in flag_options():  # the finder's options given as top-level keys
         if key in spec:
             finder_options[key] = spec.pop(key)
     result = train_model(dataset, finder_options=finder_options, progress=False, **spec)
