@@ -151,7 +151,11 @@ register(
         _ANNEAL_TRAIN,
     )
 )
-register(FinderEntry("dwave", _F + "annealing:DWaveFinder", "a D-Wave QPU or any dimod sampler"))
+register(
+    FinderEntry(
+        "dwave", _F + "annealing:DWaveFinder", "a D-Wave QPU or any dimod sampler", "annealing"
+    )
+)
 register(
     FinderEntry(
         "grover",

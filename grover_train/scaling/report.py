@@ -410,15 +410,20 @@ def plot_search(result: dict[str, Any], path: Path) -> bool:
     import matplotlib.pyplot as plt
 
     s = result["search"]
-    annealers = [m for m in ("sa", "sqa") if any(m in p.queries for p in pts)]
+    from grover_train.finders.registry import FINDERS
+
+    annealing = [m for m, e in FINDERS.items() if e.family == "annealing"]
+    annealers = [m for m in annealing if any(m in p.queries for p in pts)]
     fig, axes = plt.subplots(1, 2 if annealers else 1, figsize=(12 if annealers else 6.4, 4.8))
     axes = np.atleast_1d(axes)
     ax = axes[0]
     styles = {
         "classical": ("tab:blue", "classical repetition"),
         "amplified": ("tab:red", "amplified (bbht)"),
-        "sa": ("tab:green", "sa reads"),
-        "sqa": ("tab:purple", "sqa reads"),
+        **{
+            m: ({"sa": "tab:green", "sqa": "tab:purple"}.get(m, "tab:gray"), f"{m} reads")
+            for m in annealers
+        },
     }
     for method, (color, label) in styles.items():
         target = ax if method in ("classical", "amplified") else axes[-1]

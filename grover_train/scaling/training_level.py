@@ -43,16 +43,16 @@ QUERY_KEYS = ("cumulative_queries", "queries")
 
 
 def finder_label(spec: Mapping[str, Any]) -> str:
-    """``grover-<prep>`` for the coherent finder, else the finder's name.
+    """The run's label: the finder registry's (``grover-<prep>`` for the coherent finder),
+    else the finder's name (``backprop``).
 
     >>> finder_label({"finder": "grover", "prep": "dqa"}), finder_label({"finder": "sa"})
     ('grover-dqa', 'sa')
     """
+    from grover_train.finders.registry import FINDERS
+
     name = str(spec.get("finder", "?"))
-    if name == "grover":
-        prep = spec.get("prep") or (spec.get("finder_options") or {}).get("prep", "uniform")
-        return f"grover-{prep}"
-    return name
+    return FINDERS[name].label(spec) if name in FINDERS else name
 
 
 def curve_of(metrics: Sequence[Mapping[str, Any]]) -> tuple[np.ndarray, np.ndarray]:
