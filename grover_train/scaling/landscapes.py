@@ -1,6 +1,8 @@
 """Landscapes for the search-level experiment (docs/design.md section 7).
 
-Two families, both returned as :class:`Landscape` (a BQM, a head threshold and an exclusion):
+Families are registered by name in :data:`LANDSCAPE_FAMILIES` (:func:`register_family`: a
+builder and its help text), so a new family is one function and one registry line. Two are
+built in, both returned as :class:`Landscape` (a BQM, a head threshold and an exclusion):
 
 - ``sk``: Sherrington-Kirkpatrick spin glasses, n spins, J_ij ~ N(0, 1/n), no fields; the
   threshold sits between the k-th and (k+1)-th lowest energies so that the landscape has
@@ -14,6 +16,7 @@ Two families, both returned as :class:`Landscape` (a BQM, a head threshold and a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -32,7 +35,6 @@ from grover_train.model.landscape import (
 from grover_train.model.network import DragonNetwork, one_hot_spins, sign
 from grover_train.rng import child_seed, make_rng
 
-FAMILIES = ("sk", "dragon")
 STAGES = ("early", "late")
 
 
@@ -197,18 +199,60 @@ def dragon_landscape(
     return ls
 
 
+@dataclass(frozen=True)
+class LandscapeFamily:
+    """A registered landscape family: ``build(n, seed, *, stage, index, heads, **options)``
+    returns a :class:`Landscape`; ``help`` is one line for docs and error messages."""
+
+    name: str
+    build: Callable[..., Landscape]
+    help: str
+    stages: tuple[str, ...] = ()
+
+
+#: family name -> :class:`LandscapeFamily`; add one with :func:`register_family`
+LANDSCAPE_FAMILIES: dict[str, LandscapeFamily] = {}
+
+
+def register_family(family: LandscapeFamily) -> LandscapeFamily:
+    """Add a landscape family (a later one of the same name replaces the earlier).
+
+    >>> sorted(LANDSCAPE_FAMILIES)
+    ['dragon', 'sk']
+    """
+    LANDSCAPE_FAMILIES[family.name] = family
+    return family
+
+
+def _build_sk(n: int, seed: int, *, stage: str, index: int, heads: int, **options) -> Landscape:
+    return sk_landscape(n, seed, heads=heads)
+
+
+def _build_dragon(n: int, seed: int, *, stage: str, index: int, heads: int, **options) -> Landscape:
+    return dragon_landscape(n, seed, stage=stage or "early", index=index, **options)
+
+
+register_family(LandscapeFamily("sk", _build_sk, "SK spin glass with about `heads` heads"))
+register_family(
+    LandscapeFamily("dragon", _build_dragon, "a training sample's free landscape", STAGES)
+)
+
+
 def make_landscape(
     family: str, n: int, seed: int, *, stage: str = "", index: int = 0, heads: int = 2, **options
 ) -> Landscape:
-    """Build a landscape by family name (``sk`` or ``dragon``).
+    """Build a landscape by family name (a name of :data:`LANDSCAPE_FAMILIES`).
+
+    Raises:
+        UnknownNameError: no family of that name.
 
     >>> make_landscape('sk', 6, seed=1, heads=2).name
     'sk-n6-s1'
     """
-    if family == "sk":
-        return sk_landscape(n, seed, heads=heads)
-    if family == "dragon":
-        return dragon_landscape(n, seed, stage=stage or "early", index=index, **options)
-    raise UnknownNameError(
-        f"unknown landscape family {family!r}: choose one of {', '.join(FAMILIES)}"
+    if family not in LANDSCAPE_FAMILIES:
+        raise UnknownNameError(
+            f"unknown landscape family {family!r}: choose one of {', '.join(LANDSCAPE_FAMILIES)}"
+        )
+    return LANDSCAPE_FAMILIES[family].build(
+        n, seed, stage=stage, index=index, heads=heads, **options
     )
