@@ -182,7 +182,9 @@ def _from_coo(text: str, where: str) -> dimod.BinaryQuadraticModel:
 def _from_lp(path: Path) -> dimod.BinaryQuadraticModel:
     try:
         from qiskit_optimization import QuadraticProgram
-    except ImportError:
+    except ModuleNotFoundError as exc:
+        if not (exc.name or "").startswith("qiskit_optimization"):
+            raise
         raise InputError(
             f"reading {str(path)!r} needs qiskit-optimization: pip install qiskit-optimization"
         ) from None

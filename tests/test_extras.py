@@ -132,3 +132,13 @@ def test_a_missing_extra_is_named_in_one_line(tmp_path, args, extra):
     err = proc.stderr.strip()
     assert proc.returncode == 2 and len(err.splitlines()) == 1, err[-2000:]
     assert f"pip install 'grover-train[{extra}]'" in err and "Traceback" not in err
+
+
+def test_the_dwave_finder_without_dwave_system_names_the_extra(monkeypatch):
+    from grover_train.extras import ExtraMissingError
+    from grover_train.finders.annealing import DWaveFinder
+
+    monkeypatch.setenv("DWAVE_API_TOKEN", "a-token")  # an account, but no dwave-system
+    monkeypatch.setitem(sys.modules, "dwave.system", None)
+    with pytest.raises(ExtraMissingError, match=r"pip install 'grover-train\[dwave\]'"):
+        _ = DWaveFinder().sampler

@@ -399,7 +399,11 @@ def dwave_token() -> str | None:
         return token
     try:
         from dwave.cloud.config import load_config
-
+    except ModuleNotFoundError as exc:
+        if not (exc.name or "").startswith("dwave"):
+            raise
+        return None  # no dwave-cloud-client (the [dwave] extra): no account either
+    try:
         return load_config().get("token") or None
     except Exception:  # noqa: BLE001 - any unreadable config means "not configured"
         return None
@@ -505,7 +509,11 @@ class DWaveFinder(HeadFinder):
 def _default_dwave_sampler() -> dimod.Sampler:
     try:
         from dwave.system import DWaveSampler, EmbeddingComposite
+    except ModuleNotFoundError as exc:  # name the extra, do not call it a missing account
+        from grover_train.extras import missing_extra
 
+        raise (missing_extra(exc) or exc) from None
+    try:
         return EmbeddingComposite(DWaveSampler())
     except Exception as exc:  # noqa: BLE001 - the cloud client raises many kinds
         raise AccountError(
