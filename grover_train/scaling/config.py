@@ -353,6 +353,7 @@ def check_specs(specs: list[dict[str, Any]], where: str = "sweep") -> None:
     """
     from grover_train.data.datasets import DATASETS
     from grover_train.finders import FINDERS
+    from grover_train.train.run import UPDATERS, check_method
 
     checked: set[str] = set()
     for spec in specs:
@@ -367,10 +368,10 @@ def check_specs(specs: list[dict[str, Any]], where: str = "sweep") -> None:
                     "or [grid]"
                 )
         finder, dataset = spec["finder"], spec.get("dataset", "teacher")
-        if finder not in FINDERS and finder != "backprop":
+        if finder not in FINDERS and finder not in UPDATERS:
             raise InputError(
                 f"{where}: unknown finder {finder!r}: use one of "
-                f"{', '.join(sorted([*FINDERS, 'backprop']))}"
+                f"{', '.join(sorted([*FINDERS, *UPDATERS]))}"
             )
         if dataset not in DATASETS:
             raise InputError(
@@ -387,13 +388,11 @@ def check_specs(specs: list[dict[str, Any]], where: str = "sweep") -> None:
         options = dict(spec.get("finder_options") or {})
         options.update({k: spec[k] for k in finder_keys() if k in spec})
         key = canonical_json([finder, options])
-        if key in checked or finder == "backprop":
+        if key in checked:
             continue
         checked.add(key)
-        from grover_train.finders import get_finder
-
         try:
-            get_finder(finder, **options)
+            check_method(finder, options)
         except (TypeError, ValueError) as exc:
             raise InputError(
                 f"{where}: finder {finder!r} refuses options {canonical_json(options)} "

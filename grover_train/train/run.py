@@ -12,7 +12,7 @@ import inspect
 from collections.abc import Callable, Sequence
 
 from grover_train.data.datasets import Dataset
-from grover_train.finders import HeadFinder
+from grover_train.finders import HeadFinder, get_finder
 from grover_train.model.network import DragonNetwork
 from grover_train.train.backprop import Backprop
 from grover_train.train.cutting import HeadCutting
@@ -40,6 +40,26 @@ def make_updater(
         takes = inspect.signature(cls).parameters
         return cls(finder_options, **{k: v for k, v in options.items() if k in takes})
     return HeadCutting(finder, finder_options, **options)
+
+
+def check_method(finder: str | HeadFinder, finder_options: dict | None = None) -> None:
+    """Fail before any work on an unknown method name or on options its finder refuses:
+    build the method's updater and finder once.
+
+    Raises:
+        UnknownNameError: an unknown finder name.
+        InputError: options backprop does not take.
+        TypeError: an option the finder's constructor does not take.
+
+    >>> check_method('sa', {'num_reads': 4}); check_method('backprop', {'beta': 2.0})
+    >>> check_method('backprop', {'num_reads': 4})
+    Traceback (most recent call last):
+    ...
+    grover_train.errors.InputError: backprop takes no finder options ['num_reads']: drop them ...
+    """
+    updater = make_updater(finder, finder_options)
+    if isinstance(updater, HeadCutting) and not isinstance(finder, HeadFinder):
+        get_finder(finder, **dict(finder_options or {}))
 
 
 def train_model(
@@ -140,4 +160,4 @@ def train_model(
     return result
 
 
-__all__ = ["UPDATERS", "make_updater", "train_model"]
+__all__ = ["UPDATERS", "check_method", "make_updater", "train_model"]
