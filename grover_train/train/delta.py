@@ -15,24 +15,20 @@ them.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from grover_train.model.network import DragonNetwork
 
-if TYPE_CHECKING:  # only a type here; problems.py uses the readouts, which use the cut
-    from grover_train.train.problems import FullConfig
-
 #: (dW per layer, db per layer, dU, dc)
 Delta = tuple[list[np.ndarray], list[np.ndarray], np.ndarray, np.ndarray]
 
 
-def cut_delta(
-    net: DragonNetwork, x: np.ndarray, positive: FullConfig, heads: Sequence[FullConfig]
-) -> Delta:
+def cut_delta(net: DragonNetwork, x: np.ndarray, positive: tuple, heads: Sequence[tuple]) -> Delta:
     """The cut direction (dW, db, dU, dc) for one sample, before the step size.
 
+    ``positive`` and ``heads`` are full configurations
+    (:class:`grover_train.train.problems.FullConfig`: hidden spins per layer, output spins).
     Returns zeros when ``heads`` is empty.
 
     >>> from grover_train.train.problems import positive_config
@@ -72,8 +68,8 @@ def cut_delta(
 def cut(
     net: DragonNetwork,
     x: np.ndarray,
-    positive: FullConfig,
-    heads: Sequence[FullConfig],
+    positive: tuple,
+    heads: Sequence[tuple],
     eta: float,
 ) -> DragonNetwork:
     """Cut the heads of one sample in place: lower ``positive``, raise ``heads``.
