@@ -162,6 +162,10 @@ class SAFinder(HeadFinder):
             from the model's biases.
         beta_schedule_type: ``'geometric'`` (default) or ``'linear'`` interpolation.
 
+    Raises:
+        InputError: a bad option value (a non-positive count, a beta range that is not
+            0 < hot <= cold, an unknown schedule type).
+
     >>> bqm = dimod.BQM({0: -1.0, 1: -1.0}, {(0, 1): -1.0}, 0.0, 'SPIN')
     >>> ss = SAFinder(num_reads=4).sample(bqm, threshold=-2.5, budget=100, seed=1)
     >>> ss.record.sample.tolist(), float(ss.first.energy), ss.info['queries']
@@ -240,6 +244,9 @@ class CyclicSAFinder(SAFinder):
         restart_beta: hot end of the restart schedule (default: the geometric mean of the
             hot and cold betas, a "mid-anneal" temperature).
 
+    Raises:
+        InputError: a bad option value, as for :class:`SAFinder`, or a restart beta <= 0.
+
     >>> bqm = dimod.BQM({0: -1.0, 1: -1.0}, {(0, 1): -1.0}, 0.0, 'SPIN')
     >>> ss = CyclicSAFinder(num_reads=2).sample(bqm, threshold=0.0, budget=50, seed=0,
     ...                                        max_heads=3)
@@ -312,6 +319,10 @@ class SQAFinder(HeadFinder):
         beta: inverse temperature (OpenJij's default when None).
         gamma: initial transverse field (OpenJij's default when None).
         trotter: Trotter slices (OpenJij's default when None).
+
+    Raises:
+        InputError: a non-positive count, beta or gamma.
+        ExtraMissingError: OpenJij is not installed (at the first search).
 
     >>> bqm = dimod.BQM({0: -1.0, 1: -1.0}, {(0, 1): -1.0}, 0.0, 'SPIN')
     >>> ss = SQAFinder(num_reads=4).sample(bqm, threshold=-2.5, budget=20, seed=1)
@@ -431,6 +442,10 @@ class DWaveFinder(HeadFinder):
     The finder's seed is passed to the sampler as ``seed`` (and to minorminer as the
     embedding's ``random_seed``) only where the sampler accepts it; a real QPU is not
     reproducible by seed.
+
+    Raises:
+        AccountError: no sampler given and no Leap account configured.
+        InputError: a non-positive ``num_reads``.
 
     >>> from dwave.system import EmbeddingComposite
     >>> from dwave.system.testing import MockDWaveSampler

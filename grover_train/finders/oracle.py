@@ -27,6 +27,12 @@ class OracleFinder(HeadFinder):
         prep: ``"uniform"`` or ``"dqa"``.
         steps, dt: the dqa ramp (see :class:`grover_train.finders.coherent.prep.Preparation`).
 
+    Raises:
+        UnknownNameError: an unknown preparation.
+        InputError: bad ``steps`` or ``dt``; a model above
+            :data:`~grover_train.enumeration.MAX_ENUMERATION_VARIABLES` variables
+            (:class:`~grover_train.errors.TooManyQubitsError`, at the search).
+
     >>> import dimod
     >>> bqm = dimod.BQM({0: 1.0, 1: -1.0}, {(0, 1): 0.5}, 0.0, 'SPIN')
     >>> ss = OracleFinder().sample(bqm, threshold=1.0, budget=1, seed=0)

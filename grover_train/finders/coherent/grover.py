@@ -37,6 +37,13 @@ class GroverFinder(HeadFinder):
         **schedule_options: ``lam``, ``m_max`` (bbht, dh), ``delta``, ``w0``, ``w_min``,
             ``shrink`` (fixed-point).
 
+    Raises:
+        UnknownNameError: an unknown preparation, schedule or backend.
+        OptionError: a schedule option the schedule does not take (also a TypeError);
+            ``random_start`` with a schedule other than ``dh``.
+        InputError: a bad option value; a model too large for the backend
+            (:class:`~grover_train.errors.TooManyQubitsError`, at the search).
+
     >>> import dimod
     >>> bqm = dimod.generators.ran_r(1, 10, seed=3)
     >>> ss = GroverFinder(schedule='dh').sample(bqm, threshold=0.0, budget=300, seed=1)
