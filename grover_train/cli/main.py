@@ -86,11 +86,6 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    except TypeError as exc:
-        if "seed" in str(exc):
-            print(f"grover-train: error: {exc}", file=sys.stderr)
-            return 2
-        raise
     except KeyboardInterrupt:
         print("grover-train: interrupted", file=sys.stderr)
         return 130

@@ -335,13 +335,7 @@ def _check_finder(name: str, opts: dict) -> None:
     """Build the finder once so that unknown names and bad options fail before writing."""
     from grover_train.train.run import check_method
 
-    try:
-        check_method(name, opts)
-    except TypeError as exc:
-        raise InputError(
-            f"bad option for finder {name!r} ({exc}): check --finder-option and "
-            "the finder's documentation"
-        ) from None
+    check_method(name, opts)  # OptionError (an InputError) names the option and what it takes
 
 
 def run(args: argparse.Namespace) -> int:
@@ -402,10 +396,7 @@ def run(args: argparse.Namespace) -> int:
     )
     from grover_train.rng import check_seed
 
-    try:
-        check_seed(seed)
-    except TypeError as exc:
-        raise InputError(str(exc)) from None
+    check_seed(seed)
     opts = finder_options(args)
     _check_finder(args.finder, opts)
     dataset = load_data(args, seed)
