@@ -116,3 +116,20 @@ def test_toy_finder_runs_in_a_sweep(toy, tmp_path):
     bad = {"kind": "train", "finder": "toy", "hidden": 4, "budget": 9, "seed": 0}
     with pytest.raises(InputError, match="finder 'toy' refuses options"):
         check_specs([{**bad, "finder_options": {"scael": 1}}], "s.toml")
+
+
+def test_unknown_options_raise_and_unknown_call_arguments_warn_as_in_dimod():
+    import dimod
+
+    from grover_train.finders import SearchProblem
+
+    with pytest.raises(OptionError, match="finder 'sa' takes no option 'num_raeds'") as err:
+        get_finder("sa", num_raeds=3)
+    assert isinstance(err.value, ValueError) and isinstance(err.value, TypeError)
+    problem = SearchProblem(dimod.BQM({0: -1.0, 1: 0.5}, {}, 0.0, "SPIN"), threshold=0.0)
+    with pytest.warns(dimod.exceptions.SamplerUnknownArgWarning, match="max_head"):
+        ss = get_finder("exact").search(problem, 10, max_head=3)  # a typo of max_heads
+    assert len(ss) == 1 and ss.info["queries"] == 4
+    assert set(get_finder("grover").parameters) - set(get_finder("sa").parameters) == {
+        "random_start"
+    }
