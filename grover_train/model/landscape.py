@@ -10,16 +10,7 @@ from __future__ import annotations
 import dimod
 import numpy as np
 
-# the enumeration helpers live in grover_train.enumeration; re-exported here for old imports
-from grover_train.enumeration import (  # noqa: F401
-    MAX_ENUMERATION_VARIABLES,
-    MAX_STREAM_VARIABLES,
-    check_exclude,
-    energy_vector,
-    exclusion_mask,
-    samples_to_states,
-    states_to_samples,
-)
+from grover_train.enumeration import samples_to_states, states_to_samples
 from grover_train.errors import InputError, TooManyQubitsError
 from grover_train.model.network import DragonNetwork, one_hot_spins
 

@@ -27,8 +27,8 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from grover_train.data.datasets import Dataset
+from grover_train.enumeration import samples_to_states, states_to_samples
 from grover_train.errors import InputError
-from grover_train.model.landscape import samples_to_states, states_to_samples
 from grover_train.model.network import DragonNetwork, one_hot_spins
 from grover_train.rng import child_seed
 from grover_train.train.loop import Batch, StepResult, Updater, train

@@ -23,7 +23,8 @@ import numpy as np
 
 from grover_train import jsonify
 from grover_train.data.datasets import Dataset
-from grover_train.model.landscape import clamped_outputs_energy, samples_to_states
+from grover_train.enumeration import samples_to_states
+from grover_train.model.landscape import clamped_outputs_energy
 from grover_train.model.network import DragonNetwork, one_hot_spins
 from grover_train.rng import make_rng
 
