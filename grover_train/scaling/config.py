@@ -40,7 +40,7 @@ from grover_train.errors import InputError, UnknownNameError
 from grover_train.finders.registry import flag_options
 from grover_train.rng import SEED_MAX
 
-#: sweep kinds with a built-in runner (``grover_train.scaling.runners.RUNNERS``)
+#: sweep kinds with a built-in runner (``grover_train.scaling.runners.SWEEP_RUNNERS``)
 KINDS = ("train", "search", "replay", "noise")
 #: most runs one sweep file may expand to (checked before the grid is expanded)
 MAX_RUNS = 100_000
@@ -118,7 +118,7 @@ _POS_INT = (lambda v: _is_int(v) and v > 0, "a positive integer")
 _NONNEG = (lambda v: _is_num(v) and v >= 0, "a number >= 0")
 # keywords of train_model with a known type (the others are checked by train_model itself)
 TRAIN_TYPES.update(
-    {k: _POS_INT for k in ("batch_size", "max_heads", "eval_size", "max_qubits", "eval_every")}
+    {k: _POS_INT for k in ("batch_size", "max_heads", "eval_size", "max_qubits", "num_evals")}
 )
 TRAIN_TYPES.update({k: _NONNEG for k in ("margin", "eta_decay", "weight_decay")})
 TRAIN_TYPES.update({k: (lambda v: _is_num(v) and v > 0, "a number > 0") for k in ("eta",)})

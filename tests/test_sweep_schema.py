@@ -1,0 +1,30 @@
+"""Values of train sweeps that the schema checks before the first run starts."""
+
+from __future__ import annotations
+
+import pytest
+
+from grover_train.errors import InputError
+from grover_train.scaling.config import check_specs, parse_sweep
+
+
+def _check(**extra):
+    fixed = {"finder": "random", "hidden": 4, "budget": 100, "seed": 0, **extra}
+    sweep = parse_sweep({"sweep": {"name": "s", "kind": "train"}, "fixed": fixed}, "s.toml")
+    check_specs(sweep.specs, "s.toml")
+    return sweep.specs
+
+
+@pytest.mark.parametrize("value", [0, -3, "10", 2.5, True])
+def test_num_evals_must_be_a_positive_integer(value):
+    with pytest.raises(InputError, match=r"num_evals.*a positive integer"):
+        _check(num_evals=value)
+
+
+def test_a_good_num_evals_reaches_the_run():
+    assert _check(num_evals=12)[0]["num_evals"] == 12
+
+
+def test_eval_every_is_not_a_key_of_train_runs():
+    with pytest.raises(InputError, match=r"unknown key 'eval_every'.*num_evals"):
+        _check(eval_every=5)
