@@ -51,7 +51,7 @@ def warm_up() -> None:
 
     from grover_train.finders.coherent.backends import get_backend
     from grover_train.finders.coherent.prep import Preparation
-    from grover_train.finders.problem import SearchProblem
+    from grover_train.finders.search_problem import SearchProblem
 
     problem = SearchProblem(dimod.BQM({0: 1.0, 1: -1.0}, {(0, 1): 0.5}, 0.0, "SPIN"), 0.0)
     for name, opts in (("aer", {"oracle": "diagonal"}), ("pennylane", {})):

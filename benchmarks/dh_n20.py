@@ -14,7 +14,7 @@ import dimod
 import numpy as np
 
 from grover_train.finders.coherent.grover import GroverFinder
-from grover_train.finders.problem import SearchProblem
+from grover_train.finders.search_problem import SearchProblem
 
 
 def main(n: int = 20, instances: int = 5, seeds: int = 20) -> str:

@@ -27,7 +27,7 @@ def main(quick: bool = False) -> list[str]:
     from grover_train.finders.coherent.backends import get_backend
     from grover_train.finders.coherent.circuits import prep_circuit
     from grover_train.finders.coherent.prep import Preparation
-    from grover_train.finders.problem import SearchProblem
+    from grover_train.finders.search_problem import SearchProblem
 
     n = 14 if quick else 20
     repeat = 3
@@ -91,7 +91,7 @@ def main(quick: bool = False) -> list[str]:
 
 
 def _fresh(warm, bqm):
-    from grover_train.finders.problem import SearchProblem
+    from grover_train.finders.search_problem import SearchProblem
 
     p = SearchProblem(bqm, 0.0)
     p.cached(("energies",), lambda: warm.energies)

@@ -29,7 +29,7 @@ def sk_bqm(n: int, seed: int) -> dimod.BinaryQuadraticModel:
 
 def fresh_problem(warm, bqm, threshold):
     """A new SearchProblem sharing ``warm``'s energies and marks (no other caches)."""
-    from grover_train.finders.problem import SearchProblem
+    from grover_train.finders.search_problem import SearchProblem
 
     p = SearchProblem(bqm, threshold)
     for name in ("energies", "excluded"):
@@ -48,7 +48,7 @@ AER_DIAGONAL_MAX = 20
 def main(quick: bool = False) -> list[str]:
     from grover_train.finders.coherent.backends import get_backend
     from grover_train.finders.coherent.prep import Preparation
-    from grover_train.finders.problem import SearchProblem
+    from grover_train.finders.search_problem import SearchProblem
 
     sizes = QUICK_SIZES if quick else SIZES
     prep = Preparation("uniform")

@@ -40,7 +40,7 @@ print(
 
 # %%
 from grover_train.finders import get_finder
-from grover_train.finders.problem import SearchProblem
+from grover_train.finders.search_problem import SearchProblem
 from grover_train.model import free_bqm, head_threshold, label_exclusion
 
 x, k = data.X_test[0], int(data.y_test[0])

@@ -13,7 +13,7 @@ from grover_train.finders.coherent.backends import get_backend
 from grover_train.finders.coherent.backends.aer import AerBackend
 from grover_train.finders.coherent.backends.ibm import IBMBackend
 from grover_train.finders.coherent.prep import Preparation
-from grover_train.finders.problem import SearchProblem
+from grover_train.finders.search_problem import SearchProblem
 
 
 def random_bqm(rng, n, vartype, integer=True):

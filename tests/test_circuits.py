@@ -31,7 +31,7 @@ from grover_train.finders.coherent.oracle import (
     value_register_size,
 )
 from grover_train.finders.coherent.prep import Preparation
-from grover_train.finders.problem import SearchProblem
+from grover_train.finders.search_problem import SearchProblem
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -17,7 +17,7 @@ from grover_train.finders.coherent.backends.exact import two_level_amplitudes
 from grover_train.finders.coherent.grover import GroverFinder
 from grover_train.finders.coherent.prep import Preparation
 from grover_train.finders.coherent.schedules import ylc_phases
-from grover_train.finders.problem import SearchProblem
+from grover_train.finders.search_problem import SearchProblem
 
 EXACT = get_backend("exact")
 SV = get_backend("statevector")

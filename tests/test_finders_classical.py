@@ -16,7 +16,7 @@ from grover_train.finders.annealing import (
     default_beta_range,
     ising_arrays,
 )
-from grover_train.finders.problem import SearchProblem
+from grover_train.finders.search_problem import SearchProblem
 
 # Small options keep the suite fast; the defaults are exercised by the doctests.
 OPTIONS = {

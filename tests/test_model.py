@@ -17,7 +17,7 @@ from grover_train.enumeration import (
 )
 from grover_train.errors import InputError, ModelFileError
 from grover_train.finders import get_finder
-from grover_train.finders.problem import SearchProblem
+from grover_train.finders.search_problem import SearchProblem
 from grover_train.model.io import load_model, save_model
 from grover_train.model.landscape import (
     free_bqm,

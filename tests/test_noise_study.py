@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from grover_train.finders.coherent.backends import get_backend
-from grover_train.finders.problem import SearchProblem
+from grover_train.finders.search_problem import SearchProblem
 from grover_train.scaling import noise_study as ns
 
 

@@ -13,7 +13,7 @@ from grover_train.errors import BudgetError, InputError, TooManyQubitsError
 from grover_train.finders.coherent.backends import get_backend
 from grover_train.finders.coherent.backends.pennylane import PennyLaneBackend
 from grover_train.finders.coherent.prep import Preparation
-from grover_train.finders.problem import SearchProblem
+from grover_train.finders.search_problem import SearchProblem
 
 pytest.importorskip("pennylane")
 

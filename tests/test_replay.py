@@ -10,7 +10,7 @@ from grover_train.enumeration import energy_vector, exclusion_mask, samples_to_s
 from grover_train.errors import InputError
 from grover_train.finders import get_finder
 from grover_train.finders.coherent.prep import Preparation
-from grover_train.finders.problem import SearchProblem
+from grover_train.finders.search_problem import SearchProblem
 from grover_train.model.heads import count_heads
 from grover_train.model.landscape import free_bqm, head_threshold, label_exclusion
 from grover_train.model.network import DragonNetwork

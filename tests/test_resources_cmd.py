@@ -49,7 +49,7 @@ def test_estimated_success_tracks_a_depolarizing_simulation(tmp_path, capsys):
     # Aer's exact density-matrix result under the same depolarizing model
     from grover_train.finders.coherent.backends.aer import AerBackend
     from grover_train.finders.coherent.prep import Preparation
-    from grover_train.finders.problem import SearchProblem
+    from grover_train.finders.search_problem import SearchProblem
 
     bqm = dimod.BQM({0: 1, 1: -2}, {(0, 1): 3}, 0, "BINARY")
     path = tmp_path / "two.json"

@@ -59,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
     """Compute (or estimate) the distribution and print it as JSON."""
     from grover_train.cli.checks import build_backend, check_amplify_sizes, check_listing
     from grover_train.finders.coherent.prep import Preparation
-    from grover_train.finders.problem import SearchProblem
+    from grover_train.finders.search_problem import SearchProblem
     from grover_train.rng import make_rng
 
     threshold = check_threshold(args.threshold, required=True)

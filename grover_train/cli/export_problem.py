@@ -63,7 +63,7 @@ def export_problem(
             oracle_marking,
             quantization_record,
         )
-        from grover_train.finders.problem import SearchProblem
+        from grover_train.finders.search_problem import SearchProblem
 
         problem = SearchProblem(bqm, threshold)
         quant = choose_quantization(problem, min_bits=1)

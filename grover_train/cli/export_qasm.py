@@ -55,7 +55,7 @@ def canonical_circuits() -> list[dict]:
     )
     from grover_train.finders.coherent.oracle import hardware_oracle
     from grover_train.finders.coherent.prep import Preparation
-    from grover_train.finders.problem import SearchProblem
+    from grover_train.finders.search_problem import SearchProblem
 
     instances = [
         ("toy3", "3-spin toy model (frustrated triangle)", *_toy()),

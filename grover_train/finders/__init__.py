@@ -26,13 +26,13 @@ from grover_train.finders.registry import (
 
 if TYPE_CHECKING:
     from grover_train.finders.base import FindResult, HeadFinder, check_budget
-    from grover_train.finders.problem import SearchProblem
+    from grover_train.finders.search_problem import SearchProblem
 
 _LAZY = {
     "FindResult": "grover_train.finders.base",
     "HeadFinder": "grover_train.finders.base",
     "check_budget": "grover_train.finders.base",
-    "SearchProblem": "grover_train.finders.problem",
+    "SearchProblem": "grover_train.finders.search_problem",
 }
 
 

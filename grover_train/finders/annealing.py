@@ -27,7 +27,7 @@ from dwave.samplers.sa.simulated_annealing import simulated_annealing
 from grover_train.errors import AccountError, InputError
 from grover_train.finders.base import FindResult, HeadFinder
 from grover_train.finders.collector import ReadCollector
-from grover_train.finders.problem import SearchProblem
+from grover_train.finders.search_problem import SearchProblem
 from grover_train.rng import child_seed
 from grover_train.validate import positive_int
 

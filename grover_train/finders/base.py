@@ -18,7 +18,7 @@ import dimod
 import numpy as np
 
 from grover_train.errors import BudgetError
-from grover_train.finders.problem import SearchProblem
+from grover_train.finders.search_problem import SearchProblem
 from grover_train.rng import check_seed, make_rng
 
 

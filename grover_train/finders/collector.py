@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from grover_train.finders.base import FindResult
-from grover_train.finders.problem import SearchProblem
+from grover_train.finders.search_problem import SearchProblem
 
 
 class ReadCollector:

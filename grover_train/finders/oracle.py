@@ -17,7 +17,7 @@ import numpy as np
 
 from grover_train.enumeration import MAX_ENUMERATION_VARIABLES, states_to_samples
 from grover_train.finders.base import FindResult, HeadFinder
-from grover_train.finders.problem import SearchProblem
+from grover_train.finders.search_problem import SearchProblem
 
 
 class OracleFinder(HeadFinder):

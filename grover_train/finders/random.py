@@ -6,7 +6,7 @@ import numpy as np
 
 from grover_train.finders.base import FindResult, HeadFinder
 from grover_train.finders.collector import ReadCollector
-from grover_train.finders.problem import SearchProblem
+from grover_train.finders.search_problem import SearchProblem
 
 
 class RandomFinder(HeadFinder):

@@ -111,7 +111,7 @@ def estimate_iterate(n: int, profile: str, error_budget: float, seed: int = 0) -
 
     from grover_train.finders.coherent.circuits import grover_iterate
     from grover_train.finders.coherent.marking import OracleQuantizer, QuantizationWarning
-    from grover_train.finders.problem import SearchProblem
+    from grover_train.finders.search_problem import SearchProblem
 
     bqm, tau, excl = ft_landscape(n, seed)
     problem = SearchProblem(bqm, tau, excl)

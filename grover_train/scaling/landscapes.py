@@ -24,7 +24,7 @@ import dimod
 import numpy as np
 
 from grover_train.errors import InputError, UnknownNameError
-from grover_train.finders.problem import SearchProblem
+from grover_train.finders.search_problem import SearchProblem
 from grover_train.model.landscape import (
     clamped_outputs_energy,
     free_bqm,

@@ -60,7 +60,7 @@ def spin_glass(n: int, seed: int) -> tuple[dimod.BinaryQuadraticModel, float]:
     h = {i: float(rng.choice([-1.0, 1.0])) for i in range(n)}
     J = {(i, j): float(rng.choice([-1.0, 1.0])) for i in range(n) for j in range(i + 1, n)}
     bqm = dimod.BQM(h, J, 0.0, "SPIN")
-    from grover_train.finders.problem import SearchProblem
+    from grover_train.finders.search_problem import SearchProblem
 
     e_min = float(SearchProblem(bqm, 0.0).energies.min())
     return bqm, e_min + 0.5  # integer energies: +0.5 marks exactly the minima
@@ -102,7 +102,7 @@ def landscape_facts(n: int, seed: int, prep: str, r_max: int | None = None) -> L
     counts of the transpiled circuit blocks (the ones the noisy simulation runs)."""
     from grover_train.finders.coherent.backends import get_backend
     from grover_train.finders.coherent.backends.aer import AerBackend
-    from grover_train.finders.problem import SearchProblem
+    from grover_train.finders.search_problem import SearchProblem
 
     bqm, tau = spin_glass(n, seed)
     problem = SearchProblem(bqm, tau)
@@ -133,7 +133,7 @@ def simulate_head_probability(n: int, seed: int, prep: str, r: int, p2: float | 
     """Exact (density-matrix) head probability after r iterates under depolarizing p2
     (None: noiseless statevector)."""
     from grover_train.finders.coherent.backends.aer import AerBackend
-    from grover_train.finders.problem import SearchProblem
+    from grover_train.finders.search_problem import SearchProblem
 
     bqm, tau = spin_glass(n, seed)
     problem = SearchProblem(bqm, tau)
@@ -151,7 +151,7 @@ def simulate_device(
     """Head frequency on a fake device's noise model (shots), its ISA CX count and the
     median CX error it reports."""
     from grover_train.finders.coherent.backends.ibm import IBMBackend
-    from grover_train.finders.problem import SearchProblem
+    from grover_train.finders.search_problem import SearchProblem
 
     bqm, tau = spin_glass(n, seed)
     problem = SearchProblem(bqm, tau)

@@ -219,7 +219,7 @@ def _dqa_head(net, x, label, setup: ReplaySetup, rng):
     """p_A of the dqa preparation and a head drawn from its conditional distribution."""
     from grover_train.enumeration import states_to_samples
     from grover_train.finders.coherent.prep import Preparation
-    from grover_train.finders.problem import SearchProblem
+    from grover_train.finders.search_problem import SearchProblem
     from grover_train.model.landscape import free_bqm, head_threshold, label_exclusion
     from grover_train.train.problems import FullConfig
 

@@ -28,7 +28,7 @@ import numpy as np
 
 from grover_train.errors import InputError, UnknownNameError
 from grover_train.extras import ExtraMissingError
-from grover_train.finders.problem import SearchProblem
+from grover_train.finders.search_problem import SearchProblem
 from grover_train.rng import child_seed
 from grover_train.scaling.fits import BootstrapCI, PowerLawFit, fit_power_law
 from grover_train.scaling.landscapes import Landscape, make_landscape

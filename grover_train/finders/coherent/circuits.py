@@ -61,7 +61,7 @@ def dqa_angles(bqm: dimod.BinaryQuadraticModel, prep) -> tuple[np.ndarray, np.nd
     (8, 0.025, 0.75)
     """
     if hasattr(prep, "angles"):
-        from grover_train.finders.problem import SearchProblem
+        from grover_train.finders.search_problem import SearchProblem
 
         gammas, betas = prep.angles(SearchProblem(bqm, 0.0))
         return np.asarray(gammas, float), np.asarray(betas, float)
@@ -167,7 +167,7 @@ def oracle_circuit(
     _check_oracle(oracle)
     n = bqm.num_variables
     if oracle == "diagonal":
-        from grover_train.finders.problem import SearchProblem
+        from grover_train.finders.search_problem import SearchProblem
 
         if threshold is None or isinstance(threshold, ParameterExpression):
             raise InputError(

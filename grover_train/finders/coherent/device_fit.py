@@ -165,7 +165,7 @@ def circuit_report(
     )
     from grover_train.finders.coherent.oracle import value_register_size
     from grover_train.finders.coherent.prep import Preparation
-    from grover_train.finders.problem import SearchProblem
+    from grover_train.finders.search_problem import SearchProblem
 
     if isinstance(prep, str):
         prep = Preparation(prep)
@@ -246,7 +246,7 @@ def account_error_with_fit(exc: Exception, bqm: dimod.BinaryQuadraticModel, thre
     from grover_train.errors import AccountError
     from grover_train.finders.coherent.marking import OracleQuantizer
     from grover_train.finders.coherent.oracle import value_register_size
-    from grover_train.finders.problem import SearchProblem
+    from grover_train.finders.search_problem import SearchProblem
 
     probe = SearchProblem(bqm, 0.0 if threshold is None else threshold)
     width = bqm.num_variables + value_register_size(OracleQuantizer().quantization(probe))

@@ -106,7 +106,7 @@ def energy_band(quant: Quantization, threshold: float) -> tuple[float, float]:
 def oracle_marking(quant: Quantization, problem) -> Marking:
     """The integer threshold for ``problem`` (a :class:`SearchProblem`) and how honest it is.
 
-    >>> from grover_train.finders.problem import SearchProblem
+    >>> from grover_train.finders.search_problem import SearchProblem
     >>> bqm = dimod.BQM({0: 0.31, 1: -0.7}, {(0, 1): 0.13}, 0.0, 'BINARY')  # E: 0, .31, -.7, -.26
     >>> m = oracle_marking(quantize(bqm, bits=1), SearchProblem(bqm, -0.3))
     >>> m.exact, m.heads, m.mismarked
@@ -159,7 +159,7 @@ def choose_quantization(
     (default 6) up to ``max_bits`` until :func:`oracle_marking` is exact; when none is, the
     default 6 bits. A small ``min_bits`` finds the fewest value qubits that mark the heads.
 
-    >>> from grover_train.finders.problem import SearchProblem
+    >>> from grover_train.finders.search_problem import SearchProblem
     >>> bqm = dimod.BQM({0: 1.0, 1: 1.001}, {}, 0.0, 'BINARY')     # E: 0, 1, 1.001, 2.001
     >>> q = choose_quantization(SearchProblem(bqm, 1.0005))
     >>> q.bits, oracle_marking(q, SearchProblem(bqm, 1.0005)).exact
@@ -178,7 +178,7 @@ def choose_quantization(
 def quantization_record(quant: Quantization, marking: Marking) -> dict:
     """What ``info`` and the JSON outputs record about the oracle's quantization.
 
-    >>> from grover_train.finders.problem import SearchProblem
+    >>> from grover_train.finders.search_problem import SearchProblem
     >>> bqm = dimod.BQM({0: 1.0, 1: -2.0}, {}, 0.0, 'BINARY')
     >>> q = quantize(bqm)
     >>> r = quantization_record(q, oracle_marking(q, SearchProblem(bqm, -1.0)))
@@ -216,7 +216,7 @@ class OracleQuantizer:
     heads exactly); when none is exact, the default 6 bits, with a
     :class:`QuantizationWarning`. ``options`` are :func:`quantize`'s ``scale``/``bits``.
 
-    >>> from grover_train.finders.problem import SearchProblem
+    >>> from grover_train.finders.search_problem import SearchProblem
     >>> qz = OracleQuantizer()
     >>> bqm = dimod.BQM({0: 0.31, 1: -0.7}, {(0, 1): 0.13}, 0.0, 'BINARY')
     >>> qz.record(SearchProblem(bqm, -0.3))["exact"]

@@ -527,7 +527,7 @@ def hardware_oracle(
 def diagonal_oracle(problem, phase: float = math.pi) -> QuantumCircuit:
     """Simulation-only oracle: a ``DiagonalGate`` with e^{i phase} on ``problem.marked``.
 
-    >>> from grover_train.finders.problem import SearchProblem
+    >>> from grover_train.finders.search_problem import SearchProblem
     >>> bqm = dimod.BQM({0: 1.0, 1: -1.0}, {(0, 1): 0.5}, 0.0, 'SPIN')
     >>> from qiskit.quantum_info import Operator
     >>> np.round(np.diag(Operator(diagonal_oracle(SearchProblem(bqm, 0.0))).data).real, 6).tolist()
