@@ -81,6 +81,9 @@ def test_toy_finder_options_reach_it_and_bad_ones_fail_first(toy, tmp_path, caps
     assert main([*argv, "--num-reads", "4"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "--num-reads applies to sa, cyclic-sa, sqa, not 'toy'" in err[0]
+    assert main([*argv, "--finder-option", "scael=2"]) == 2  # an OptionError: exit 2, one line
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["grover-train: error: finder 'toy' takes no option 'scael': it takes scale"]
     assert not (tmp_path / "bad").exists()
 
 
