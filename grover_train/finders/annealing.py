@@ -173,6 +173,7 @@ class SAFinder(HeadFinder):
     """
 
     name = "sa"
+    property_names = ("num_reads", "num_sweeps", "beta_range", "beta_schedule_type")
 
     def __init__(
         self,
@@ -189,16 +190,6 @@ class SAFinder(HeadFinder):
                 f"beta_schedule_type must be 'geometric' or 'linear', got {beta_schedule_type!r}"
             )
         self.beta_schedule_type = beta_schedule_type
-
-    @property
-    def properties(self) -> dict:
-        return {
-            **super().properties,
-            "num_reads": self.num_reads,
-            "num_sweeps": self.num_sweeps,
-            "beta_range": self.beta_range,
-            "beta_schedule_type": self.beta_schedule_type,
-        }
 
     def _schedule(self, arrays, lo_hi=None, num=None) -> tuple[np.ndarray, tuple[float, float]]:
         lo, hi = lo_hi or self.beta_range or default_beta_range(*arrays[:4])
@@ -255,6 +246,7 @@ class CyclicSAFinder(SAFinder):
     """
 
     name = "cyclic-sa"
+    property_names = (*SAFinder.property_names, "restart_sweeps", "restart_beta")
 
     def __init__(
         self,
@@ -274,14 +266,6 @@ class CyclicSAFinder(SAFinder):
         if restart_beta is not None and not (np.isfinite(restart_beta) and restart_beta > 0):
             raise InputError(f"restart_beta must be a positive number, got {restart_beta!r}")
         self.restart_beta = None if restart_beta is None else float(restart_beta)
-
-    @property
-    def properties(self) -> dict:
-        return {
-            **super().properties,
-            "restart_sweeps": self.restart_sweeps,
-            "restart_beta": self.restart_beta,
-        }
 
     def _find(self, problem: SearchProblem, budget, rng, max_heads=1, **kw) -> FindResult:
         arrays = ising_arrays(problem)
@@ -331,6 +315,7 @@ class SQAFinder(HeadFinder):
     """
 
     name = "sqa"
+    property_names = ("num_reads", "num_sweeps", "beta", "gamma", "trotter")
 
     def __init__(
         self,
@@ -348,17 +333,6 @@ class SQAFinder(HeadFinder):
         self.beta, self.gamma = beta, gamma
         self.trotter = None if trotter is None else positive_int(trotter, "trotter")
         self._sampler = None
-
-    @property
-    def properties(self) -> dict:
-        return {
-            **super().properties,
-            "num_reads": self.num_reads,
-            "num_sweeps": self.num_sweeps,
-            "beta": self.beta,
-            "gamma": self.gamma,
-            "trotter": self.trotter,
-        }
 
     def _find(self, problem: SearchProblem, budget, rng, max_heads=1, **kw) -> FindResult:
         if self._sampler is None:

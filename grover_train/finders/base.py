@@ -81,9 +81,13 @@ class HeadFinder(dimod.Sampler):
         common = ("threshold", "exclude", "budget", "seed", "max_heads")
         return {name: [] for name in (*common, *self.call_parameters)}
 
+    #: Constructor options reported in :attr:`properties` (attribute names).
+    property_names: tuple[str, ...] = ()
+
     @property
     def properties(self) -> dict:
-        return {"name": self.name, "max_variables": self.max_variables}
+        own = {k: getattr(self, k) for k in self.property_names}
+        return {"name": self.name, "max_variables": self.max_variables, **own}
 
     def sample(
         self,
