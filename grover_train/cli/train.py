@@ -286,8 +286,10 @@ def register(subparsers) -> None:
         "or 'columns' (the same units of every layer); docs/deep.md",
     )
     for opt, users in flag_options().values():  # the finder options with a flag
+        defaults = {FINDERS[u].train_defaults.get(opt.name) for u in users} - {None}
+        default = f" (default {defaults.pop()})" if len(defaults) == 1 else ""
         p.add_argument(
-            opt.flag, type=opt.type, default=None, help=f"{', '.join(users)}: {opt.help}"
+            opt.flag, type=opt.type, default=None, help=f"{', '.join(users)}: {opt.help}{default}"
         )
     p.add_argument(
         "--finder-option",

@@ -71,6 +71,15 @@ class FinderEntry:
         module, cls = self.target.split(":")
         return getattr(importlib.import_module(module), cls)
 
+    @property
+    def call_parameters(self) -> tuple[str, ...]:
+        """Keyword arguments of ``sample`` beyond the common ones (``grover``: random_start).
+
+        >>> FINDERS["grover"].call_parameters, FINDERS["sa"].call_parameters
+        (('random_start',), ())
+        """
+        return tuple(self.load().call_parameters)
+
     def option_names(self) -> set[str] | None:
         """The keyword options the class takes (``None``: it takes any, e.g. ``grover``'s
         schedule options, and checks them itself)."""
@@ -109,8 +118,8 @@ def register(entry: FinderEntry) -> FinderEntry:
     return entry
 
 
-_READS = FinderOption("num_reads", int, "reads per batch (train default 8)")
-_SWEEPS = FinderOption("num_sweeps", int, "sweeps per read (train default 10)")
+_READS = FinderOption("num_reads", int, "reads per batch")
+_SWEEPS = FinderOption("num_sweeps", int, "sweeps per read")
 _ANNEAL_TRAIN = MappingProxyType({"num_reads": 8, "num_sweeps": 10})
 _PREP = FinderOption("prep", str, "state preparation: uniform or dqa")
 _SCHEDULE = FinderOption("schedule", str, "round schedule: bbht, dh or fixed-point")
