@@ -101,7 +101,7 @@ def train_model(
         finder: a finder name (``sa``, ``grover``, ...) or ``"backprop"`` for the baseline.
         finder_options: keyword options of the finder (e.g. ``num_reads``, ``backend``;
             backprop: ``beta``, ``outputs``).
-        budget: total queries (docs/design.md), including those of a resumed run.
+        budget: total queries (docs/design.md section 3), including those of a resumed run.
         seed: one seed for everything (initial weights, batches, finder seeds).
         init, resume, progress, metrics_path, num_evals, checkpoint, checkpoint_every: of the
             training loop, :func:`grover_train.train.loop.train`.
