@@ -167,16 +167,10 @@ def replay_runs(store) -> dict[tuple[str, int], list[tuple[int, Any]]]:
 
 def validation_runs(store) -> dict[str, list[tuple[int, np.ndarray, np.ndarray]]]:
     """Finished validation runs by finder: (seed, cumulative queries, eps)."""
-    from grover_train.scaling.training_level import curve_of
+    from grover_train.scaling.training_level import curves_by_finder
 
-    out: dict[str, list] = {}
-    for rec in store.runs(kind="train", status="finished"):
-        if not str(rec.get("sweep", "")).startswith("replay-validation"):
-            continue
-        q, e = curve_of(store.metrics(rec["run_id"]))
-        if q.size:
-            out.setdefault(rec["spec"]["finder"], []).append((int(rec["seed"]), q, e))
-    return out
+    curves = curves_by_finder(store, sweeps="replay-validation")
+    return {f: [(int(seed), q, e) for q, e, seed in runs] for f, runs in curves.items()}
 
 
 def analyse_validation(

@@ -17,7 +17,7 @@ Finder labels: ``backprop``, ``random``, ``sa``, ``sqa``, ``grover-uniform``, ``
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -78,16 +78,31 @@ def curve_of(metrics: Sequence[Mapping[str, Any]]) -> tuple[np.ndarray, np.ndarr
     return q_arr, e_arr
 
 
-def curves_from_store(store) -> dict[str, list[tuple[np.ndarray, np.ndarray, int]]]:
-    """Finished ``train`` runs of a store grouped by finder label: (queries, eps, seed)."""
+def curves_by_finder(
+    store,
+    *,
+    sweeps: str | tuple[str, ...] = "",
+    skip: tuple[str, ...] = (),
+    label: Callable[[dict], str] = lambda spec: spec["finder"],
+) -> dict[str, list[tuple[np.ndarray, np.ndarray, int | None]]]:
+    """(cumulative queries, eps, seed) of the finished ``train`` runs of a store, grouped by
+    ``label(spec)``: only runs of sweeps whose name starts with ``sweeps``, none of those whose
+    name starts with one of ``skip``; runs without an eps curve are left out."""
     out: dict[str, list] = {}
     for rec in store.runs(kind="train", status="finished"):
-        if str(rec.get("sweep", "")).startswith(("replay-validation", "anneal-")):
-            continue  # the replay's validation and the annealing comparison are their own
+        name = str(rec.get("sweep", ""))
+        if not name.startswith(sweeps) or (skip and name.startswith(skip)):
+            continue
         q, e = curve_of(store.metrics(rec["run_id"]))
         if q.size:
-            out.setdefault(finder_label(rec["spec"]), []).append((q, e, rec.get("seed")))
+            out.setdefault(label(rec["spec"]), []).append((q, e, rec.get("seed")))
     return out
+
+
+def curves_from_store(store) -> dict[str, list[tuple[np.ndarray, np.ndarray, int]]]:
+    """Finished ``train`` runs of a store grouped by finder label: (queries, eps, seed). The
+    replay's validation and the annealing comparison are their own and left out."""
+    return curves_by_finder(store, skip=("replay-validation", "anneal-"), label=finder_label)
 
 
 def fit_training(
@@ -288,12 +303,5 @@ def anneal_vs_backprop_specs(search_budget: int, *, quick: bool = True) -> list[
 
 
 def anneal_curves(store) -> dict[str, list[tuple[np.ndarray, np.ndarray, int]]]:
-    """Curves of the anneal-vs-backprop sweep by finder."""
-    out: dict[str, list] = {}
-    for rec in store.runs(kind="train", status="finished"):
-        if not str(rec.get("sweep", "")).startswith("anneal-vs-backprop"):
-            continue
-        q, e = curve_of(store.metrics(rec["run_id"]))
-        if q.size:
-            out.setdefault(rec["spec"]["finder"], []).append((q, e, rec.get("seed")))
-    return out
+    """Curves of the anneal-vs-backprop sweep by finder: (queries, eps, seed)."""
+    return curves_by_finder(store, sweeps="anneal-vs-backprop")
