@@ -1,6 +1,5 @@
 """Model: the Ising network, its landscapes, clamped energies and the classifier."""
 
-from grover_train.enumeration import energy_vector
 from grover_train.model.io import load_model, save_model
 from grover_train.model.landscape import (
     free_bqm,
@@ -13,7 +12,6 @@ from grover_train.model.network import DragonNetwork, one_hot_spins
 
 __all__ = [
     "DragonNetwork",
-    "energy_vector",
     "free_bqm",
     "has_head",
     "head_threshold",
