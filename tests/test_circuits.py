@@ -14,10 +14,10 @@ from qiskit import QuantumCircuit
 from qiskit.quantum_info import Operator, Statevector
 
 from grover_train.errors import BudgetError, InputError, UnknownNameError
+from grover_train.finders.coherent.backends.base import as_phases
 from grover_train.finders.coherent.circuits import (
     circuit_resources,
     grover_iterate,
-    normalize_iterates,
     prep_circuit,
     search_circuit,
 )
@@ -261,7 +261,7 @@ def test_search_circuit_matches_numpy_amplitude_amplification(kind):
         for tau in (float(np.median(E)), float(E.min()) + 0.5):
             problem = SearchProblem(bqm, tau, exclude)
             for iterates in (1, 2, [(1.0, 2.0), (math.pi, 0.5)]):
-                ref = amplified_reference(problem, prep, normalize_iterates(iterates))
+                ref = amplified_reference(problem, prep, as_phases(iterates))
                 for oracle in ("hardware", "diagonal"):
                     qc = search_circuit(
                         bqm,
@@ -304,9 +304,9 @@ def test_iterate_validation_and_structure():
     with pytest.raises(UnknownNameError, match="hardware, diagonal"):
         grover_iterate(bqm, "uniform", oracle="magic")
     with pytest.raises(BudgetError):
-        normalize_iterates(-1)
+        as_phases(-1)
     with pytest.raises(InputError, match="finite"):
-        normalize_iterates([(float("nan"), 1.0)])
+        as_phases([(float("nan"), 1.0)])
     qc = search_circuit(bqm, "uniform", 3, threshold=0.0)
     assert qc.num_clbits == 2 and qc.metadata["iterates"] == 3 and not qc.parameters
 

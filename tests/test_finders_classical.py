@@ -14,8 +14,8 @@ from grover_train.finders.annealing import (
     SAFinder,
     anneal,
     default_beta_range,
-    ising_arrays,
 )
+from grover_train.finders.ising import ising_arrays
 from grover_train.finders.search_problem import SearchProblem
 
 # Small options keep the suite fast; the defaults are exercised by the doctests.

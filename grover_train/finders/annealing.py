@@ -27,6 +27,7 @@ from dwave.samplers.sa.simulated_annealing import simulated_annealing
 from grover_train.errors import AccountError, InputError
 from grover_train.finders.base import FindResult, HeadFinder
 from grover_train.finders.collector import ReadCollector
+from grover_train.finders.ising import ising_arrays
 from grover_train.finders.search_problem import SearchProblem
 from grover_train.rng import child_seed
 from grover_train.validate import positive_int
@@ -42,27 +43,6 @@ def _beta_range(value, name: str = "beta_range") -> tuple[float, float] | None:
     if not (0 < lo <= hi and np.isfinite(hi)):
         raise InputError(f"{name} must satisfy 0 < hot beta <= cold beta, got {value!r}")
     return lo, hi
-
-
-def ising_arrays(problem: SearchProblem):
-    """The SPIN model of ``problem`` as numpy vectors in ``problem.variables`` order.
-
-    Returns ``(h, irow, icol, J, offset)`` with int32 coupler indices, as the SA core wants.
-
-    >>> bqm = dimod.BQM({'a': 1.0, 'b': 0.0}, {('a', 'b'): -2.0}, 0.5, 'BINARY')
-    >>> h, i, j, J, off = ising_arrays(SearchProblem(bqm, threshold=0.0))
-    >>> h.tolist(), J.tolist(), off
-    ([0.0, -0.5], [-0.5], 0.5)
-    """
-    spin = problem.bqm if problem.bqm.vartype is dimod.SPIN else problem.bqm.spin
-    h, (irow, icol, J), off = spin.to_numpy_vectors(variable_order=problem.variables)
-    return (
-        np.asarray(h, dtype=np.float64),
-        np.asarray(irow, dtype=np.int32),
-        np.asarray(icol, dtype=np.int32),
-        np.asarray(J, dtype=np.float64),
-        float(off),
-    )
 
 
 def default_beta_range(

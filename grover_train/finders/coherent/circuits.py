@@ -21,56 +21,37 @@ import numpy as np
 from qiskit import ClassicalRegister, QuantumCircuit, transpile
 from qiskit.circuit import Parameter, ParameterExpression
 
-from grover_train.errors import BudgetError, InputError, UnknownNameError
+from grover_train.errors import InputError, UnknownNameError
+from grover_train.finders.coherent.backends.base import as_phases
 from grover_train.finders.coherent.oracle import diagonal_oracle, hardware_oracle, quantize
+from grover_train.finders.coherent.prep import Preparation
+from grover_train.finders.ising import ising_arrays
 
 ORACLES = ("hardware", "diagonal")
 
 
 # --------------------------------------------------------------------------- preparation
-def _prep_fields(prep) -> tuple[str, int, float]:
-    """(kind, steps, dt) of a Preparation (or of a bare kind name)."""
-    if isinstance(prep, str):
-        kind, steps, dt = prep, 8, 0.8
-    else:
-        kind, steps, dt = prep.kind, int(getattr(prep, "steps", 8)), float(getattr(prep, "dt", 0.8))
-    if kind not in ("uniform", "dqa"):
-        raise UnknownNameError(f"unknown preparation {kind!r}: choose 'uniform' or 'dqa'")
-    return kind, steps, dt
+def as_preparation(prep) -> Preparation:
+    """A :class:`Preparation`, or a bare kind name with the default steps and dt.
 
-
-def _spin_terms(bqm: dimod.BinaryQuadraticModel):
-    """SPIN linear vector and [(i, j, J)] in bqm.variables order."""
-    spin = bqm if bqm.vartype is dimod.SPIN else bqm.spin
-    order = list(bqm.variables)
-    index = {v: i for i, v in enumerate(order)}
-    h = np.array([spin.get_linear(v) for v in order], dtype=float)
-    J = [(index[u], index[v], float(b)) for (u, v), b in spin.quadratic.items()]
-    return h, J
+    >>> as_preparation('dqa')
+    Preparation(kind='dqa', steps=8, dt=0.8)
+    """
+    return prep if isinstance(prep, Preparation) else Preparation(prep)
 
 
 def dqa_angles(bqm: dimod.BinaryQuadraticModel, prep) -> tuple[np.ndarray, np.ndarray]:
-    """(gammas, betas) of the digitized-annealing preparation (the shared contract).
-
-    Uses ``prep.angles`` when the preparation provides it, so that every backend applies the
-    same schedule; otherwise s_k = (k - 1/2)/p, gamma_k = dt s_k / scale, beta_k = dt (1 - s_k)
-    with scale = max |SPIN bias| (1 if all are 0).
+    """(gammas, betas) of the digitized-annealing preparation: :meth:`Preparation.angles`,
+    the one schedule every backend applies.
 
     >>> g, b = dqa_angles(dimod.BQM({0: 2.0}, {}, 0.0, 'SPIN'), 'dqa')
     >>> len(g), round(float(g[0]), 4), round(float(b[0]), 4)
     (8, 0.025, 0.75)
     """
-    if hasattr(prep, "angles"):
-        from grover_train.finders.search_problem import SearchProblem
+    from grover_train.finders.search_problem import SearchProblem
 
-        gammas, betas = prep.angles(SearchProblem(bqm, 0.0))
-        return np.asarray(gammas, float), np.asarray(betas, float)
-    _, p, dt = _prep_fields(prep)
-    h, J = _spin_terms(bqm)
-    biases = np.concatenate([np.abs(h), np.abs([j for *_, j in J])])
-    scale = float(biases.max()) if biases.size and biases.max() > 0 else 1.0
-    s = (np.arange(1, p + 1) - 0.5) / p
-    return dt * s / scale, dt * (1 - s)
+    gammas, betas = as_preparation(prep).angles(SearchProblem(bqm, 0.0))
+    return np.asarray(gammas, float), np.asarray(betas, float)
 
 
 def prep_circuit(bqm: dimod.BinaryQuadraticModel, prep) -> QuantumCircuit:
@@ -85,7 +66,8 @@ def prep_circuit(bqm: dimod.BinaryQuadraticModel, prep) -> QuantumCircuit:
     >>> sorted(prep_circuit(bqm, 'dqa').count_ops().items())
     [('h', 2), ('rx', 16), ('rz', 16), ('rzz', 8)]
     """
-    kind, _, _ = _prep_fields(prep)
+    prep = as_preparation(prep)
+    kind = prep.kind
     n = bqm.num_variables
     qc = QuantumCircuit(n, name=f"A_{kind}")
     if n == 0:
@@ -93,15 +75,15 @@ def prep_circuit(bqm: dimod.BinaryQuadraticModel, prep) -> QuantumCircuit:
     qc.h(range(n))
     if kind == "uniform":
         return qc
-    h, J = _spin_terms(bqm)
+    h, irow, icol, J, _ = ising_arrays(bqm)
+    couplers = [(int(i), int(j), float(c)) for i, j, c in zip(irow, icol, J, strict=True) if c]
     gammas, betas = dqa_angles(bqm, prep)
     for gamma, beta in zip(gammas, betas, strict=True):
         for i in range(n):
             if h[i] != 0.0:
                 qc.rz(-2.0 * gamma * h[i], i)
-        for i, j, Jij in J:
-            if Jij != 0.0:
-                qc.rzz(2.0 * gamma * Jij, i, j)
+        for i, j, Jij in couplers:
+            qc.rzz(2.0 * gamma * Jij, i, j)
         qc.rx(-2.0 * beta, range(n))
     return qc
 
@@ -126,29 +108,6 @@ def zero_reflection(n: int, beta: float | ParameterExpression = math.pi) -> Quan
 
 
 # --------------------------------------------------------------------------- iterates
-def normalize_iterates(iterates) -> list[tuple[float, float]]:
-    """An int r (r plain Grover iterates) or a sequence of (alpha, beta) pairs, as pairs.
-
-    >>> normalize_iterates(2)
-    [(3.141592653589793, 3.141592653589793), (3.141592653589793, 3.141592653589793)]
-    """
-    if isinstance(iterates, bool):
-        raise BudgetError(f"iterations must be a non-negative integer, got {iterates!r}")
-    if isinstance(iterates, int | np.integer):
-        if iterates < 0:
-            raise BudgetError(f"iterations must be >= 0, got {iterates}: pass e.g. 1")
-        return [(math.pi, math.pi)] * int(iterates)
-    if isinstance(iterates, Sequence) or isinstance(iterates, np.ndarray):
-        out = []
-        for pair in iterates:
-            a, b = (float(x) for x in pair)
-            if not (math.isfinite(a) and math.isfinite(b)):
-                raise InputError(f"iterate phases must be finite, got {pair!r}")
-            out.append((a, b))
-        return out
-    raise BudgetError(f"iterations must be an int or (alpha, beta) pairs, got {iterates!r}")
-
-
 def _check_oracle(oracle: str) -> None:
     if oracle not in ORACLES:
         raise UnknownNameError(f"unknown oracle {oracle!r}: choose one of {', '.join(ORACLES)}")
@@ -250,7 +209,7 @@ def search_circuit(
     >>> qc.num_qubits, qc.num_clbits, qc.metadata["num_value_qubits"]
     (6, 2, 4)
     """
-    pairs = normalize_iterates(iterates)
+    pairs = as_phases(iterates)
     n = bqm.num_variables
     _check_oracle(oracle)
     if oracle == "hardware":
