@@ -1,11 +1,17 @@
-"""A shipped test kit for head finders, in the spirit of :mod:`dimod.testing`.
+"""A shipped test kit for head finders and coherent backends, in the spirit of
+:mod:`dimod.testing`.
 
-Use it to check a new finder (or a coherent backend) against the exact enumeration::
+Use it to check a new finder against the exact enumeration::
 
     from grover_train import testing
     testing.assert_finder_api(my_finder)
     bqm, tau, exclude = testing.dragon_instance(6, 8, 3, seed=0)
     testing.check_finder_against_exact(my_finder, bqm, tau, exclude, budget=500, seed=1)
+
+and a new backend against the analytic ``exact`` backend (distributions, seeds, errors,
+resources and ``info`` keys; tests/test_backend_kit.py runs it on every registered backend)::
+
+    testing.check_backend(my_backend)
 
 Every function raises :class:`AssertionError` with a message saying what is wrong.
 """
@@ -240,7 +246,230 @@ def dragon_instances(count: int, *, seed: int = 0, max_variables: int = 14) -> l
     return out
 
 
+# ---------------------------------------------------------------------- backend kit
+#: Probabilities of a backend with exact probabilities agree with the analytic ``exact``
+#: backend to this (the backends agree to 1e-9).
+BACKEND_ATOL = 1e-9
+#: A shot estimate stays within this many binomial standard deviations per state of the exact
+#: distribution (summed into a total-variation bound); the seed is fixed, so the check is too.
+SHOT_SIGMAS = 5.0
+
+
+def backend_instances(seed: int = 0) -> list[tuple]:
+    """The cases of the backend kit: ``(problem, prep, iterates)`` triples on small
+    integer-valued models (a quantized oracle then marks exactly the heads), SPIN and BINARY,
+    with and without an exclusion, both preparations, plain and (alpha, beta) iterates.
+
+    >>> [(p.num_variables, prep.kind, it) for p, prep, it in backend_instances()]
+    [(3, 'uniform', 1), (4, 'dqa', [(2.0, 1.0), (3.141592653589793, 1.0471975511965976)])]
+    """
+    from grover_train.finders.coherent.prep import Preparation
+
+    rng = make_rng(seed)
+    cases = (
+        (3, dimod.SPIN, Preparation("uniform"), 1),
+        (4, dimod.BINARY, Preparation("dqa", steps=2, dt=0.7), [(2.0, 1.0), (np.pi, np.pi / 3)]),
+    )
+    out = []
+    for n, vartype, prep, iterates in cases:
+        lin = {i: int(rng.integers(-3, 4)) for i in range(n)}
+        quad = {(i, j): int(rng.integers(-3, 4)) for i in range(n) for j in range(i + 1, n)}
+        bqm = dimod.BQM(lin, quad, 0.5, vartype)
+        exclude = {n - 1: 1} if n % 2 else None
+        free = SearchProblem(bqm, 0.0, exclude)
+        E = np.sort(free.energies[~free.excluded])
+        # energies are k + 1/2: an integer threshold separates heads from the rest
+        out.append((SearchProblem(bqm, float(np.floor(E[len(E) // 4])), exclude), prep, iterates))
+    return out
+
+
+def _tvd_bound(p: np.ndarray, shots: int) -> float:
+    """Total variation of a ``shots``-shot histogram from ``p``: at most 1/2 sum_z of
+    :data:`SHOT_SIGMAS` binomial standard deviations."""
+    return 0.5 * SHOT_SIGMAS * float(np.sqrt(p * (1 - p) / shots).sum()) + 1e-12
+
+
+def _raises(error: type[Exception], call, what: str) -> None:
+    try:
+        call()
+    except error:
+        return
+    except Exception as exc:  # noqa: BLE001 - report what was raised instead
+        got = f"raised {type(exc).__name__} ({exc})"
+        raise AssertionError(f"{what}: {got}, not {error.__name__}") from exc
+    raise AssertionError(f"{what}: no {error.__name__} raised")
+
+
+def check_backend_against_exact(backend, *, seed: int = 0) -> None:
+    """The backend's distributions equal the analytic ``exact`` backend's on
+    :func:`backend_instances`: within :data:`BACKEND_ATOL` when ``backend.exact_probabilities``,
+    else (shot estimates, drawn from ``default_rng(seed)``) within the shot noise of its
+    ``shots``.
+
+    >>> from grover_train.finders.coherent.backends import get_backend
+    >>> check_backend_against_exact(get_backend('statevector'))
+    """
+    from grover_train.finders.coherent.backends import get_backend
+
+    exact = get_backend("exact")
+    name = backend.name
+    for problem, prep, iterates in backend_instances(seed):
+        ref = exact.probabilities(problem, prep, iterates)
+        if backend.exact_probabilities:
+            p = np.asarray(backend.probabilities(problem, prep, iterates), dtype=float)
+            assert p.shape == ref.shape, f"{name}: probabilities of shape {p.shape} != {ref.shape}"
+            err = float(np.abs(p - ref).max())
+            assert err <= BACKEND_ATOL, f"{name}: probabilities differ from exact by {err:.3g}"
+        else:
+            p = np.asarray(backend.probabilities(problem, prep, iterates, make_rng(seed)))
+            tvd = 0.5 * float(np.abs(p - ref).sum())
+            bound = _tvd_bound(ref, int(backend.shots))
+            assert tvd <= bound, f"{name}: shot estimate {tvd:.3g} from exact (bound {bound:.3g})"
+
+
+def check_backend_seeds(backend, *, seed: int = 0, shots: int = 2000) -> None:
+    """The seed of each call decides the shots: equal generators give equal samples, another
+    seed other samples, and the histogram follows the exact distribution (shot noise bound).
+    Shot estimates of :meth:`probabilities` repeat for equal generators too. Hardware
+    (``backend.seeded`` False) is checked for the distribution only.
+
+    >>> from grover_train.finders.coherent.backends import get_backend
+    >>> check_backend_seeds(get_backend('exact'))
+    """
+    from grover_train.finders.coherent.backends import get_backend
+
+    name = backend.name
+    problem, prep, iterates = backend_instances(seed)[1]
+    a = backend.sample(problem, prep, iterates, shots, make_rng(seed))
+    b = backend.sample(problem, prep, iterates, shots, make_rng(seed))
+    c = backend.sample(problem, prep, iterates, shots, make_rng(seed + 1))
+    assert a.shape == (shots,) and a.dtype == np.int64, f"{name}: sample shape/dtype {a.shape}"
+    if backend.seeded:  # hardware (``seeded`` False) cannot repeat its shots
+        assert np.array_equal(a, b), f"{name}: the same seed gave different samples"
+        assert not np.array_equal(a, c), f"{name}: another seed gave the same samples"
+    ref = get_backend("exact").probabilities(problem, prep, iterates)
+    freq = np.bincount(a, minlength=ref.size) / shots
+    tvd, bound = 0.5 * float(np.abs(freq - ref).sum()), _tvd_bound(ref, shots)
+    assert tvd <= bound, f"{name}: samples {tvd:.3g} from the distribution (bound {bound:.3g})"
+    if backend.seeded and not backend.exact_probabilities:
+        p = backend.probabilities(problem, prep, iterates, make_rng(seed))
+        q = backend.probabilities(problem, prep, iterates, make_rng(seed))
+        assert np.array_equal(p, q), f"{name}: the same seed gave different estimates"
+
+
+def check_backend_errors(backend) -> None:
+    """Bad iterates, shots and a missing stream raise the project's :class:`ValueError`
+    subclasses (:class:`~grover_train.errors.BudgetError`, :class:`InputError`).
+
+    >>> from grover_train.finders.coherent.backends import get_backend
+    >>> check_backend_errors(get_backend('exact'))
+    """
+    from grover_train.errors import BudgetError, InputError
+
+    name = backend.name
+    problem, prep, _ = backend_instances()[0]
+    rng = make_rng(0)
+    for bad, error in ((-1, BudgetError), (True, BudgetError), ([(np.nan, 1.0)], InputError)):
+        _raises(
+            error,
+            lambda bad=bad: backend.probabilities(problem, prep, bad, rng),
+            f"{name}: iterates {bad!r}",
+        )
+    for shots in (0, 2.5):
+        _raises(
+            BudgetError,
+            lambda shots=shots: backend.sample(problem, prep, 1, shots, rng),
+            f"{name}: shots {shots!r}",
+        )
+    if not backend.exact_probabilities:
+        _raises(
+            InputError,
+            lambda: backend.probabilities(problem, prep, 1),
+            f"{name}: a shot estimate without rng",
+        )
+
+
+def check_backend_resources(backend) -> dict:
+    """:meth:`resources` holds :data:`RESOURCE_KEYS` with consistent values, and a search's
+    ``SampleSet.info`` has the same keys as on the ``exact`` backend. Returns the resources.
+
+    >>> from grover_train.finders.coherent.backends import get_backend
+    >>> check_backend_resources(get_backend('exact'))['num_qubits']
+    3
+    """
+    from grover_train.finders.coherent.backends.base import RESOURCE_KEYS
+    from grover_train.finders.coherent.grover import GroverFinder
+
+    name = backend.name
+    problem, prep, iterates = backend_instances()[0]
+    res = backend.resources(problem, prep, iterates)
+    missing = [k for k in RESOURCE_KEYS if k not in res]
+    assert not missing, f"{name}: resources lack {missing}"
+    n, m = problem.num_variables, res["num_value_qubits"]
+    assert isinstance(m, int) and m >= 0, f"{name}: num_value_qubits {m!r}"
+    assert res["num_qubits"] == n + m, f"{name}: num_qubits {res['num_qubits']} != {n} + {m}"
+    for key in ("two_qubit_gates", "depth"):
+        v = res[key]
+        assert v is None or (isinstance(v, int) and v >= 0), f"{name}: {key} = {v!r}"
+    kw = dict(threshold=problem.threshold, exclude=problem.exclude, budget=16, seed=0)
+    info = GroverFinder(backend=backend).sample(problem.bqm, **kw).info
+    ref = GroverFinder(backend="exact").sample(problem.bqm, **kw).info
+    assert set(info) == set(ref), f"{name}: info keys differ from exact's: {set(info) ^ set(ref)}"
+    assert set(RESOURCE_KEYS) <= set(info["resources"]), f"{name}: info['resources'] keys"
+    return res
+
+
+def check_backend_repeats(backend, *, seed: int = 0) -> None:
+    """Whatever a backend keeps between calls (transpiled circuits, saved states, devices) does
+    not change an answer: requests at two thresholds and several iterates, in an order that
+    goes back and forth on one instance, equal the ``exact`` backend's within
+    :data:`BACKEND_ATOL`. Exact-probability backends only.
+
+    >>> from grover_train.finders.coherent.backends import get_backend
+    >>> check_backend_repeats(get_backend('statevector'))
+    """
+    from grover_train.finders.coherent.backends import get_backend
+
+    if not backend.exact_probabilities:
+        return
+    exact = get_backend("exact")
+    base, prep, _ = backend_instances(seed)[1]
+    E = np.sort(base.energies[~base.excluded])
+    for t in (float(np.floor(E[1])), float(np.floor(E[len(E) // 2])), float(np.floor(E[1]))):
+        problem = base.with_threshold(t)
+        for it in (3, 1, 0, 4, [(1.0, 2.0), (np.pi, np.pi)], [(1.0, 2.0)], 2):
+            p = np.asarray(backend.probabilities(problem, prep, it))
+            err = float(np.abs(p - exact.probabilities(problem, prep, it)).max())
+            assert err <= BACKEND_ATOL, (
+                f"{backend.name}: request (threshold {t}, iterates {it!r}) after others "
+                f"differs from exact by {err:.3g}"
+            )
+
+
+def check_backend(backend, *, seed: int = 0) -> None:
+    """Every check of the backend kit: distributions against ``exact``, seeds, errors,
+    resources and info keys.
+
+    >>> from grover_train.finders.coherent.backends import get_backend
+    >>> check_backend(get_backend('statevector'))
+    """
+    check_backend_against_exact(backend, seed=seed)
+    check_backend_seeds(backend, seed=seed)
+    check_backend_errors(backend)
+    check_backend_repeats(backend, seed=seed)
+    check_backend_resources(backend)
+
+
 __all__ = [
+    "BACKEND_ATOL",
+    "SHOT_SIGMAS",
+    "backend_instances",
+    "check_backend",
+    "check_backend_against_exact",
+    "check_backend_errors",
+    "check_backend_repeats",
+    "check_backend_resources",
+    "check_backend_seeds",
     "ENERGY_ATOL",
     "INFO_KEYS",
     "assert_finder_api",

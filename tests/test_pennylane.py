@@ -1,5 +1,6 @@
 """The PennyLane backend agrees with the exact and statevector backends and with a dense
-numpy reference, for both oracles, both preparations and generalised iterates."""
+numpy reference, for both oracles, both preparations and generalised iterates (seeds, errors,
+repeated requests and resources keys: the backend kit, tests/test_backend_kit.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import dimod
 import numpy as np
 import pytest
 
-from grover_train.errors import BudgetError, InputError, TooManyQubitsError
+from grover_train.errors import InputError, TooManyQubitsError
 from grover_train.finders.coherent.backends import get_backend
 from grover_train.finders.coherent.backends.pennylane import PennyLaneBackend
 from grover_train.finders.coherent.prep import Preparation
@@ -100,7 +101,7 @@ def test_arithmetic_oracle_marks_like_the_diagonal_oracle(n, vartype):
             np.testing.assert_allclose(p, dense_reference(problem, prep, it), atol=1e-9)
     res = arith.resources(problem, prep, 1)
     assert res["rounding_error_bound"] == 0.0
-    assert res["num_qubits"] == n + res["value_qubits"]
+    assert res["num_qubits"] == n + res["num_value_qubits"]
     assert res["two_qubit_gates"] > 0
 
 
@@ -129,49 +130,9 @@ def test_size_limit_names_qubits_and_limit():
         arith.check_size(SearchProblem(random_bqm(5, "SPIN", 1, integer=True), 0.0))
 
 
-def test_sampling_is_seeded_and_follows_the_probabilities():
-    bqm = random_bqm(4, "SPIN", 3)
-    problem = SearchProblem(bqm, float(np.sort(SearchProblem(bqm, 0).energies)[3]))
-    prep, be = Preparation("dqa", steps=2), get_backend("pennylane")
-    a = be.sample(problem, prep, 1, 4000, np.random.default_rng(5))
-    b = be.sample(problem, prep, 1, 4000, np.random.default_rng(5))
-    c = be.sample(problem, prep, 1, 4000, np.random.default_rng(6))
-    assert a.shape == (4000,) and a.dtype == np.int64
-    np.testing.assert_array_equal(a, b)
-    assert not np.array_equal(a, c)
-    freq = np.bincount(a, minlength=16) / a.size
-    p = be.probabilities(problem, prep, 1)
-    # total variation: mean about 0.5 * sum sqrt(2 p / (pi N)) < 0.03 here; 0.06 is > 5 sigma
-    assert 0.5 * np.abs(freq - p).sum() < 0.06
-    # measured heads at the rate the exact backend predicts (binomial, 5 sigma)
-    p_head = p[problem.marked].sum()
-    rate = problem.marked[a].mean()
-    assert abs(rate - p_head) < 5 * math.sqrt(p_head * (1 - p_head) / a.size)
-
-
 def test_bad_arguments():
     problem = SearchProblem(random_bqm(3, "SPIN", 2), 0.0)
+    # bad iterates, shots and seeds: the backend kit (tests/test_backend_kit.py)
     with pytest.raises(InputError, match="unknown pennylane oracle"):
         PennyLaneBackend(oracle="qft")
-    with pytest.raises(BudgetError):
-        PennyLaneBackend().probabilities(problem, Preparation("uniform"), -1)
-    with pytest.raises(InputError, match="shots"):
-        PennyLaneBackend().sample(problem, Preparation("uniform"), 1, 0, np.random.default_rng())
-
-
-def test_aer_incremental_states_match_full_runs():
-    """The aer backend's saved-state continuation (used by every noiseless statevector round)
-    gives the probabilities of a full run, in any order of requests; the PennyLane backend is
-    the independent reference. (Lives here because it was added with the benchmarks.)"""
-    pytest.importorskip("qiskit_aer")
-    bqm = random_bqm(4, "BINARY", 11, integer=True)
-    E = np.sort(SearchProblem(bqm, 0.0).energies)
-    inc, full = get_backend("aer"), get_backend("aer", incremental=False)
-    pl = PennyLaneBackend()
-    prep = Preparation("dqa", steps=2)
-    for t in (E[1] + 0.5, E[5] + 0.5):
-        problem = SearchProblem(bqm, float(t), {list(bqm.variables)[0]: 1})
-        for it in (3, 1, 0, 4, [(1.0, 2.0), (math.pi, math.pi)], [(1.0, 2.0)], 2):
-            p = inc.probabilities(problem, prep, it)
-            np.testing.assert_allclose(p, full.probabilities(problem, prep, it), atol=1e-9)
-            np.testing.assert_allclose(p, pl.probabilities(problem, prep, it), atol=1e-9)
+    assert PennyLaneBackend(oracle="arithmetic").num_qubits(problem) > problem.num_variables

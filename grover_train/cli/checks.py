@@ -167,7 +167,7 @@ def build_backend(name: str, options: dict):
     """
     import inspect
 
-    from grover_train.finders.coherent.backends import BACKENDS, PREFIXED, get_backend
+    from grover_train.finders.coherent.backends import backend_entry, get_backend
 
     if name == "aer" and options:
         # unknown keys reach AerSimulator only when the first circuit runs: check them now
@@ -191,12 +191,12 @@ def build_backend(name: str, options: dict):
         if type(exc).__name__ != "AerError":
             raise
         error = str(exc)
-    target = BACKENDS.get(name) or PREFIXED.get(str(name).partition(":")[0], "")
+    entry = backend_entry(name)
     accepted: list[str] = []
-    if target:
+    if entry is not None:
         import importlib
 
-        module, cls = target.split(":")
+        module, cls = entry.target.split(":")
         params = inspect.signature(getattr(importlib.import_module(module), cls)).parameters
         accepted = [p for p, v in params.items() if v.kind is not v.VAR_KEYWORD and p != "name"]
     keys = ", ".join(repr(k) for k in options)

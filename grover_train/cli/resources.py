@@ -7,6 +7,7 @@ import argparse
 
 from grover_train.cli.main import print_json
 from grover_train.errors import AccountError, BudgetError, InputError
+from grover_train.finders.coherent.backends import backend_entry, backend_help
 
 
 def register(subparsers) -> None:
@@ -22,7 +23,7 @@ def register(subparsers) -> None:
         "device that fits. See docs/hardware.md.",
     )
     p.add_argument("--bqm", required=True, metavar="FILE", help="the landscape (as for search)")
-    p.add_argument("--backend", required=True, metavar="B", help="aer, fake:NAME or ibm:NAME")
+    p.add_argument("--backend", required=True, metavar="B", help=backend_help(circuits=True))
     p.add_argument("--backend-option", action="append", metavar="KEY=VALUE", help="backend option")
     p.add_argument("--prep", default="uniform", choices=["uniform", "dqa"])
     p.add_argument("--steps", type=int, default=8, help="DQA steps p (default 8)")
@@ -48,8 +49,11 @@ def run(args: argparse.Namespace) -> int:
     if args.iterations < 0:
         raise BudgetError(f"--iterations must be >= 0, got {args.iterations}: pass e.g. 1")
     name = str(args.backend)
-    if not (name == "aer" or name.startswith(("fake:", "ibm:"))):
-        raise InputError(f"resources needs a circuit backend, got {name!r}: use aer or fake:NAME")
+    entry = backend_entry(name)
+    if entry is None or not entry.circuits:
+        raise InputError(
+            f"resources needs a circuit backend, got {name!r}: use {backend_help(circuits=True)}"
+        )
     threshold = check_threshold(args.threshold, required=False)
     prep = Preparation(args.prep, steps=args.steps, dt=args.dt)
     bqm = load_bqm(args.bqm)

@@ -15,6 +15,7 @@ import dimod
 
 from grover_train.cli.main import print_json
 from grover_train.errors import AccountError, InputError
+from grover_train.finders.coherent.backends import backend_help
 
 
 def load_bqm(path: str) -> dimod.BinaryQuadraticModel:
@@ -120,7 +121,7 @@ def add_common(p: argparse.ArgumentParser, threshold_help: str) -> None:
         "--backend",
         default="exact",
         metavar="B",
-        help="exact, statevector, aer, pennylane, fake:NAME or ibm:NAME (default exact)",
+        help=f"{backend_help()} (default exact)",
     )
     p.add_argument(
         "--backend-option",

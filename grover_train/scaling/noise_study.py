@@ -156,7 +156,7 @@ def simulate_device(
     bqm, tau = spin_glass(n, seed)
     problem = SearchProblem(bqm, tau)
     backend = IBMBackend(device, shots=shots, seed=seed + 1)
-    p = backend.probabilities(problem, _prep(prep), int(r))
+    p = backend.probabilities(problem, _prep(prep), int(r), np.random.default_rng(seed + 1))
     res = backend.resources(problem, _prep(prep), int(r))
     target = backend.device.target
     errors = []

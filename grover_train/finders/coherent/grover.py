@@ -174,6 +174,8 @@ class GroverFinder(HeadFinder):
             "rounds": rounds,
             "execution_mode": getattr(self.backend, "mode_used", None),
             "best_energy": min((r["energy"] for r in rounds), default=None),
+            # the quantized oracle's record; None when the backend marks the heads itself
+            "oracle": None,
         }
         oracle = self.backend.oracle_record(problem)
         if oracle is not None:  # the quantized oracle at the problem's threshold

@@ -7,36 +7,114 @@ Traceback (most recent call last):
 ...
 grover_train.errors.UnknownNameError: unknown backend 'nope': choose one of ...
 
-Registry contract: ``"aer"`` builds ``backends.aer.AerBackend(**options)``, ``"pennylane"``
-builds ``backends.pennylane.PennyLaneBackend(**options)``, ``"fake:NAME"`` and ``"ibm:NAME"``
-build ``backends.ibm.IBMBackend(full_name, **options)``. Those modules are imported only when
-asked for, so importing this package does not import Qiskit or PennyLane.
+The registry (:data:`BACKENDS`) is the one place a backend's name, class and help text live;
+the CLI help, :func:`get_backend` and the option checks read it. A plain entry (``"aer"``)
+builds ``Class(**options)``; a prefixed entry (``"fake"``) takes names ``fake:NAME`` and builds
+``Class(full_name, **options)``. Classes are imported only when asked for, so importing this
+package does not import Qiskit or PennyLane.
 """
 
 from __future__ import annotations
 
 import importlib
+from dataclasses import dataclass
 
 from grover_train.errors import UnknownNameError
 from grover_train.finders.coherent.backends.base import Backend, as_phases, num_oracle_calls
 
-#: plain names -> "module:Class"
-BACKENDS: dict[str, str] = {
-    "exact": "grover_train.finders.coherent.backends.exact:ExactBackend",
-    "statevector": "grover_train.finders.coherent.backends.statevector:StatevectorBackend",
-    "aer": "grover_train.finders.coherent.backends.aer:AerBackend",
-    "pennylane": "grover_train.finders.coherent.backends.pennylane:PennyLaneBackend",
-}
-#: prefixed names ("fake:manila", "ibm:ibm_brisbane") -> "module:Class"
-PREFIXED: dict[str, str] = {
-    "fake": "grover_train.finders.coherent.backends.ibm:IBMBackend",
-    "ibm": "grover_train.finders.coherent.backends.ibm:IBMBackend",
-}
+
+@dataclass(frozen=True)
+class BackendEntry:
+    """One registered backend: ``name`` (a prefix when ``prefixed``), its class as
+    ``"module:Class"``, a one-line ``help`` and whether it builds gate-level circuits
+    (``circuits``: the ``resources`` command takes it)."""
+
+    name: str
+    target: str
+    help: str
+    prefixed: bool = False
+    circuits: bool = False
+
+    @property
+    def label(self) -> str:
+        """How users write it: ``aer`` or ``fake:NAME``."""
+        return f"{self.name}:NAME" if self.prefixed else self.name
+
+
+#: name (or prefix) -> entry, in registration order
+BACKENDS: dict[str, BackendEntry] = {}
+
+
+def register_backend(entry: BackendEntry) -> BackendEntry:
+    """Add a backend to the registry (a later entry of the same name replaces the earlier).
+
+    >>> _ = register_backend(BackendEntry("copy", BACKENDS["exact"].target, "a copy"))
+    >>> get_backend("copy").name
+    'exact'
+    >>> del BACKENDS["copy"]
+    """
+    BACKENDS[entry.name] = entry
+    return entry
+
+
+_B = "grover_train.finders.coherent.backends."
+register_backend(
+    BackendEntry("exact", _B + "exact:ExactBackend", "analytic amplitude amplification")
+)
+register_backend(
+    BackendEntry("statevector", _B + "statevector:StatevectorBackend", "numpy gate by gate")
+)
+register_backend(
+    BackendEntry("aer", _B + "aer:AerBackend", "Qiskit circuits on qiskit-aer", circuits=True)
+)
+register_backend(
+    BackendEntry("pennylane", _B + "pennylane:PennyLaneBackend", "PennyLane templates")
+)
+register_backend(
+    BackendEntry(
+        "fake",
+        _B + "ibm:IBMBackend",
+        "a fake IBM device with its noise (qiskit-ibm-runtime)",
+        prefixed=True,
+        circuits=True,
+    )
+)
+register_backend(
+    BackendEntry("ibm", _B + "ibm:IBMBackend", "IBM Quantum hardware", prefixed=True, circuits=True)
+)
 
 
 def backend_names() -> list[str]:
-    """The names :func:`get_backend` accepts (prefixed ones as ``fake:<name>``)."""
-    return sorted(BACKENDS) + [f"{p}:<name>" for p in sorted(PREFIXED)]
+    """The names :func:`get_backend` accepts (prefixed ones as ``fake:<name>``).
+
+    >>> backend_names()[:2]
+    ['aer', 'exact']
+    """
+    plain = sorted(e.name for e in BACKENDS.values() if not e.prefixed)
+    return plain + sorted(f"{e.name}:<name>" for e in BACKENDS.values() if e.prefixed)
+
+
+def backend_help(circuits: bool = False) -> str:
+    """The registered backends as a help text (``circuits``: only gate-level ones).
+
+    >>> backend_help(circuits=True)
+    'aer, fake:NAME or ibm:NAME'
+    """
+    labels = [e.label for e in BACKENDS.values() if e.circuits or not circuits]
+    return labels[0] if len(labels) == 1 else f"{', '.join(labels[:-1])} or {labels[-1]}"
+
+
+def backend_entry(name: str) -> BackendEntry | None:
+    """The entry that builds ``name`` (``fake:manila`` -> the ``fake`` entry), or None.
+
+    >>> backend_entry("fake:manila").name, backend_entry("nope")
+    ('fake', None)
+    """
+    prefix, sep, rest = str(name).partition(":")
+    entry = BACKENDS.get(prefix)
+    if entry is None or entry.prefixed != bool(sep) or (sep and not rest):
+        return None
+    return entry
 
 
 def get_backend(name: str | Backend, **options) -> Backend:
@@ -45,20 +123,15 @@ def get_backend(name: str | Backend, **options) -> Backend:
         return name
     if not isinstance(name, str):
         raise UnknownNameError(f"backend must be a name, got {name!r}")
-    prefix, sep, rest = name.partition(":")
-    if sep:
-        if prefix not in PREFIXED or not rest:
-            raise UnknownNameError(
-                f"unknown backend {name!r}: choose one of {', '.join(backend_names())} "
-                "(e.g. fake:manila)"
-            )
-        module, cls = PREFIXED[prefix].split(":")
-        return _build(module, cls, name, **options)
-    if name not in BACKENDS:
+    entry = backend_entry(name)
+    if entry is None:
+        hint = " (e.g. fake:manila)" if ":" in name else ""
         raise UnknownNameError(
-            f"unknown backend {name!r}: choose one of {', '.join(backend_names())}"
+            f"unknown backend {name!r}: choose one of {', '.join(backend_names())}{hint}"
         )
-    module, cls = BACKENDS[name].split(":")
+    module, cls = entry.target.split(":")
+    if entry.prefixed:
+        return _build(module, cls, name, **options)
     return _build(module, cls, **options)
 
 
@@ -74,4 +147,15 @@ def _build(module: str, cls: str, *args, **options) -> Backend:
         raise err from None
 
 
-__all__ = ["BACKENDS", "Backend", "as_phases", "backend_names", "get_backend", "num_oracle_calls"]
+__all__ = [
+    "BACKENDS",
+    "Backend",
+    "BackendEntry",
+    "as_phases",
+    "backend_entry",
+    "backend_help",
+    "backend_names",
+    "get_backend",
+    "num_oracle_calls",
+    "register_backend",
+]

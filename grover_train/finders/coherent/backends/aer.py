@@ -25,8 +25,13 @@ from qiskit_aer import AerSimulator
 from qiskit_aer.library import SaveProbabilities
 from qiskit_aer.noise import NoiseModel, depolarizing_error
 
-from grover_train.errors import BudgetError, InputError, TooManyQubitsError
-from grover_train.finders.coherent.backends.base import Backend, as_phases
+from grover_train.errors import InputError, TooManyQubitsError
+from grover_train.finders.coherent.backends.base import (
+    Backend,
+    as_phases,
+    check_shots,
+    shot_stream,
+)
 from grover_train.finders.coherent.circuits import (
     ORACLES,
     circuit_resources,
@@ -111,8 +116,7 @@ class AerBackend(Backend):
             raise InputError(f"unknown Aer method {method!r}: choose one of {', '.join(METHODS)}")
         if oracle not in ORACLES:
             raise InputError(f"unknown oracle {oracle!r}: choose one of {', '.join(ORACLES)}")
-        if isinstance(shots, bool) or not isinstance(shots, int | np.integer) or shots < 1:
-            raise BudgetError(f"shots must be a positive integer, got {shots!r}")
+        shots = check_shots(shots)
         if noise is True:
             noise_model = noise_model or default_noise_model()
         elif isinstance(noise, NoiseModel):
@@ -251,9 +255,11 @@ class AerBackend(Backend):
         return qc
 
     # ------------------------------------------------------------------ running
-    def probabilities(self, problem: SearchProblem, prep, iterates) -> np.ndarray:
+    def probabilities(
+        self, problem: SearchProblem, prep, iterates, rng: np.random.Generator | None = None
+    ) -> np.ndarray:
         """P(z) over the 2^n problem states (exact unless noisy and too large for a density
-        matrix; then estimated from ``shots``)."""
+        matrix; then estimated from ``shots`` drawn with ``rng``, which that case requires)."""
         if self._can_continue(problem):
             return self._incremental_probabilities(problem, prep, as_phases(iterates))
         qc = self.circuit(problem, prep, iterates)
@@ -261,7 +267,7 @@ class AerBackend(Backend):
         method = self.method
         if self.noise_model is not None:
             if qc.num_qubits > self.max_density_qubits:
-                z = self._run_shots(qc, n, self.shots, np.random.default_rng(0))
+                z = self._run_shots(qc, n, self.shots, shot_stream(rng, self.name))
                 return np.bincount(z, minlength=2**n) / self.shots
             method = "density_matrix"
         qc.append(SaveProbabilities(n, label="probabilities"), range(n))
@@ -275,8 +281,7 @@ class AerBackend(Backend):
         self, problem: SearchProblem, prep, iterates, shots: int, rng: np.random.Generator
     ) -> np.ndarray:
         """Measure the problem qubits ``shots`` times (Aer's seed_simulator drawn from ``rng``)."""
-        if isinstance(shots, bool) or not isinstance(shots, int | np.integer) or shots < 1:
-            raise BudgetError(f"shots must be a positive integer, got {shots!r}")
+        check_shots(shots)
         if self._can_continue(problem):
             # exact probabilities of the same circuit; shots drawn as the base class does
             return Backend.sample(self, problem, prep, iterates, shots, rng)

@@ -21,6 +21,7 @@ import numpy as np
 from grover_train.errors import BudgetError, InputError, TooManyQubitsError
 from grover_train.finders.coherent.prep import Preparation
 from grover_train.finders.problem import SearchProblem
+from grover_train.rng import make_rng
 from grover_train.validate import positive_int
 
 Iterates = int | Sequence[tuple[float, float]]
@@ -68,6 +69,44 @@ def num_oracle_calls(iterates: Iterates) -> int:
 def check_shots(shots: object) -> int:
     """A shot count must be a positive integer."""
     return positive_int(shots, "shots", BudgetError)
+
+
+def shot_stream(rng: np.random.Generator | None, backend: str) -> np.random.Generator:
+    """The random stream of a shot estimate: the caller's generator, never a fixed one.
+
+    Raises:
+        InputError: ``rng`` is None (a backend that estimates from shots needs the caller's
+            stream, so that the seed of a search reaches it).
+
+    >>> shot_stream(np.random.default_rng(0), "aer").random() < 1
+    True
+    """
+    if rng is None:
+        raise InputError(
+            f"backend {backend!r} estimates probabilities from shots: pass "
+            "rng=numpy.random.default_rng(seed)"
+        )
+    return make_rng(rng)
+
+
+#: Keys of :meth:`Backend.resources` on every backend: qubits of the search circuit, of its value
+#: register (0 when the oracle needs none), two-qubit gates and depth (None: no gate-level circuit).
+RESOURCE_KEYS = ("num_qubits", "num_value_qubits", "two_qubit_gates", "depth")
+
+
+def no_circuit_resources(problem: SearchProblem) -> dict:
+    """:data:`RESOURCE_KEYS` of a backend that runs no gate-level circuit (n qubits).
+
+    >>> import dimod
+    >>> no_circuit_resources(SearchProblem(dimod.BQM({0: 1.0}, {}, 0.0, 'SPIN'), 0.0))
+    {'num_qubits': 1, 'num_value_qubits': 0, 'two_qubit_gates': None, 'depth': None}
+    """
+    return {
+        "num_qubits": problem.num_variables,
+        "num_value_qubits": 0,
+        "two_qubit_gates": None,
+        "depth": None,
+    }
 
 
 class EnergyOrder:
@@ -170,11 +209,21 @@ class Backend:
     exact_probabilities: bool = True
     #: the largest number of problem variables handled (None: no limit)
     max_qubits: int | None = None
+    #: True when the ``rng`` of a call decides its shots (False: hardware, not reproducible)
+    seeded: bool = True
 
     def probabilities(
-        self, problem: SearchProblem, prep: Preparation, iterates: Iterates
+        self,
+        problem: SearchProblem,
+        prep: Preparation,
+        iterates: Iterates,
+        rng: np.random.Generator | None = None,
     ) -> np.ndarray:
-        """P(z) over the 2^n problem states after the iterates."""
+        """P(z) over the 2^n problem states after the iterates.
+
+        ``rng`` is the caller's random stream; only backends that estimate the distribution
+        from shots (``exact_probabilities`` False) draw from it, and they require it.
+        """
         raise NotImplementedError
 
     def sample(
@@ -192,7 +241,8 @@ class Backend:
         same samples for the same ``rng`` state.
         """
         check_shots(shots)
-        p = np.clip(np.asarray(self.probabilities(problem, prep, iterates), dtype=float), 0, None)
+        p = self.probabilities(problem, prep, iterates, rng)
+        p = np.clip(np.asarray(p, dtype=float), 0, None)
         order = energy_order(problem)
         k = order.num_marked(problem.threshold)
         heads, rest = order.states[:k], order.rest(k)
@@ -211,8 +261,10 @@ class Backend:
         return None
 
     def resources(self, problem: SearchProblem, prep: Preparation, iterates: Iterates) -> dict:
-        """num_qubits, two_qubit_gates, depth, circuits, shots where meaningful."""
-        return {"num_qubits": problem.num_variables}
+        """The circuit's size: at least the keys of :data:`RESOURCE_KEYS` (every backend has
+        them; ``two_qubit_gates`` and ``depth`` are None when no gate-level circuit runs), then
+        backend details (``circuits``, ``shots``, ``per_iterate``...)."""
+        return no_circuit_resources(problem)
 
     def check_size(self, problem: SearchProblem) -> None:
         """Raise :class:`TooManyQubitsError` when the problem is too large for this backend."""

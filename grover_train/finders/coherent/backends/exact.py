@@ -32,6 +32,7 @@ from grover_train.finders.coherent.backends.base import (
     check_shots,
     draw_states,
     energy_order,
+    no_circuit_resources,
 )
 from grover_train.finders.coherent.prep import Preparation
 from grover_train.finders.problem import SearchProblem
@@ -110,8 +111,13 @@ class ExactBackend(Backend):
         check_memory(problem.num_variables, TABLE_PATH_BYTES[prep.kind], what, fix)
 
     def probabilities(
-        self, problem: SearchProblem, prep: Preparation, iterates: Iterates
+        self,
+        problem: SearchProblem,
+        prep: Preparation,
+        iterates: Iterates,
+        rng: np.random.Generator | None = None,
     ) -> np.ndarray:
+        """The two-level formula on the preparation's distribution (``rng`` is not used)."""
         self.check_size(problem)
         check_memory(
             problem.num_variables,
@@ -218,4 +224,5 @@ class ExactBackend(Backend):
         return draw_states(pm, shots, rng, pick_head, pick_rest)
 
     def resources(self, problem: SearchProblem, prep: Preparation, iterates: Iterates) -> dict:
-        return {"num_qubits": problem.num_variables}
+        """n qubits and no value register; no gate-level circuit (gates and depth None)."""
+        return no_circuit_resources(problem)

@@ -28,13 +28,18 @@ from grover_train.errors import (
     TooManyQubitsError,
     UnknownNameError,
 )
-from grover_train.finders.coherent.backends.base import Backend, as_phases
+from grover_train.finders.coherent.backends.base import (
+    Backend,
+    as_phases,
+    check_shots,
+    shot_stream,
+)
 from grover_train.finders.coherent.circuits import circuit_resources, search_circuit
 from grover_train.finders.coherent.device_fit import fake_short_name, fit_hint
 from grover_train.finders.coherent.marking import OracleQuantizer, bqm_key
 from grover_train.finders.coherent.oracle import value_register_size
 from grover_train.finders.problem import SearchProblem
-from grover_train.rng import child_seed, make_rng
+from grover_train.rng import child_seed
 from grover_train.validate import positive_int
 
 ACCOUNT_HELP = (
@@ -108,7 +113,7 @@ class IBMBackend(Backend):
         shots: shots used by :meth:`probabilities` (estimates).
         optimization_level: preset pass manager level (0-3).
         noise: fake backends only; False runs the ISA circuit without device noise.
-        seed: seed of the shot stream used by :meth:`probabilities` and of the transpiler.
+        seed: seed of the transpiler (shots draw from the ``rng`` of each call).
         service: an existing ``QiskitRuntimeService`` (``ibm:`` only).
         quantization: options of :func:`quantize` (``scale``/``bits``).
         batch_size: rounds of a search submitted as one sampler job (K PUBs, one shot each).
@@ -147,21 +152,20 @@ class IBMBackend(Backend):
             raise UnknownNameError(
                 f"unknown backend {name!r}: use fake:<name> (e.g. fake:manila) or ibm:<name>"
             )
-        if isinstance(shots, bool) or not isinstance(shots, int | np.integer) or shots < 1:
-            raise BudgetError(f"shots must be a positive integer, got {shots!r}")
+        shots = check_shots(shots)
         if oracle != "hardware":
             raise UnknownNameError(
                 f"oracle {oracle!r} cannot run on a device: fake:/ibm: use the 'hardware' oracle"
             )
         self.name = f"{prefix}:{rest}"
         self.is_fake = prefix == "fake"
+        self.seeded = self.is_fake  # a local simulation takes the seed; hardware does not
         self.shots = int(shots)
         self.optimization_level = int(optimization_level)
         self.noise = bool(noise)
         self.seed = seed
         self.quant_options = dict(quantization or {})
         self._quantizer = OracleQuantizer(self.quant_options)
-        self._rng = make_rng(seed)
         if self.is_fake:
             self.device = fake_backend(rest)
         else:
@@ -299,8 +303,7 @@ class IBMBackend(Backend):
         self, problem: SearchProblem, prep, iterates, shots: int, rng: np.random.Generator
     ) -> np.ndarray:
         """Run ``shots`` shots; state indices over the problem qubits (little-endian)."""
-        if isinstance(shots, bool) or not isinstance(shots, int | np.integer) or shots < 1:
-            raise BudgetError(f"shots must be a positive integer, got {shots!r}")
+        check_shots(shots)
         (bools,) = self._run_pubs([self._pub(problem, prep, iterates)], int(shots), rng)
         # twirling may return more shots (whole randomizations): each is the same circuit
         return _states(bools[: int(shots)], problem.num_variables)
@@ -321,9 +324,11 @@ class IBMBackend(Backend):
             [int(_states(b[:1], problem.num_variables)[0]) for b in results], dtype=np.int64
         )
 
-    def probabilities(self, problem: SearchProblem, prep, iterates) -> np.ndarray:
-        """Shot estimate of P(z) from ``self.shots`` shots."""
-        z = self.sample(problem, prep, iterates, self.shots, self._rng)
+    def probabilities(
+        self, problem: SearchProblem, prep, iterates, rng: np.random.Generator | None = None
+    ) -> np.ndarray:
+        """Shot estimate of P(z) from ``self.shots`` shots drawn with ``rng`` (required)."""
+        z = self.sample(problem, prep, iterates, self.shots, shot_stream(rng, self.name))
         return np.bincount(z, minlength=2**problem.num_variables) / z.size
 
     def resources(self, problem: SearchProblem, prep, iterates) -> dict:

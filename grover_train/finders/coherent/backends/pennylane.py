@@ -28,10 +28,10 @@ import math
 
 import numpy as np
 
-from grover_train.errors import BudgetError, InputError, TooManyQubitsError
+from grover_train.errors import InputError, TooManyQubitsError
 from grover_train.finders.coherent.backends.base import Backend, as_phases
+from grover_train.finders.ising import ising_arrays
 from grover_train.finders.problem import SearchProblem
-from grover_train.rng import child_seed
 
 #: oracle implementations this backend offers
 ORACLES = ("diagonal", "arithmetic")
@@ -49,24 +49,6 @@ def split_iterates(iterates) -> tuple[int | None, list[tuple[float, float]]]:
     if isinstance(iterates, int | np.integer):
         return int(iterates), phases
     return None, phases
-
-
-def spin_terms(problem: SearchProblem) -> tuple[np.ndarray, list[tuple[int, int, float]]]:
-    """SPIN-form linear biases h (variable order) and [(i, j, J_ij)] of the problem's BQM.
-
-    >>> import dimod
-    >>> p = SearchProblem(dimod.BQM({'a': 1.0, 'b': 0.0}, {('a', 'b'): 4.0}, 0, 'BINARY'), 9.0)
-    >>> h, J = spin_terms(p)
-    >>> h.tolist(), J
-    ([1.5, 1.0], [(0, 1, 1.0)])
-    """
-    bqm = problem.bqm
-    spin = bqm if bqm.vartype.name == "SPIN" else bqm.spin
-    index = {v: i for i, v in enumerate(problem.variables)}
-    h = np.array([float(spin.get_linear(v)) for v in problem.variables])
-    pairs = [(*sorted((index[u], index[v])), float(b)) for (u, v), b in spin.quadratic.items()]
-    J = [(i, j, b) for i, j, b in pairs if b]
-    return h, J
 
 
 class PennyLaneBackend(Backend):
@@ -107,6 +89,7 @@ class PennyLaneBackend(Backend):
         from grover_train.finders.coherent.marking import OracleQuantizer
 
         self._quantizer = OracleQuantizer({} if bits is None else {"bits": bits})
+        self._qnodes: dict = {}  # circuit width -> QNode on its device
 
     # ------------------------------------------------------------------ sizes
     def _quantization(self, problem: SearchProblem):
@@ -153,7 +136,8 @@ class PennyLaneBackend(Backend):
         if prep.kind != "dqa":
             raise InputError(f"the pennylane backend cannot build preparation {prep.kind!r}")
         gammas, betas = prep.angles(problem)
-        h, J = spin_terms(problem)
+        h, irow, icol, J, _ = ising_arrays(problem)
+        J = [(int(i), int(j), float(c)) for i, j, c in zip(irow, icol, J, strict=True) if c]
         for gamma, beta in zip(gammas, betas, strict=True):
             # exp(-i gamma H_P), H_P = -sum h_i Z_i + sum J_ij Z_i Z_j (spin s_i = -Z_i)
             ops += [qml.RZ(-2.0 * gamma * h[i], wires=i) for i in range(n) if h[i]]
@@ -203,8 +187,8 @@ class PennyLaneBackend(Backend):
         # qml.prod applies its factors right to left
         return qml.prod(*reversed(ops))
 
-    def _queue_circuit(self, problem: SearchProblem, prep, iterates) -> None:
-        """Queue A, then the iterates, into the active QNode."""
+    def _circuit_ops(self, problem: SearchProblem, prep, iterates) -> list:
+        """A, then the iterates, as operators built off any tape (the QNode queues them)."""
         import pennylane as qml
 
         r, pairs = split_iterates(iterates)
@@ -224,64 +208,50 @@ class PennyLaneBackend(Backend):
                 for alpha, beta in pairs:
                     body.append(self._oracle_op(problem, alpha))
                     body.append(qml.Reflection(A, alpha=beta, reflection_wires=wires))
-        for op in prep_ops + body:
-            qml.apply(op)
+        return prep_ops + body
 
-    def _device(self, problem: SearchProblem, seed: int | None = None):
-        import pennylane as qml
+    def _qnode(self, width: int):
+        """The device and QNode for ``width`` wires, built once and reused by every call: the
+        operators of a call are the QNode's arguments (what the Aer backend's parameter
+        binding does for its circuit)."""
+        if width not in self._qnodes:
+            import pennylane as qml
 
-        kwargs = {} if seed is None else {"seed": seed}
-        return qml.device(self.device, wires=self.num_qubits(problem), **kwargs)
+            def circuit(ops: list, wires: list):
+                for op in ops:
+                    qml.apply(op)
+                return qml.probs(wires=wires)
+
+            self._qnodes[width] = qml.QNode(circuit, qml.device(self.device, wires=width))
+        return self._qnodes[width]
 
     # ------------------------------------------------------------------ Backend API
-    def probabilities(self, problem: SearchProblem, prep, iterates) -> np.ndarray:
-        """P(z) over the 2^n problem states (value register marginalised), little-endian z."""
-        import pennylane as qml
+    def probabilities(
+        self, problem: SearchProblem, prep, iterates, rng: np.random.Generator | None = None
+    ) -> np.ndarray:
+        """P(z) over the 2^n problem states (value register marginalised), little-endian z.
 
+        Exact (a statevector device): ``rng`` is not used. :meth:`sample` is the base class's
+        draw from these probabilities, the same stream every exact backend uses, so the seed
+        of each call reaches the shots without a device per seed.
+        """
         self.check_size(problem)
         n = problem.num_variables
-
-        @qml.qnode(self._device(problem))
-        def circuit():
-            self._queue_circuit(problem, prep, iterates)
-            return qml.probs(wires=list(range(n - 1, -1, -1)))
-
-        p = np.asarray(circuit(), dtype=float)
+        qnode = self._qnode(self.num_qubits(problem))
+        ops = self._circuit_ops(problem, prep, iterates)
+        p = np.asarray(qnode(ops, list(range(n - 1, -1, -1))), dtype=float)
         return p / p.sum()
-
-    def sample(self, problem: SearchProblem, prep, iterates, shots: int, rng) -> np.ndarray:
-        """``shots`` measured state indices from a device seeded by ``rng``."""
-        import pennylane as qml
-
-        if isinstance(shots, bool) or not isinstance(shots, int | np.integer) or shots < 1:
-            raise BudgetError(f"shots must be a positive integer, got {shots!r}")
-        shots = int(shots)
-        self.check_size(problem)
-        n = problem.num_variables
-
-        def circuit():
-            self._queue_circuit(problem, prep, iterates)
-            return qml.sample(wires=list(range(n)))
-
-        qnode = qml.set_shots(qml.QNode(circuit, self._device(problem, child_seed(rng))), shots)
-        bits = np.asarray(qnode(), dtype=np.int64).reshape(shots, n)
-        return bits @ (1 << np.arange(n, dtype=np.int64))
 
     def resources(self, problem: SearchProblem, prep, iterates) -> dict:
         """Qubits, depth and gate counts of the circuit as the device runs it."""
         import pennylane as qml
 
-        n = problem.num_variables
-
-        @qml.qnode(self._device(problem))
-        def circuit():
-            self._queue_circuit(problem, prep, iterates)
-            return qml.probs(wires=list(range(n)))
-
-        specs = qml.specs(circuit, level="device")()
-        res = specs["resources"]
+        n, width = problem.num_variables, self.num_qubits(problem)
+        ops = self._circuit_ops(problem, prep, iterates)
+        res = qml.specs(self._qnode(width), level="device")(ops, list(range(n)))["resources"]
         out = {
-            "num_qubits": self.num_qubits(problem),
+            "num_qubits": width,
+            "num_value_qubits": width - n,
             "circuits": 1,
             "gates": int(res.num_gates),
             "depth": int(res.depth),
@@ -289,7 +259,6 @@ class PennyLaneBackend(Backend):
         }
         out["two_qubit_gates"] = int(res.gate_sizes.get(2, 0))
         if self.oracle == "arithmetic":
-            q, m = self._quantization(problem)
-            out["value_qubits"] = m
+            q, _ = self._quantization(problem)
             out["rounding_error_bound"] = q.rounding_error_bound
         return out

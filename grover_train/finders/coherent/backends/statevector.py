@@ -11,7 +11,12 @@ from __future__ import annotations
 import numpy as np
 
 from grover_train.enumeration import MAX_ENUMERATION_VARIABLES
-from grover_train.finders.coherent.backends.base import Backend, Iterates, as_phases
+from grover_train.finders.coherent.backends.base import (
+    Backend,
+    Iterates,
+    as_phases,
+    no_circuit_resources,
+)
 from grover_train.finders.coherent.prep import Preparation, problem_phase_diagonal
 from grover_train.finders.problem import SearchProblem
 
@@ -127,9 +132,15 @@ class StatevectorBackend(Backend):
         return psi
 
     def probabilities(
-        self, problem: SearchProblem, prep: Preparation, iterates: Iterates
+        self,
+        problem: SearchProblem,
+        prep: Preparation,
+        iterates: Iterates,
+        rng: np.random.Generator | None = None,
     ) -> np.ndarray:
+        """|psi|^2 of :meth:`statevector` (``rng`` is not used)."""
         return np.abs(self.statevector(problem, prep, iterates)) ** 2
 
     def resources(self, problem: SearchProblem, prep: Preparation, iterates: Iterates) -> dict:
-        return {"num_qubits": problem.num_variables}
+        """n qubits and no value register; no gate-level circuit (gates and depth None)."""
+        return no_circuit_resources(problem)
