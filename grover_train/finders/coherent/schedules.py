@@ -285,7 +285,8 @@ def _check_lambda(lam: float) -> None:
         raise InputError(f"the BBHT growth factor lambda must be in (1, 4/3], got {lam!r}")
 
 
-RUNNERS = {"bbht": run_bbht, "dh": run_dh, "fixed-point": run_fixed_point}
+#: schedule name -> its round loop (a function of a :class:`RoundRunner`)
+ROUND_LOOPS = {"bbht": run_bbht, "dh": run_dh, "fixed-point": run_fixed_point}
 
 
 def get_schedule(name: str) -> Callable:
@@ -294,9 +295,9 @@ def get_schedule(name: str) -> Callable:
     >>> get_schedule('dh').__name__
     'run_dh'
     """
-    if name not in RUNNERS:
+    if name not in ROUND_LOOPS:
         raise UnknownNameError(f"unknown schedule {name!r}: choose one of {', '.join(SCHEDULES)}")
-    return RUNNERS[name]
+    return ROUND_LOOPS[name]
 
 
 def energy_upper_bound(bqm: dimod.BinaryQuadraticModel) -> float:
