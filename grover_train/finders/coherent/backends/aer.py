@@ -375,16 +375,7 @@ class AerBackend(Backend):
             built = {}
             for pair in pairs:
                 if pair not in built:
-                    G = grover_iterate(
-                        problem.bqm,
-                        prep,
-                        exclude=problem.exclude,
-                        oracle="diagonal",
-                        threshold=problem.threshold,
-                        alpha=pair[0],
-                        beta=pair[1],
-                    )
-                    built[pair] = self._transpile(G)
+                    built[pair] = self._transpile(_diagonal_iterate(problem, prep, *pair))
                 out.append(built[pair])
         return out
 
@@ -412,13 +403,7 @@ class AerBackend(Backend):
                     {self._tau: 0, self._alpha: math.pi, self._beta: math.pi}
                 )
             else:
-                G = grover_iterate(
-                    problem.bqm,
-                    prep,
-                    exclude=problem.exclude,
-                    oracle="diagonal",
-                    threshold=problem.threshold,
-                )
+                G = _diagonal_iterate(problem, prep)
             b["iterate_resources"] = circuit_resources(G)
             b["prep_resources"] = circuit_resources(A)
         ri, rp = b["iterate_resources"], b["prep_resources"]
@@ -466,6 +451,21 @@ def _bind_shared(template: QuantumCircuit, values: dict) -> QuantumCircuit:
             inst = inst.replace(operation=op)
         out._append(inst)
     return out
+
+
+def _diagonal_iterate(
+    problem: SearchProblem, prep, alpha: float = math.pi, beta: float = math.pi
+) -> QuantumCircuit:
+    """G(alpha, beta) with the diagonal oracle at the problem's threshold and exclusion."""
+    return grover_iterate(
+        problem.bqm,
+        prep,
+        exclude=problem.exclude,
+        oracle="diagonal",
+        threshold=problem.threshold,
+        alpha=alpha,
+        beta=beta,
+    )
 
 
 def _creg(n: int):
