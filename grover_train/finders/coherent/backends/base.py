@@ -25,6 +25,8 @@ from grover_train.rng import make_rng
 from grover_train.validate import positive_int
 
 Iterates = int | Sequence[tuple[float, float]]
+#: the random stream of a call (None where the backend draws nothing)
+Rng = np.random.Generator | None
 
 
 def as_phases(iterates: Iterates) -> list[tuple[float, float]]:
@@ -213,11 +215,7 @@ class Backend:
     seeded: bool = True
 
     def probabilities(
-        self,
-        problem: SearchProblem,
-        prep: Preparation,
-        iterates: Iterates,
-        rng: np.random.Generator | None = None,
+        self, problem: SearchProblem, prep: Preparation, iterates: Iterates, rng: Rng = None
     ) -> np.ndarray:
         """P(z) over the 2^n problem states after the iterates.
 

@@ -27,6 +27,7 @@ from grover_train.enumeration import MAX_STREAM_VARIABLES, check_memory
 from grover_train.finders.coherent.backends.base import (
     Backend,
     Iterates,
+    Rng,
     as_phases,
     cdf_picker,
     check_shots,
@@ -111,11 +112,7 @@ class ExactBackend(Backend):
         check_memory(problem.num_variables, TABLE_PATH_BYTES[prep.kind], what, fix)
 
     def probabilities(
-        self,
-        problem: SearchProblem,
-        prep: Preparation,
-        iterates: Iterates,
-        rng: np.random.Generator | None = None,
+        self, problem: SearchProblem, prep: Preparation, iterates: Iterates, rng: Rng = None
     ) -> np.ndarray:
         """The two-level formula on the preparation's distribution (``rng`` is not used)."""
         self.check_size(problem)
@@ -191,14 +188,7 @@ class ExactBackend(Backend):
         pm = self.p_marked(problem, prep, iterates)
         return draw_states(pm, shots, rng, pick_head, pick_rest if has_rest else None)
 
-    def _sample_streamed(
-        self,
-        problem: SearchProblem,
-        prep: Preparation,
-        iterates: Iterates,
-        shots: int,
-        rng: np.random.Generator,
-    ) -> np.ndarray:
+    def _sample_streamed(self, problem, prep, iterates, shots: int, rng) -> np.ndarray:
         """Uniform preparation without a table: u in [0, 1) picks the floor(u k)-th head (or
         the floor(u (2^n - k))-th non-head) in state-index order, one block each. Without
         iterates the state is uniform over all 2^n and the head count is not needed, which is

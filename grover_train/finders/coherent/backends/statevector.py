@@ -14,6 +14,7 @@ from grover_train.enumeration import MAX_ENUMERATION_VARIABLES
 from grover_train.finders.coherent.backends.base import (
     Backend,
     Iterates,
+    Rng,
     as_phases,
     no_circuit_resources,
 )
@@ -132,11 +133,7 @@ class StatevectorBackend(Backend):
         return psi
 
     def probabilities(
-        self,
-        problem: SearchProblem,
-        prep: Preparation,
-        iterates: Iterates,
-        rng: np.random.Generator | None = None,
+        self, problem: SearchProblem, prep: Preparation, iterates: Iterates, rng: Rng = None
     ) -> np.ndarray:
         """|psi|^2 of :meth:`statevector` (``rng`` is not used)."""
         return np.abs(self.statevector(problem, prep, iterates)) ** 2
