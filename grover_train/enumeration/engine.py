@@ -1,7 +1,7 @@
 """The energies of all 2^n states of a BQM, by blocked matrix products, in memory or streamed.
 
 State index ``z`` has bit ``i`` equal to the BINARY value of the ``i``-th variable of
-``bqm.variables`` (SPIN -1 -> 0, +1 -> 1), as in :mod:`grover_train.model.landscape`.
+``bqm.variables`` (SPIN -1 -> 0, +1 -> 1), as in :mod:`grover_train.enumeration.states`.
 
 The variables are split into ``L`` low bits (the first ``L`` variables) and ``n - L`` high bits.
 With spins ``s = (s_low, s_high)`` the SPIN energy is
@@ -701,20 +701,3 @@ def random_head(
     (True, None)
     """
     return Enumeration(bqm, exclude).random_head(threshold, np.random.default_rng(seed))
-
-
-__all__ = [
-    "Enumeration",
-    "SpinArrays",
-    "available_memory",
-    "check_exclude",
-    "check_memory",
-    "count_below",
-    "energies",
-    "heads",
-    "lowest",
-    "max_table_variables",
-    "minimum",
-    "random_head",
-    "reference_energies",
-]
