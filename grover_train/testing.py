@@ -25,7 +25,7 @@ import numpy as np
 
 from grover_train.enumeration import MAX_ENUMERATION_VARIABLES
 from grover_train.finders.base import HeadFinder
-from grover_train.finders.problem import SearchProblem
+from grover_train.finders.search_problem import SearchProblem
 from grover_train.model.landscape import free_bqm, head_threshold, label_exclusion
 from grover_train.model.network import DragonNetwork
 from grover_train.rng import child_seed, make_rng

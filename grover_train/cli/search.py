@@ -174,7 +174,7 @@ def run(args: argparse.Namespace) -> int:
     from grover_train.finders.base import check_budget, default_budget
     from grover_train.finders.coherent.grover import GroverFinder
     from grover_train.finders.coherent.schedules import energy_upper_bound
-    from grover_train.finders.problem import SearchProblem
+    from grover_train.finders.search_problem import SearchProblem
 
     threshold = check_threshold(args.threshold, required=args.schedule != "dh")
     bqm = load_bqm(args.bqm)

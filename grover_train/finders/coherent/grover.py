@@ -21,7 +21,7 @@ from grover_train.finders.base import FindResult, HeadFinder
 from grover_train.finders.coherent.backends import Backend, get_backend
 from grover_train.finders.coherent.prep import Preparation
 from grover_train.finders.coherent.schedules import RoundRunner, get_schedule
-from grover_train.finders.problem import SearchProblem
+from grover_train.finders.search_problem import SearchProblem
 
 
 class GroverFinder(HeadFinder):

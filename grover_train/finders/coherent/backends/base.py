@@ -20,7 +20,7 @@ import numpy as np
 
 from grover_train.errors import BudgetError, InputError, TooManyQubitsError
 from grover_train.finders.coherent.prep import Preparation
-from grover_train.finders.problem import SearchProblem
+from grover_train.finders.search_problem import SearchProblem
 from grover_train.rng import make_rng
 from grover_train.validate import positive_int
 

@@ -36,7 +36,7 @@ from grover_train.finders.coherent.backends.base import (
     no_circuit_resources,
 )
 from grover_train.finders.coherent.prep import Preparation
-from grover_train.finders.problem import SearchProblem
+from grover_train.finders.search_problem import SearchProblem
 
 #: Largest n at which the uniform preparation keeps the in-memory path (the sorted table and the
 #: draws of earlier versions, seed for seed); above it the uniform search streams.
@@ -83,7 +83,7 @@ class ExactBackend(Backend):
     """Analytic amplitude amplification (docs/design.md section 5).
 
     >>> import dimod
-    >>> from grover_train.finders.problem import SearchProblem
+    >>> from grover_train.finders.search_problem import SearchProblem
     >>> bqm = dimod.BQM({0: 1.0, 1: 1.0}, {}, 0.0, 'SPIN')
     >>> p = SearchProblem(bqm, threshold=-1.0)          # one marked state out of 4
     >>> ExactBackend().probabilities(p, Preparation('uniform'), 1).round(12).tolist()

@@ -31,7 +31,7 @@ import numpy as np
 from grover_train.errors import InputError, TooManyQubitsError
 from grover_train.finders.coherent.backends.base import Backend, as_phases
 from grover_train.finders.ising import ising_arrays
-from grover_train.finders.problem import SearchProblem
+from grover_train.finders.search_problem import SearchProblem
 
 #: oracle implementations this backend offers
 ORACLES = ("diagonal", "arithmetic")

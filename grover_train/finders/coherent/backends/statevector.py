@@ -19,7 +19,7 @@ from grover_train.finders.coherent.backends.base import (
     no_circuit_resources,
 )
 from grover_train.finders.coherent.prep import Preparation, problem_phase_diagonal
-from grover_train.finders.problem import SearchProblem
+from grover_train.finders.search_problem import SearchProblem
 
 #: qubits per Kronecker block in :func:`apply_layer`: a 16 x 16 matrix product replaces four
 #: single-qubit passes over psi (about 6x faster at n = 20, see benchmarks/dqa_prep.py)
@@ -102,7 +102,7 @@ class StatevectorBackend(Backend):
     """Gate-by-gate numpy simulation of psi = G_r ... G_1 A|0>.
 
     >>> import dimod
-    >>> from grover_train.finders.problem import SearchProblem
+    >>> from grover_train.finders.search_problem import SearchProblem
     >>> bqm = dimod.BQM({0: 1.0, 1: 1.0}, {}, 0.0, 'SPIN')
     >>> p = SearchProblem(bqm, threshold=-1.0)
     >>> StatevectorBackend().probabilities(p, Preparation('uniform'), 1).round(12).tolist()
