@@ -289,7 +289,7 @@ def register(subparsers) -> None:
         defaults = {FINDERS[u].train_defaults.get(opt.name) for u in users} - {None}
         default = f" (default {defaults.pop()})" if len(defaults) == 1 else ""
         p.add_argument(
-            opt.flag, type=opt.type, default=None, help=f"{', '.join(users)}: {opt.help}{default}"
+            opt.flag, type=opt.type, default=None, help=f"{', '.join(users)}: {opt.text}{default}"
         )
     p.add_argument(
         "--finder-option",

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -26,19 +26,26 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class FinderOption:
-    """A constructor option with its own ``train`` flag (``--num-reads``) and sweep key.
+    """A constructor option with its own ``train`` flag (``--num-reads``) and sweep key;
+    ``help`` is a line of text, or a function returning it (read from another registry when
+    asked, e.g. the backend names).
 
-    >>> FinderOption("num_reads", int, "reads per batch").flag
-    '--num-reads'
+    >>> opt = FinderOption("num_reads", int, "reads per batch")
+    >>> opt.flag, opt.text
+    ('--num-reads', 'reads per batch')
     """
 
     name: str
     type: type
-    help: str
+    help: str | Callable[[], str]
 
     @property
     def flag(self) -> str:
         return "--" + self.name.replace("_", "-")
+
+    @property
+    def text(self) -> str:
+        return self.help() if callable(self.help) else self.help
 
 
 @dataclass(frozen=True)
@@ -124,7 +131,15 @@ _ANNEAL_TRAIN = MappingProxyType({"num_reads": 8, "num_sweeps": 10})
 _PREP = FinderOption("prep", str, "state preparation: uniform or dqa")
 _SCHEDULE = FinderOption("schedule", str, "round schedule: bbht, dh or fixed-point")
 # the backend registry lists the names (search --help); importing it here would be a cycle
-_BACKEND = FinderOption("backend", str, "coherent backend, e.g. exact or aer (see search --help)")
+
+
+def _backend_help() -> str:
+    from grover_train.finders.coherent.backends import backend_help
+
+    return f"coherent backend: {backend_help()}"  # the backend registry's names
+
+
+_BACKEND = FinderOption("backend", str, _backend_help)
 
 _F = "grover_train.finders."
 register(FinderEntry("exact", _F + "exhaustive:ExhaustiveFinder", "enumerate all 2^n states"))

@@ -65,7 +65,7 @@ def finder_keys() -> dict[str, tuple[Callable[[object], bool], str, list[str]]]:
     return {
         name: (
             checks.get(opt.type, lambda v: True),
-            f"{opt.help} ({opt.type.__name__}, for {', '.join(users)})",
+            f"{opt.text} ({opt.type.__name__}, for {', '.join(users)})",
             users,
         )
         for name, (opt, users) in flag_options().items()
