@@ -19,7 +19,6 @@ from grover_train.finders.coherent.backends import (
 )
 from grover_train.finders.coherent.backends.base import as_phases, no_circuit_resources
 
-
 # the stand-in device below has no calibration data, which Aer's noise-model builder notes
 pytestmark = pytest.mark.filterwarnings("ignore:Qiskit backend .* has no QubitProperties")
 
@@ -109,24 +108,36 @@ class DenseBackend(Backend):
         return no_circuit_resources(problem)
 
 
-def test_a_backend_added_with_one_registry_line_passes_the_kit_and_searches():
+def test_a_backend_added_with_one_registry_line_passes_the_kit_and_searches(tmp_path, capsys):
+    import json
+
+    from grover_train.cli.main import main
+    from grover_train.finders.coherent.backends import backend_help
+    from grover_train.finders.coherent.grover import GroverFinder
+
     register_backend(BackendEntry("dense", f"{__name__}:DenseBackend", "dense numpy algebra"))
     try:
-        from grover_train.cli.search import add_common  # the CLI help reads the registry
-        from grover_train.finders.coherent.backends import backend_help
-        from grover_train.finders.coherent.grover import GroverFinder
-
-        assert "dense" in backend_help()
-        assert callable(add_common)
-        backend = get_backend("dense")
-        testing.check_backend(backend)
-        problem, prep, _ = testing.backend_instances()[0]
+        assert "dense" in backend_help() and "dense" not in backend_help(circuits=True)
+        testing.check_backend(get_backend("dense"))
+        problem, _, _ = testing.backend_instances()[0]
         kw = dict(threshold=problem.threshold, exclude=problem.exclude, budget=64)
         dense = GroverFinder(backend="dense").sample(problem.bqm, seed=4, **kw)
         exact = GroverFinder(backend="exact").sample(problem.bqm, seed=4, **kw)
-        # equal distributions and the shared draw: the same heads for the same seed
+        # equal distributions and the shared draw: the same search for the same seed
         assert dense.record.sample.tolist() == exact.record.sample.tolist()
-        assert dense.info["queries"] == exact.info["queries"]
+        assert dense.info["rounds"] == exact.info["rounds"]
+        # and through the command line, whose help lists it
+        path = tmp_path / "m.json"
+        path.write_text(json.dumps(problem.bqm.to_serializable()))
+        out = {}
+        for name in ("dense", "exact"):
+            argv = ["search", "--bqm", str(path), "--backend", name, "--seed", "2", "--json"]
+            assert main(argv) == 0
+            out[name] = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+        assert out["dense"]["backend"] == "dense"
+        assert {k: v for k, v in out["dense"].items() if k not in ("backend", "wall_s")} == {
+            k: v for k, v in out["exact"].items() if k not in ("backend", "wall_s")
+        }
     finally:
         del BACKENDS["dense"]
 
