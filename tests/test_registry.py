@@ -136,3 +136,30 @@ def test_unknown_options_raise_and_unknown_call_arguments_warn_as_in_dimod():
     assert set(get_finder("grover").parameters) - set(get_finder("sa").parameters) == {
         "random_start"
     }
+
+
+def test_a_landscape_family_added_in_one_line_runs_in_a_search_sweep(tmp_path):
+    from grover_train.scaling.landscapes import (
+        LANDSCAPE_FAMILIES,
+        LandscapeFamily,
+        register_family,
+        sk_landscape,
+    )
+    from grover_train.scaling.store import Store
+    from grover_train.scaling.sweep import run_sweep
+
+    def four_heads(n, seed, **_):  # an SK glass with four heads (the sk family's default: 2)
+        return sk_landscape(n, seed, heads=4)
+
+    register_family(LandscapeFamily("sk4", four_heads, "SK with four heads"))  # one line
+    try:
+        spec = {"kind": "search", "n": 6, "seed": 0, "searches": 4, "prep": "uniform"}
+        result = run_sweep([{**spec, "family": "sk4"}], tmp_path / "s.sqlite", progress=False)
+        assert len(result.finished) == 1 and not result.failed
+        (run,) = Store(tmp_path / "s.sqlite").runs(status="finished")
+        assert run["summary"]["num_heads"] == 4 != sk_landscape(6, 0).meta["num_heads"]
+        with pytest.raises(InputError, match="unknown landscape family 'nope': use one of sk"):
+            run_sweep([{**spec, "family": "nope"}], tmp_path / "t.sqlite", progress=False)
+        assert not (tmp_path / "t.sqlite").exists()  # refused before anything is written
+    finally:
+        del LANDSCAPE_FAMILIES["sk4"]

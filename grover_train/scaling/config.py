@@ -344,7 +344,8 @@ def _train_model_keywords() -> set[str]:
 
 def check_specs(specs: list[dict[str, Any]], where: str = "sweep") -> None:
     """Check every run of a sweep before the first one starts: required keys, known finder and
-    dataset names, options that apply to the dataset, and finder options the finder takes.
+    dataset names, options that apply to the dataset, finder options the finder takes, and the
+    landscape family of a search run.
 
     >>> check_specs([{"kind": "train", "finder": "sa", "hidden": 4, "budget": 10}], "s.toml")
     Traceback (most recent call last):
@@ -357,6 +358,15 @@ def check_specs(specs: list[dict[str, Any]], where: str = "sweep") -> None:
 
     checked: set[str] = set()
     for spec in specs:
+        if spec.get("kind") == "search":  # a landscape family of the registry
+            from grover_train.scaling.landscapes import LANDSCAPE_FAMILIES
+
+            family = spec.get("family", "sk")
+            if family not in LANDSCAPE_FAMILIES:
+                raise InputError(
+                    f"{where}: unknown landscape family {family!r}: use one of "
+                    f"{', '.join(LANDSCAPE_FAMILIES)}"
+                )
         if spec.get("kind") != "train":
             continue
         text = canonical_json({k: v for k, v in spec.items() if k != "kind"})
