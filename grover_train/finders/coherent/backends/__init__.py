@@ -17,9 +17,10 @@ package does not import Qiskit or PennyLane.
 from __future__ import annotations
 
 import importlib
+import inspect
 from dataclasses import dataclass
 
-from grover_train.errors import UnknownNameError
+from grover_train.errors import OptionError, UnknownNameError
 from grover_train.finders.coherent.backends.base import Backend, as_phases, num_oracle_calls
 
 
@@ -118,7 +119,13 @@ def backend_entry(name: str) -> BackendEntry | None:
 
 
 def get_backend(name: str | Backend, **options) -> Backend:
-    """Build a backend by name (a :class:`Backend` instance is returned unchanged)."""
+    """Build a backend by name (a :class:`Backend` instance is returned unchanged).
+
+    Raises:
+        UnknownNameError: a name no registry entry builds.
+        OptionError: an option the backend does not take.
+        InputError: a bad option value (the backend's own check).
+    """
     if isinstance(name, Backend):
         return name
     if not isinstance(name, str):
@@ -129,15 +136,41 @@ def get_backend(name: str | Backend, **options) -> Backend:
         raise UnknownNameError(
             f"unknown backend {name!r}: choose one of {', '.join(backend_names())}{hint}"
         )
+    return _build(entry, name, options)
+
+
+def check_options(label: str, cls: type, options: dict) -> None:
+    """Refuse keyword options the backend class does not take, naming those it takes (a class
+    that takes ``**options`` checks them itself, as the Aer backend does).
+
+    Raises:
+        OptionError: an option the class does not take.
+
+    >>> from grover_train.finders.coherent.backends.exact import ExactBackend
+    >>> check_options("exact", ExactBackend, {"foo": 1})
+    Traceback (most recent call last):
+    ...
+    grover_train.errors.OptionError: backend 'exact' takes no option 'foo': it takes none
+    """
+    params = inspect.signature(cls).parameters
+    if any(p.kind is p.VAR_KEYWORD for p in params.values()):
+        return
+    accepted = [p for p, v in params.items() if p != "name" and v.kind is not v.VAR_POSITIONAL]
+    unknown = [k for k in options if k not in accepted]
+    if unknown:
+        takes = f"it takes {', '.join(accepted)}" if accepted else "it takes none"
+        raise OptionError(
+            f"backend {label!r} takes no option {', '.join(map(repr, unknown))}: {takes}"
+        )
+
+
+def _build(entry: BackendEntry, name: str, options: dict) -> Backend:
     module, cls = entry.target.split(":")
-    if entry.prefixed:
-        return _build(module, cls, name, **options)
-    return _build(module, cls, **options)
-
-
-def _build(module: str, cls: str, *args, **options) -> Backend:
+    args = (name,) if entry.prefixed else ()  # a prefixed class takes the full name
     try:
-        return getattr(importlib.import_module(module), cls)(*args, **options)
+        klass = getattr(importlib.import_module(module), cls)
+        check_options(name, klass, options)
+        return klass(*args, **options)
     except ModuleNotFoundError as exc:  # an optional dependency: name its extra
         from grover_train.extras import missing_extra
 
@@ -155,6 +188,7 @@ __all__ = [
     "backend_entry",
     "backend_help",
     "backend_names",
+    "check_options",
     "get_backend",
     "num_oracle_calls",
     "register_backend",

@@ -14,6 +14,7 @@ gates, 1e-2 on CX); probabilities are then the exact noisy ones (density matrix)
 
 from __future__ import annotations
 
+import inspect
 import math
 import warnings
 from collections import OrderedDict
@@ -25,7 +26,7 @@ from qiskit_aer import AerSimulator
 from qiskit_aer.library import SaveProbabilities
 from qiskit_aer.noise import NoiseModel, depolarizing_error
 
-from grover_train.errors import InputError, TooManyQubitsError
+from grover_train.errors import InputError, OptionError, TooManyQubitsError
 from grover_train.finders.coherent.backends.base import (
     Backend,
     as_phases,
@@ -62,6 +63,28 @@ def default_noise_model(p1: float = 1e-3, p2: float = 1e-2) -> NoiseModel:
     nm.add_all_qubit_quantum_error(depolarizing_error(p1, 1), ["sx", "x"])
     nm.add_all_qubit_quantum_error(depolarizing_error(p2, 2), ["cx"])
     return nm
+
+
+def check_aer_options(options: dict) -> None:
+    """Refuse keys that are neither :class:`AerBackend` nor :class:`AerSimulator` options now:
+    AerSimulator would reject them only when the first circuit runs.
+
+    Raises:
+        OptionError: a key neither takes.
+
+    >>> check_aer_options({"precision": "single"})
+    >>> check_aer_options({"foo": 1})
+    Traceback (most recent call last):
+    ...
+    grover_train.errors.OptionError: backend 'aer' takes no option 'foo': it takes ...
+    """
+    unknown = set(options) - set(AerSimulator._default_options().keys())
+    if unknown:
+        own = set(inspect.signature(AerBackend).parameters) - {"aer_options"}
+        raise OptionError(
+            f"backend 'aer' takes no option {', '.join(sorted(map(repr, unknown)))}: it "
+            f"takes {', '.join(sorted(own))} and AerSimulator options (e.g. method, precision)"
+        )
 
 
 class AerBackend(Backend):
@@ -116,6 +139,7 @@ class AerBackend(Backend):
             raise InputError(f"unknown Aer method {method!r}: choose one of {', '.join(METHODS)}")
         if oracle not in ORACLES:
             raise InputError(f"unknown oracle {oracle!r}: choose one of {', '.join(ORACLES)}")
+        check_aer_options(aer_options)
         shots = check_shots(shots)
         if noise is True:
             noise_model = noise_model or default_noise_model()
