@@ -78,6 +78,13 @@ def test_bad_input_raises_the_project_errors(backend):
     testing.check_backend_errors(backend)
 
 
+def test_an_option_the_backend_does_not_take_is_refused(backend):
+    from grover_train.errors import OptionError
+
+    with pytest.raises(OptionError, match=r"takes no option 'no_such_option': it takes"):
+        get_backend(backend.name, no_such_option=1)
+
+
 def test_requests_in_any_order_give_the_exact_answers(backend):
     # e.g. aer's saved-state continuation, pennylane's reused QNodes, exact's cached sums
     testing.check_backend_repeats(backend, seed=0)
