@@ -109,6 +109,11 @@ class AerBackend(Backend):
             same probabilities, far fewer simulated iterates in BBHT / Durr-Hoyer loops.
         **aer_options: passed to :class:`qiskit_aer.AerSimulator`.
 
+    Raises:
+        InputError: an unknown method or oracle.
+        OptionError: an option neither this class nor AerSimulator takes.
+        BudgetError: ``shots`` is not a positive integer.
+
     >>> from grover_train.finders.coherent.prep import Preparation
     >>> import dimod
     >>> bqm = dimod.BQM({0: 1.0, 1: -2.0}, {(0, 1): 3.0}, 0.0, 'BINARY')   # E = 0, 1, -2, 2

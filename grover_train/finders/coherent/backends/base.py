@@ -221,6 +221,12 @@ class Backend:
 
         ``rng`` is the caller's random stream; only backends that estimate the distribution
         from shots (``exact_probabilities`` False) draw from it, and they require it.
+
+        Raises:
+            BudgetError: a negative or non-integer number of iterates.
+            InputError: iterates that are not finite (alpha, beta) pairs; ``rng`` None for a
+                shot estimate.
+            TooManyQubitsError: the problem is too large for the backend.
         """
         raise NotImplementedError
 
@@ -237,6 +243,9 @@ class Backend:
         The default draws from :meth:`probabilities` with :func:`draw_states`, the procedure the
         ``exact`` backend reproduces analytically: backends whose probabilities agree give the
         same samples for the same ``rng`` state.
+
+        Raises:
+            BudgetError: ``shots`` is not a positive integer (and as :meth:`probabilities`).
         """
         check_shots(shots)
         p = self.probabilities(problem, prep, iterates, rng)

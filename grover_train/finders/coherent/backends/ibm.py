@@ -123,6 +123,11 @@ class IBMBackend(Backend):
             enable the sampler's dynamical decoupling / gate and measurement twirling.
         sampler_options: any other options of the runtime's ``Sampler`` (nested dict).
 
+    Raises:
+        UnknownNameError: an unknown device, oracle or execution mode.
+        BudgetError: ``shots`` or ``batch_size`` is not a positive integer.
+        AccountError: ``ibm:`` without a saved IBM Quantum account.
+
     >>> b = IBMBackend('fake:manila')
     >>> b.name, b.device_qubits, b.exact_probabilities
     ('fake:manila', 5, False)

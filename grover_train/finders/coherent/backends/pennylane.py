@@ -62,6 +62,9 @@ class PennyLaneBackend(Backend):
         max_qubits: refuse problems needing more qubits (statevector memory is 16 * 2^q bytes).
         bits: quantization bits for non-integer models (arithmetic oracle only).
 
+    Raises:
+        InputError: an unknown oracle.
+
     >>> import dimod
     >>> from grover_train.finders.coherent.prep import Preparation
     >>> bqm = dimod.BQM({0: 1.0, 1: -1.0}, {(0, 1): 0.5}, 0.0, 'SPIN')   # E = .5, 1.5, -2.5, .5
