@@ -131,7 +131,8 @@ def landscape_facts(n: int, seed: int, prep: str, r_max: int | None = None) -> L
 
 def simulate_head_probability(n: int, seed: int, prep: str, r: int, p2: float | None) -> float:
     """Exact (density-matrix) head probability after r iterates under depolarizing p2
-    (None: noiseless statevector)."""
+    (None: noiseless statevector); beyond 14 circuit qubits a shot estimate seeded by the
+    landscape's ``seed``."""
     from grover_train.finders.coherent.backends.aer import AerBackend
     from grover_train.finders.search_problem import SearchProblem
 
@@ -141,7 +142,7 @@ def simulate_head_probability(n: int, seed: int, prep: str, r: int, p2: float | 
         backend = AerBackend()
     else:
         backend = AerBackend(noise=noise_model(p2), max_density_qubits=14, max_qubits=64)
-    p = backend.probabilities(problem, _prep(prep), int(r))
+    p = backend.probabilities(problem, _prep(prep), int(r), np.random.default_rng(seed))
     return float(np.asarray(p)[problem.marked].sum())
 
 
