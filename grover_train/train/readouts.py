@@ -50,6 +50,9 @@ FREEZE = False
 SKIP_LAYERS: tuple[int, ...] = ()
 #: step-size factor of the cuts of the layers between the first and the last (docs/deep.md)
 MIDDLE_WEIGHT = 1.0
+#: nudge gamma of the nudged positive phase (:mod:`grover_train.train.nudge`): the cut of a
+#: window of layer l also moves the layers below it; 0 (the default): off
+NUDGE = 0.0
 
 
 @dataclass
@@ -171,7 +174,12 @@ def local_delta(
     ([2.0, 2.0, 2.0, 2.0], 0.0, [2.0, -2.0])
     """
     sub = layer_net(net, readouts, layer)
-    dW, db, dU, dc = cut_delta(sub, x, positive, heads)
+    if NUDGE and layer > 0:  # the layers below learn what this layer needs (nudge.py)
+        from grover_train.train.nudge import nudged_delta
+
+        dW, db, dU, dc = nudged_delta(sub, x, positive, heads, float(NUDGE))
+    else:
+        dW, db, dU, dc = cut_delta(sub, x, positive, heads)
     w = layer_weight(layer, net.num_layers)
     if w != 1.0:  # readout weighting of the layers between the first and the last
         dW, db, dU, dc = [a * w for a in dW], [a * w for a in db], dU * w, dc * w
@@ -253,6 +261,8 @@ def window_problem(net, readouts, x, fwd, label, e, window, margin, sweeps, prob
                 g = f + V.T @ y
                 h = np.where(~inside & (h * g < 0), -h, h)
                 problem.classical_queries += 2
+            if NUDGE and layer > 0:  # the nudged phase: one top-down sweep of the layers below
+                problem.classical_queries += 1
             heads.append(full_cls([*fwd[1 : layer + 1], h], y))
         return heads
 

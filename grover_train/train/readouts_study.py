@@ -85,7 +85,9 @@ def main(argv: list[str] | None = None) -> dict:
         acc = local_accuracies(raw, ro.Readouts.from_json(state["readouts"]), ds.X_val, ds.y_val)
         out["local_validation"] = [round(v, 3) for v in acc]
     out.update(seed=seed, budget=budget, hidden=hidden, options=opts)
-    out["constants"] = {k: getattr(ro, k) for k in ("FINISH", "FREEZE", "TOP_SHARE", "READOUT_ETA")}
+    out["constants"] = {
+        k: getattr(ro, k) for k in ("FINISH", "FREEZE", "TOP_SHARE", "READOUT_ETA", "NUDGE")
+    }
     print(json.dumps(out), flush=True)
     return out
 

@@ -1,0 +1,192 @@
+"""The nudged positive phase (grover_train/train/nudge.py): the nudged layers against
+enumeration of the nudged energy, the cut against finite differences of the energy's
+definition, and gamma = 0 against the local-readout cut, on tiny networks."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from grover_train.data.datasets import load_dataset
+from grover_train.finders import SearchProblem
+from grover_train.model import deep
+from grover_train.model.network import DragonNetwork
+from grover_train.train import readouts as ro
+from grover_train.train.nudge import nudged_hidden
+from grover_train.train.problems import FullConfig, sample_problems
+from grover_train.train.run import train_model
+
+
+def _tiny(seed=0, hidden=(3, 2, 3), D=4, C=3):
+    rng = np.random.default_rng(seed)
+    net = DragonNetwork.random(D, list(hidden), C, seed=seed)
+    net.b = [rng.normal(size=h) for h in net.hidden]
+    net.c = rng.normal(size=C)
+    r = ro.Readouts.random(net, seed=seed)
+    r.d = [rng.normal(size=C) for _ in r.d]
+    return net, r
+
+
+def _all(n):
+    return [np.array(s, dtype=float) for s in itertools.product([-1, 1], repeat=n)]
+
+
+def _nudged_by_enumeration(net, x, free, top, gamma):
+    """Top-down: each lower layer is the argmin over all its states of its nudged energy."""
+    L = net.num_layers
+    out = [np.asarray(h, dtype=float) for h in free]
+    out[L - 1] = np.asarray(top, dtype=float)
+    for m in range(L - 2, -1, -1):
+        below = x if m == 0 else free[m - 1]
+        change = out[m + 1] - free[m + 1]
+
+        def energy(h, m=m, below=below, change=change):
+            own = sum(h[j] * (net.W[m][j] @ below + net.b[m][j]) for j in range(h.size))
+            fb = sum(
+                change[i] * net.W[m + 1][i, j] * h[j]
+                for i in range(change.size)
+                for j in range(h.size)
+            )
+            return -own - gamma * fb
+
+        out[m] = min(_all(net.hidden[m]), key=energy)
+    return out
+
+
+def _local_energy(net, r, layer, x, hs, y):
+    """E_l by its definition, term by term."""
+    E, prev = 0.0, x
+    for m in range(layer + 1):
+        E -= sum(hs[m][j] * (net.W[m][j] @ prev + net.b[m][j]) for j in range(len(hs[m])))
+        prev = hs[m]
+    V, d = (net.U, net.c) if layer == net.num_layers - 1 else (r.V[layer], r.d[layer])
+    return E - sum(y[k] * (V[k] @ prev + d[k]) for k in range(len(y)))
+
+
+def test_nudged_layers_minimise_the_nudged_energy_by_enumeration():
+    rng = np.random.default_rng(0)
+    moved = 0
+    for seed in range(6):
+        net, _ = _tiny(seed, hidden=(3, 4, 3))
+        x = rng.choice([-1.0, 1.0], size=4)
+        free = [h[0] for h in net.forward(x[None])[1:]]
+        top = rng.choice([-1.0, 1.0], size=3)
+        for gamma in (0.0, 0.4, 2.0):
+            got = nudged_hidden(net, x, free, top, gamma)
+            want = _nudged_by_enumeration(net, x, free, top, gamma)
+            for a, b in zip(got, want, strict=True):
+                assert np.array_equal(a, b)
+            if gamma == 0.0:  # no nudge: the free (forward) layers below the top
+                assert all(np.array_equal(a, b) for a, b in zip(got[:-1], free[:-1], strict=True))
+            moved += sum(int((a != b).any()) for a, b in zip(got[:-1], free[:-1], strict=True))
+    assert moved > 0  # the nudge does move lower layers in some of these cases
+
+
+def _numeric(net, r, layer, x, pairs, get):
+    """-d/dtheta mean_S [E_l(P(S)) - E_l(S)] by finite differences of the definition."""
+
+    def gap(n, rr):
+        return np.mean(
+            [
+                _local_energy(n, rr, layer, x, p.hidden, p.y)
+                - _local_energy(n, rr, layer, x, s.hidden, s.y)
+                for p, s in pairs
+            ]
+        )
+
+    out = np.zeros_like(get(net, r))
+    for idx in np.ndindex(out.shape):
+        n2, r2 = net.copy(), ro.Readouts([v.copy() for v in r.V], [v.copy() for v in r.d])
+        get(n2, r2)[idx] += 1.0  # the energy is linear in every parameter: exact difference
+        out[idx] = -(gap(n2, r2) - gap(net, r))
+    return out
+
+
+@pytest.mark.parametrize("gamma", [0.5, 3.0])
+def test_nudged_cut_is_the_gradient_of_the_energy_gap_by_brute_force(gamma, monkeypatch):
+    """For windows of every layer: the update equals -d/dtheta mean_S [E_l(P(S)) - E_l(S)]
+    for every parameter of the network and the readouts, with P(S) the nudged positive built by
+    enumeration; with a nudge, layers below the window's layer move too."""
+    monkeypatch.setattr(ro, "NUDGE", gamma)
+    rng = np.random.default_rng(3)
+    lower_moved = 0
+    for trial in range(4):
+        net, r = _tiny(4 + trial, hidden=(3, 2, 3))
+        for layer in range(net.num_layers):
+            x, k = rng.choice([-1.0, 1.0], size=4), int(rng.integers(3))
+            [p] = [
+                q
+                for q in sample_problems(net, x, k, margin=5.0, windows="readouts", readouts=r)
+                if q.layer == layer
+            ]
+            marked = SearchProblem(p.bqm, p.threshold, p.exclude).marked
+            rows = [
+                np.array([1.0 if (z >> i) & 1 else -1.0 for i in range(p.num_variables)])
+                for z in np.flatnonzero(marked)[:3]
+            ]
+            heads = p.to_full(np.array(rows))
+            assert heads
+            (dW, db, dU, dc), aux = ro.local_delta(net, r, layer, x, p.positive, heads)
+            sub = ro.layer_net(net, r, layer)
+            pairs = [
+                (
+                    FullConfig(
+                        _nudged_by_enumeration(sub, x, s.hidden, p.positive.hidden[-1], gamma)
+                        if layer > 0
+                        else p.positive.hidden,
+                        p.positive.y,
+                    ),
+                    s,
+                )
+                for s in heads
+            ]
+
+            def numeric(get, layer=layer, x=x, pairs=pairs, net=net, r=r):
+                return _numeric(net, r, layer, x, pairs, get)
+
+            for m in range(net.num_layers):
+                assert np.allclose(dW[m], numeric(lambda n, rr, m=m: n.W[m]))
+                assert np.allclose(db[m], numeric(lambda n, rr, m=m: n.b[m]))
+            assert np.allclose(dU, numeric(lambda n, rr: n.U))
+            assert np.allclose(dc, numeric(lambda n, rr: n.c))
+            for m in range(net.num_layers - 1):
+                assert np.allclose(aux[m][0], numeric(lambda n, rr, m=m: rr.V[m]))
+                assert np.allclose(aux[m][1], numeric(lambda n, rr, m=m: rr.d[m]))
+            # layers above the window's layer never move
+            assert all(not dW[m].any() for m in range(layer + 1, net.num_layers))
+            lower_moved += sum(int(dW[m].any()) for m in range(layer))
+    assert lower_moved > 0
+
+
+def test_without_nudge_the_cut_is_the_local_readout_cut(monkeypatch):
+    rng = np.random.default_rng(5)
+    net, r = _tiny(1, hidden=(3, 2, 3))
+    x, k = rng.choice([-1.0, 1.0], size=4), 1
+    ps = sample_problems(net, x, k, margin=5.0, windows="readouts", readouts=r)
+    for p in ps:
+        marked = SearchProblem(p.bqm, p.threshold, p.exclude).marked
+        z = int(np.flatnonzero(marked)[0])
+        row = [1.0 if (z >> i) & 1 else -1.0 for i in range(p.num_variables)]
+        heads = p.to_full(np.array([row]))
+        a = ro.local_delta(net, r, p.layer, x, p.positive, heads)
+        monkeypatch.setattr(ro, "NUDGE", 1e-12)  # on, but too weak to flip any unit
+        b = ro.local_delta(net, r, p.layer, x, p.positive, heads)
+        monkeypatch.setattr(ro, "NUDGE", 0.0)
+        for u, v in zip(a[0][0], b[0][0], strict=True):
+            assert np.array_equal(u, v)
+        assert np.array_equal(a[0][2], b[0][2])
+
+
+def test_nudged_training_learns_and_counts_the_sweep(monkeypatch):
+    ds = load_dataset("digits", seed=0, classes=[0, 1, 2], pool=True)
+    kw = dict(hidden=[6, 6], finder="sa", seed=2, progress=False, max_qubits=7, average=0)
+    plain = train_model(ds, budget=2000, **kw)
+    monkeypatch.setattr(ro, "NUDGE", 1.0)
+    nudged = train_model(ds, budget=2000, **kw)
+    assert nudged.summary["queries"] >= 2000 and nudged.summary["max_qubits_used"] <= 7
+    start = deep.identity_init(DragonNetwork.random(16, [6, 6], 3, seed=0))
+    assert nudged.summary["test_accuracy"] > start.accuracy(ds.X_test, ds.y_test) + 0.1
+    # the first layer also learns from the windows of the second: the runs differ there
+    assert not np.allclose(plain.net.W[0], nudged.net.W[0])
