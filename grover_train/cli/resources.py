@@ -8,6 +8,7 @@ import argparse
 from grover_train.cli.main import print_json
 from grover_train.errors import AccountError, BudgetError, InputError
 from grover_train.finders.coherent.backends import backend_entry, backend_help
+from grover_train.finders.coherent.prep import PREPARATIONS
 
 
 def register(subparsers) -> None:
@@ -25,7 +26,7 @@ def register(subparsers) -> None:
     p.add_argument("--bqm", required=True, metavar="FILE", help="the landscape (as for search)")
     p.add_argument("--backend", required=True, metavar="B", help=backend_help(circuits=True))
     p.add_argument("--backend-option", action="append", metavar="KEY=VALUE", help="backend option")
-    p.add_argument("--prep", default="uniform", choices=["uniform", "dqa"])
+    p.add_argument("--prep", default="uniform", choices=list(PREPARATIONS))
     p.add_argument("--steps", type=int, default=8, help="DQA steps p (default 8)")
     p.add_argument("--dt", type=float, default=0.8, help="DQA step size (default 0.8)")
     p.add_argument("--iterations", type=int, default=1, metavar="R", help="iterates (default 1)")

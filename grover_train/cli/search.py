@@ -16,6 +16,8 @@ import dimod
 from grover_train.cli.main import print_json
 from grover_train.errors import AccountError, InputError
 from grover_train.finders.coherent.backends import backend_help
+from grover_train.finders.coherent.prep import PREPARATIONS
+from grover_train.finders.coherent.schedules import SCHEDULES
 
 
 def load_bqm(path: str) -> dimod.BinaryQuadraticModel:
@@ -112,7 +114,7 @@ def add_common(p: argparse.ArgumentParser, threshold_help: str) -> None:
     p.add_argument(
         "--prep",
         default="uniform",
-        choices=["uniform", "dqa"],
+        choices=list(PREPARATIONS),
         help="state preparation A (default uniform)",
     )
     p.add_argument("--steps", type=int, default=8, help="DQA steps p (default 8)")
@@ -154,7 +156,7 @@ def register(subparsers) -> None:
     p.add_argument(
         "--schedule",
         default="dh",
-        choices=["bbht", "dh", "fixed-point"],
+        choices=list(SCHEDULES),
         help="round schedule (default dh)",
     )
     p.add_argument(

@@ -35,9 +35,6 @@ from grover_train.finders.coherent.backends.base import Backend, Iterates, num_o
 from grover_train.finders.coherent.prep import Preparation
 from grover_train.finders.search_problem import SearchProblem
 
-#: the schedule names
-SCHEDULES = ("bbht", "dh", "fixed-point")
-
 
 def ylc_phases(
     w: float, delta: float, max_iterates: int | None = None
@@ -287,6 +284,8 @@ def _check_lambda(lam: float) -> None:
 
 #: schedule name -> its round loop (a function of a :class:`RoundRunner`)
 ROUND_LOOPS = {"bbht": run_bbht, "dh": run_dh, "fixed-point": run_fixed_point}
+#: the schedule names
+SCHEDULES = tuple(ROUND_LOOPS)
 
 
 def get_schedule(name: str) -> Callable:
