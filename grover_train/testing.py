@@ -433,17 +433,17 @@ def check_backend_repeats(backend, *, seed: int = 0) -> None:
     if not backend.exact_probabilities:
         return
     exact = get_backend("exact")
-    base, prep, _ = backend_instances(seed)[1]
-    E = np.sort(base.energies[~base.excluded])
-    for t in (float(np.floor(E[1])), float(np.floor(E[len(E) // 2])), float(np.floor(E[1]))):
-        problem = base.with_threshold(t)
-        for it in (3, 1, 0, 4, [(1.0, 2.0), (np.pi, np.pi)], [(1.0, 2.0)], 2):
-            p = np.asarray(backend.probabilities(problem, prep, it))
-            err = float(np.abs(p - exact.probabilities(problem, prep, it)).max())
-            assert err <= BACKEND_ATOL, (
-                f"{backend.name}: request (threshold {t}, iterates {it!r}) after others "
-                f"differs from exact by {err:.3g}"
-            )
+    for base, prep, _ in backend_instances(seed):
+        E = np.sort(base.energies[~base.excluded])
+        for t in (float(np.floor(E[1])), float(np.floor(E[len(E) // 2])), float(np.floor(E[1]))):
+            problem = base.with_threshold(t)
+            for it in (3, 1, 0, 4, [(1.0, 2.0), (np.pi, np.pi)], [(1.0, 2.0)], 2):
+                p = np.asarray(backend.probabilities(problem, prep, it))
+                err = float(np.abs(p - exact.probabilities(problem, prep, it)).max())
+                assert err <= BACKEND_ATOL, (
+                    f"{backend.name}: request (threshold {t}, iterates {it!r}) after others "
+                    f"differs from exact by {err:.3g}"
+                )
 
 
 def check_backend(backend, *, seed: int = 0) -> None:

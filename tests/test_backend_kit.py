@@ -168,6 +168,21 @@ def test_the_kit_catches_a_fixed_stream():
         testing.check_backend_seeds(Fixed())
 
 
+def test_the_kit_catches_a_cache_that_ignores_the_threshold():
+    class Stale(DenseBackend):
+        def __init__(self):
+            self.saved = {}
+
+        def probabilities(self, problem, prep, iterates, rng=None):
+            key = (problem.num_variables, repr(iterates))  # forgets the threshold
+            if key not in self.saved:
+                self.saved[key] = super().probabilities(problem, prep, iterates)
+            return self.saved[key]
+
+    with pytest.raises(AssertionError, match="after others differs from exact"):
+        testing.check_backend_repeats(Stale())
+
+
 def test_kit_instances_have_heads_and_non_heads():
     for problem, _, iterates in testing.backend_instances():
         assert 0 < problem.marked.sum() < 2**problem.num_variables
