@@ -358,8 +358,9 @@ def check_backend_seeds(backend, *, seed: int = 0, shots: int = 2000) -> None:
 
 
 def check_backend_errors(backend) -> None:
-    """Bad iterates, shots and a missing stream raise the project's :class:`ValueError`
-    subclasses (:class:`~grover_train.errors.BudgetError`, :class:`InputError`).
+    """Bad iterates and shots raise the project's :class:`ValueError` subclasses
+    (:class:`~grover_train.errors.BudgetError`, :class:`InputError`); a shot estimate without
+    the caller's ``rng`` is refused (:class:`InputError`), never drawn from a stream of its own.
 
     >>> from grover_train.finders.coherent.backends import get_backend
     >>> check_backend_errors(get_backend('exact'))
@@ -382,11 +383,14 @@ def check_backend_errors(backend) -> None:
             f"{name}: shots {shots!r}",
         )
     if not backend.exact_probabilities:
-        _raises(
-            InputError,
-            lambda: backend.probabilities(problem, prep, 1),
-            f"{name}: a shot estimate without rng",
-        )
+        # without the caller's stream: refused, or computed without random numbers (a noisy
+        # density matrix), never drawn from a stream of the backend's own
+        try:
+            p = backend.probabilities(problem, prep, 1)
+        except InputError:
+            return
+        q = backend.probabilities(problem, prep, 1, make_rng(1))
+        assert np.array_equal(p, q), f"{name}: probabilities without rng use a stream of its own"
 
 
 def check_backend_resources(backend) -> dict:

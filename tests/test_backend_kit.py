@@ -168,6 +168,27 @@ def test_the_kit_catches_a_fixed_stream():
         testing.check_backend_seeds(Fixed())
 
 
+def test_the_kit_catches_a_shot_estimate_with_a_stream_of_its_own():
+    class OwnStream(DenseBackend):
+        exact_probabilities = False
+        shots = 256
+
+        def probabilities(self, problem, prep, iterates, rng=None):
+            p = super().probabilities(problem, prep, iterates)
+            rng = np.random.default_rng(0) if rng is None else rng  # the fault
+            return np.bincount(rng.choice(p.size, self.shots, p=p), minlength=p.size) / self.shots
+
+    with pytest.raises(AssertionError, match="stream of its own"):
+        testing.check_backend_errors(OwnStream())
+
+
+def test_noisy_aer_takes_the_stream_of_the_call():
+    pytest.importorskip("qiskit_aer")
+    # a density matrix draws nothing; beyond its width the estimate needs the caller's rng
+    testing.check_backend_errors(get_backend("aer", noise=True))
+    testing.check_backend_errors(get_backend("aer", noise=True, max_density_qubits=2, shots=64))
+
+
 def test_the_kit_catches_a_cache_that_ignores_the_threshold():
     class Stale(DenseBackend):
         def __init__(self):

@@ -219,8 +219,9 @@ class Backend:
     ) -> np.ndarray:
         """P(z) over the 2^n problem states after the iterates.
 
-        ``rng`` is the caller's random stream; only backends that estimate the distribution
-        from shots (``exact_probabilities`` False) draw from it, and they require it.
+        ``rng`` is the caller's random stream; only a backend that estimates the distribution
+        from shots draws from it, and then requires it (``fake:``/``ibm:``, a noisy ``aer``
+        beyond its density-matrix width): no backend keeps a stream of its own.
 
         Raises:
             BudgetError: a negative or non-integer number of iterates.
