@@ -104,12 +104,28 @@ def _numeric(net, r, layer, x, pairs, get):
     return out
 
 
-@pytest.mark.parametrize("gamma", [0.5, 3.0])
-def test_nudged_cut_is_the_gradient_of_the_energy_gap_by_brute_force(gamma, monkeypatch):
+def _free_top(sub, x, head, free):
+    """The free phase's layers of head S: the head's, with the last layer at its minimum given
+    the head's outputs for free="closed" (by enumeration of that layer)."""
+    ref = [np.asarray(h, dtype=float) for h in head.hidden]
+    if free == "closed":
+        below = x if sub.num_layers == 1 else ref[-2]
+        L = sub.num_layers - 1
+
+        def energy(h):
+            return -h @ (sub.W[L] @ below + sub.b[L]) - head.y @ (sub.U @ h)
+
+        ref[-1] = min(_all(sub.hidden[-1]), key=energy)
+    return ref
+
+
+@pytest.mark.parametrize("gamma, free", [(0.5, "head"), (3.0, "head"), (1.0, "closed")])
+def test_nudged_cut_is_the_gradient_of_the_energy_gap_by_brute_force(gamma, free, monkeypatch):
     """For windows of every layer: the update equals -d/dtheta mean_S [E_l(P(S)) - E_l(S)]
     for every parameter of the network and the readouts, with P(S) the nudged positive built by
     enumeration; with a nudge, layers below the window's layer move too."""
     monkeypatch.setattr(ro, "NUDGE", gamma)
+    monkeypatch.setattr(ro, "NUDGE_FREE", free)
     rng = np.random.default_rng(3)
     lower_moved = 0
     for trial in range(4):
@@ -133,7 +149,9 @@ def test_nudged_cut_is_the_gradient_of_the_energy_gap_by_brute_force(gamma, monk
             pairs = [
                 (
                     FullConfig(
-                        _nudged_by_enumeration(sub, x, s.hidden, p.positive.hidden[-1], gamma)
+                        _nudged_by_enumeration(
+                            sub, x, _free_top(sub, x, s, free), p.positive.hidden[-1], gamma
+                        )
                         if layer > 0
                         else p.positive.hidden,
                         p.positive.y,

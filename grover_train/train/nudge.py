@@ -75,11 +75,18 @@ def nudged_delta(
     positive: FullConfig,
     heads: Sequence[FullConfig],
     gamma: float,
+    free: str = "head",
 ) -> Delta:
     """The cut of ``heads`` with nudged positives: for each head S the positive's last layer and
     outputs with the layers below nudged from S (:func:`nudged_hidden`), the head-cutting rule
     of ``net`` for that pair, averaged over the heads. ``gamma = 0`` is
     :func:`grover_train.train.delta.cut_delta` of a positive whose lower layers are the heads'.
+
+    ``free`` is the free phase's last layer that the nudge's change is measured from: ``"head"``
+    the head's own, ``"closed"`` the last layer's minimum given the head's outputs,
+    sign(W_L h_{L-1} + b_L + U^T y_S): then both ends of the change are closed-form minima of
+    the last layer (the positive's is that of the label), so the search's leftover noise in
+    the head's last layer does not travel down.
 
     >>> from grover_train.train.problems import positive_config
     >>> net = DragonNetwork.random(3, [2, 2], 2, seed=0)
@@ -91,8 +98,13 @@ def nudged_delta(
     True
     """
     total = None
+    L = net.num_layers
     for head in heads:
-        hs = nudged_hidden(net, x, head.hidden, positive.hidden[-1], gamma)
+        ref = list(head.hidden)
+        if free == "closed":
+            below = np.asarray(x, dtype=float) if L == 1 else np.asarray(ref[L - 2], dtype=float)
+            ref[L - 1] = sign(net.W[L - 1] @ below + net.b[L - 1] + net.U.T @ head.y)
+        hs = nudged_hidden(net, x, ref, positive.hidden[-1], gamma)
         d = cut_delta(net, x, FullConfig(hs, positive.y), [head])
         total = d if total is None else add(total, d)
     if total is None:

@@ -53,6 +53,9 @@ MIDDLE_WEIGHT = 1.0
 #: nudge gamma of the nudged positive phase (:mod:`grover_train.train.nudge`): the cut of a
 #: window of layer l also moves the layers below it; 0 (the default): off
 NUDGE = 0.0
+#: the free phase's last layer of the nudge: "head" (the head's) or "closed" (its minimum
+#: given the head's outputs), :func:`grover_train.train.nudge.nudged_delta`
+NUDGE_FREE = "head"
 
 
 @dataclass
@@ -177,7 +180,7 @@ def local_delta(
     if NUDGE and layer > 0:  # the layers below learn what this layer needs (nudge.py)
         from grover_train.train.nudge import nudged_delta
 
-        dW, db, dU, dc = nudged_delta(sub, x, positive, heads, float(NUDGE))
+        dW, db, dU, dc = nudged_delta(sub, x, positive, heads, float(NUDGE), NUDGE_FREE)
     else:
         dW, db, dU, dc = cut_delta(sub, x, positive, heads)
     w = layer_weight(layer, net.num_layers)

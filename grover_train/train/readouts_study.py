@@ -86,7 +86,16 @@ def main(argv: list[str] | None = None) -> dict:
         out["local_validation"] = [round(v, 3) for v in acc]
     out.update(seed=seed, budget=budget, hidden=hidden, options=opts)
     out["constants"] = {
-        k: getattr(ro, k) for k in ("FINISH", "FREEZE", "TOP_SHARE", "READOUT_ETA", "NUDGE")
+        k: getattr(ro, k)
+        for k in (
+            "FINISH",
+            "FREEZE",
+            "TOP_SHARE",
+            "READOUT_ETA",
+            "READOUT_INIT",
+            "NUDGE",
+            "NUDGE_FREE",
+        )
     }
     print(json.dumps(out), flush=True)
     return out
