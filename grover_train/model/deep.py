@@ -18,6 +18,7 @@ network this is exactly :func:`grover_train.model.landscape.free_bqm`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import dimod
 import numpy as np
@@ -27,6 +28,14 @@ from grover_train.model.network import DragonNetwork, one_hot_spins, sign
 
 #: Coordinate-descent rounds used for the positive configuration of deep networks by default.
 DEFAULT_SWEEPS = 1
+
+
+class FullConfig(NamedTuple):
+    """A full configuration: hidden spins per layer (``hidden[l]`` has shape (H_{l+1},)) and
+    the output spins ``y`` (shape (C,))."""
+
+    hidden: list[np.ndarray]
+    y: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -439,6 +448,7 @@ def identity_init(net: DragonNetwork, noise: float = 0.3) -> DragonNetwork:
 
 __all__ = [
     "DEFAULT_SWEEPS",
+    "FullConfig",
     "Window",
     "clamped_energy",
     "config_energy",

@@ -38,9 +38,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from grover_train.model.deep import FullConfig
 from grover_train.model.network import DragonNetwork, sign
 from grover_train.train.delta import Delta, add, cut_delta, scale
-from grover_train.train.problems import FullConfig
 
 
 def nudged_hidden(

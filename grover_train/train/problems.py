@@ -20,21 +20,13 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import NamedTuple
 
 import dimod
 import numpy as np
 
 from grover_train.model import deep
+from grover_train.model.deep import FullConfig
 from grover_train.model.network import DragonNetwork, sign
-
-
-class FullConfig(NamedTuple):
-    """A full configuration: hidden spins per layer (``hidden[l]`` has shape (H_{l+1},)) and
-    the output spins ``y`` (shape (C,))."""
-
-    hidden: list[np.ndarray]
-    y: np.ndarray
 
 
 @dataclass
