@@ -208,3 +208,22 @@ def test_nudged_training_learns_and_counts_the_sweep(monkeypatch):
     assert nudged.summary["test_accuracy"] > start.accuracy(ds.X_test, ds.y_test) + 0.1
     # the first layer also learns from the windows of the second: the runs differ there
     assert not np.allclose(plain.net.W[0], nudged.net.W[0])
+
+
+def test_anchor_pulls_square_layers_above_the_first_towards_the_identity():
+    net = DragonNetwork.random(4, [4, 4, 3, 3], 2, seed=0)
+    before = [w.copy() for w in net.W]
+    ro.anchor_identity(net, 0.1, 2.0)
+    assert np.array_equal(net.W[0], before[0]) and np.array_equal(net.W[2], before[2])
+    for m in (1, 3):
+        assert np.allclose(net.W[m], 0.8 * before[m] + 0.2 * np.eye(len(before[m])))
+
+
+def test_anchored_training_keeps_the_upper_layer_near_the_identity(monkeypatch):
+    ds = load_dataset("digits", seed=0, classes=[0, 1, 2], pool=True)
+    kw = dict(hidden=[6, 6], finder="sa", seed=2, progress=False, max_qubits=7, average=0)
+    free = train_model(ds, budget=2000, **kw)
+    monkeypatch.setattr(ro, "ANCHOR", 5.0)
+    held = train_model(ds, budget=2000, **kw)
+    dist = [np.linalg.norm(r.net.W[1] - np.eye(6)) for r in (free, held)]
+    assert dist[1] < 0.5 * dist[0]

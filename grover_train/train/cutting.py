@@ -249,6 +249,8 @@ class HeadCutting(Updater):
             for i, (dV, dd) in enumerate(aux):
                 readouts.V[i] = shrink * readouts.V[i] + eta_r / size * dV
                 readouts.d[i] = readouts.d[i] + eta_r / size * dd
+        if readouts is not None and _ro.ANCHOR:
+            _ro.anchor_identity(net, eta_t)
         return StepResult(
             queries=queries - batch.queries,
             samples=size,

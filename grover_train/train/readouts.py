@@ -56,6 +56,26 @@ NUDGE = 0.0
 #: the free phase's last layer of the nudge: "head" (the head's) or "closed" (its minimum
 #: given the head's outputs), :func:`grover_train.train.nudge.nudged_delta`
 NUDGE_FREE = "head"
+#: pull of the square layers above the first towards the identity, per step times eta
+#: (:func:`anchor_identity`; 0: off, the default)
+ANCHOR = 0.0
+
+
+def anchor_identity(net: DragonNetwork, eta: float, strength: float | None = None) -> None:
+    """Pull every square hidden layer above the first towards a copy of its input, in place:
+    W_m <- W_m - eta * strength * (W_m - I). A layer then changes its input's code only where
+    its cuts keep pushing (docs/deep.md: an untrained near-identity middle layer kept the
+    information its own readout's cuts removed).
+
+    >>> net = DragonNetwork.random(4, [3, 3], 2, seed=0)
+    >>> anchor_identity(net, 1.0, 1.0); bool(np.allclose(net.W[1], np.eye(3)))
+    True
+    """
+    strength = ANCHOR if strength is None else strength
+    for m in range(1, net.num_layers):
+        w = net.W[m]
+        if strength and w.shape[0] == w.shape[1]:
+            net.W[m] = w - eta * strength * (w - np.eye(w.shape[0]))
 
 
 @dataclass

@@ -95,6 +95,7 @@ def main(argv: list[str] | None = None) -> dict:
             "READOUT_INIT",
             "NUDGE",
             "NUDGE_FREE",
+            "ANCHOR",
         )
     }
     print(json.dumps(out), flush=True)
