@@ -219,6 +219,15 @@ def test_anchor_pulls_square_layers_above_the_first_towards_the_identity():
         assert np.allclose(net.W[m], 0.8 * before[m] + 0.2 * np.eye(len(before[m])))
 
 
+def test_anchor_can_leave_the_last_layer_free(monkeypatch):
+    monkeypatch.setattr(ro, "ANCHOR_TOP", False)
+    net = DragonNetwork.random(4, [4, 4, 4], 2, seed=0)
+    before = [w.copy() for w in net.W]
+    ro.anchor_identity(net, 0.1, 2.0)
+    assert np.allclose(net.W[1], 0.8 * before[1] + 0.2 * np.eye(4))
+    assert np.array_equal(net.W[2], before[2]) and np.array_equal(net.W[0], before[0])
+
+
 def test_anchored_training_keeps_the_upper_layer_near_the_identity(monkeypatch):
     ds = load_dataset("digits", seed=0, classes=[0, 1, 2], pool=True)
     kw = dict(hidden=[6, 6], finder="sa", seed=2, progress=False, max_qubits=7, average=0)

@@ -59,6 +59,8 @@ NUDGE_FREE = "head"
 #: pull of the square layers above the first towards the identity, per step times eta
 #: (:func:`anchor_identity`; 0: off, the default)
 ANCHOR = 0.0
+#: whether the anchor also holds the last hidden layer (False: the layers in between only)
+ANCHOR_TOP = True
 
 
 def anchor_identity(net: DragonNetwork, eta: float, strength: float | None = None) -> None:
@@ -72,7 +74,7 @@ def anchor_identity(net: DragonNetwork, eta: float, strength: float | None = Non
     True
     """
     strength = ANCHOR if strength is None else strength
-    for m in range(1, net.num_layers):
+    for m in range(1, net.num_layers if ANCHOR_TOP else net.num_layers - 1):
         w = net.W[m]
         if strength and w.shape[0] == w.shape[1]:
             net.W[m] = w - eta * strength * (w - np.eye(w.shape[0]))

@@ -96,6 +96,7 @@ def main(argv: list[str] | None = None) -> dict:
             "NUDGE",
             "NUDGE_FREE",
             "ANCHOR",
+            "ANCHOR_TOP",
         )
     }
     print(json.dumps(out), flush=True)
