@@ -8,25 +8,15 @@ import itertools
 
 import numpy as np
 import pytest
+from readout_nets import layer_window, tiny, window_heads
 
 from grover_train.data.datasets import load_dataset
-from grover_train.finders import SearchProblem
 from grover_train.model import deep
 from grover_train.model.network import DragonNetwork
 from grover_train.train import readouts as ro
 from grover_train.train.nudge import nudged_hidden
 from grover_train.train.problems import FullConfig, sample_problems
 from grover_train.train.run import train_model
-
-
-def _tiny(seed=0, hidden=(3, 2, 3), D=4, C=3):
-    rng = np.random.default_rng(seed)
-    net = DragonNetwork.random(D, list(hidden), C, seed=seed)
-    net.b = [rng.normal(size=h) for h in net.hidden]
-    net.c = rng.normal(size=C)
-    r = ro.Readouts.random(net, seed=seed)
-    r.d = [rng.normal(size=C) for _ in r.d]
-    return net, r
 
 
 def _all(n):
@@ -69,7 +59,7 @@ def test_nudged_layers_minimise_the_nudged_energy_by_enumeration():
     rng = np.random.default_rng(0)
     moved = 0
     for seed in range(6):
-        net, _ = _tiny(seed, hidden=(3, 4, 3))
+        net, _ = tiny(seed, hidden=(3, 4, 3))
         x = rng.choice([-1.0, 1.0], size=4)
         free = [h[0] for h in net.forward(x[None])[1:]]
         top = rng.choice([-1.0, 1.0], size=3)
@@ -129,20 +119,11 @@ def test_nudged_cut_is_the_gradient_of_the_energy_gap_by_brute_force(gamma, free
     rng = np.random.default_rng(3)
     lower_moved = 0
     for trial in range(4):
-        net, r = _tiny(4 + trial, hidden=(3, 2, 3))
+        net, r = tiny(4 + trial, hidden=(3, 2, 3))
         for layer in range(net.num_layers):
             x, k = rng.choice([-1.0, 1.0], size=4), int(rng.integers(3))
-            [p] = [
-                q
-                for q in sample_problems(net, x, k, margin=5.0, windows="readouts", readouts=r)
-                if q.layer == layer
-            ]
-            marked = SearchProblem(p.bqm, p.threshold, p.exclude).marked
-            rows = [
-                np.array([1.0 if (z >> i) & 1 else -1.0 for i in range(p.num_variables)])
-                for z in np.flatnonzero(marked)[:3]
-            ]
-            heads = p.to_full(np.array(rows))
+            p = layer_window(net, r, x, k, layer)
+            heads = window_heads(net, r, p)
             assert heads
             (dW, db, dU, dc), aux = ro.local_delta(net, r, layer, x, p.positive, heads)
             sub = ro.layer_net(net, r, layer)
@@ -180,14 +161,11 @@ def test_nudged_cut_is_the_gradient_of_the_energy_gap_by_brute_force(gamma, free
 
 def test_without_nudge_the_cut_is_the_local_readout_cut(monkeypatch):
     rng = np.random.default_rng(5)
-    net, r = _tiny(1, hidden=(3, 2, 3))
+    net, r = tiny(1, hidden=(3, 2, 3))
     x, k = rng.choice([-1.0, 1.0], size=4), 1
     ps = sample_problems(net, x, k, margin=5.0, windows="readouts", readouts=r)
     for p in ps:
-        marked = SearchProblem(p.bqm, p.threshold, p.exclude).marked
-        z = int(np.flatnonzero(marked)[0])
-        row = [1.0 if (z >> i) & 1 else -1.0 for i in range(p.num_variables)]
-        heads = p.to_full(np.array([row]))
+        heads = window_heads(net, r, p, count=1)
         a = ro.local_delta(net, r, p.layer, x, p.positive, heads)
         monkeypatch.setattr(ro, "NUDGE", 1e-12)  # on, but too weak to flip any unit
         b = ro.local_delta(net, r, p.layer, x, p.positive, heads)

@@ -8,10 +8,11 @@ import json
 
 import numpy as np
 import pytest
+from readout_nets import layer_window, tiny, window_heads
 
 from grover_train.data.datasets import load_dataset, split_validation
 from grover_train.errors import DatasetError
-from grover_train.finders import SearchProblem, get_finder
+from grover_train.finders import get_finder
 from grover_train.model import deep
 from grover_train.model.network import DragonNetwork, one_hot_spins
 from grover_train.train import readouts as ro
@@ -21,16 +22,6 @@ from grover_train.train.run import train_model
 
 def _spins(rng, n):
     return rng.choice([-1.0, 1.0], size=n)
-
-
-def _tiny(seed=0, hidden=(3, 3), D=4, C=3):
-    rng = np.random.default_rng(seed)
-    net = DragonNetwork.random(D, list(hidden), C, seed=seed)
-    net.b = [rng.normal(size=h) for h in net.hidden]
-    net.c = rng.normal(size=C)
-    r = ro.Readouts.random(net, seed=seed)
-    r.d = [rng.normal(size=C) for _ in r.d]
-    return net, r
 
 
 def _local_energy(net, r, layer, x, hs, y):
@@ -69,7 +60,7 @@ def test_readout_windows_are_one_layer_each_and_cover_every_unit_once():
 
 def test_window_landscape_threshold_and_heads_against_enumeration():
     rng = np.random.default_rng(1)
-    net, r = _tiny(2, hidden=(3, 4, 3))
+    net, r = tiny(2, hidden=(3, 4, 3))
     checked = 0
     for _ in range(6):
         x, k = _spins(rng, 4), int(rng.integers(3))
@@ -139,20 +130,11 @@ def test_local_cut_is_the_gradient_of_the_energy_gap_by_brute_force(middle, monk
     (times the middle layer's weighting)."""
     monkeypatch.setattr(ro, "MIDDLE_WEIGHT", middle)
     rng = np.random.default_rng(3)
-    net, r = _tiny(4, hidden=(3, 2, 3))
+    net, r = tiny(4, hidden=(3, 2, 3))
     for layer in range(net.num_layers):
         x, k = _spins(rng, 4), int(rng.integers(3))
-        [p] = [
-            q
-            for q in sample_problems(net, x, k, margin=5.0, windows="readouts", readouts=r)
-            if q.layer == layer
-        ]
-        marked = SearchProblem(p.bqm, p.threshold, p.exclude).marked
-        rows = [
-            np.array([1.0 if (z >> i) & 1 else -1.0 for i in range(p.num_variables)])
-            for z in np.flatnonzero(marked)[:3]
-        ]
-        heads = p.to_full(np.array(rows))
+        p = layer_window(net, r, x, k, layer)
+        heads = window_heads(net, r, p)
         assert heads
         (dW, db, dU, dc), aux = ro.local_delta(net, r, layer, x, p.positive, heads)
 

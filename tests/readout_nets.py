@@ -1,0 +1,41 @@
+"""Small deep networks with local readouts, and exact window heads, shared by the readout tests."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from grover_train.finders import SearchProblem
+from grover_train.model.network import DragonNetwork
+from grover_train.train import readouts as ro
+from grover_train.train.problems import sample_problems
+
+
+def tiny(seed: int = 0, hidden=(3, 3), D: int = 4, C: int = 3):
+    """A random network with nonzero biases and random readouts (every term of E_l present)."""
+    rng = np.random.default_rng(seed)
+    net = DragonNetwork.random(D, list(hidden), C, seed=seed)
+    net.b = [rng.normal(size=h) for h in net.hidden]
+    net.c = rng.normal(size=C)
+    r = ro.Readouts.random(net, seed=seed)
+    r.d = [rng.normal(size=C) for _ in r.d]
+    return net, r
+
+
+def window_heads(net, r, problem, count: int = 3):
+    """The first ``count`` exact heads (by enumeration) of a window problem, as full configs."""
+    marked = SearchProblem(problem.bqm, problem.threshold, problem.exclude).marked
+    rows = [
+        np.array([1.0 if (z >> i) & 1 else -1.0 for i in range(problem.num_variables)])
+        for z in np.flatnonzero(marked)[:count]
+    ]
+    return problem.to_full(np.array(rows))
+
+
+def layer_window(net, r, x, k, layer: int):
+    """The readout window of ``layer`` for input ``x`` and label ``k`` (margin 5)."""
+    [p] = [
+        q
+        for q in sample_problems(net, x, k, margin=5.0, windows="readouts", readouts=r)
+        if q.layer == layer
+    ]
+    return p
