@@ -39,3 +39,13 @@ def layer_window(net, r, x, k, layer: int):
         if q.layer == layer
     ]
     return p
+
+
+def local_energy(net, r, layer, x, hs, y):
+    """E_l by its definition, term by term (independent of deep.config_energy)."""
+    E, prev = 0.0, x
+    for m in range(layer + 1):
+        E -= sum(hs[m][j] * (net.W[m][j] @ prev + net.b[m][j]) for j in range(len(hs[m])))
+        prev = hs[m]
+    V, d = (net.U, net.c) if layer == net.num_layers - 1 else (r.V[layer], r.d[layer])
+    return E - sum(y[k] * (V[k] @ prev + d[k]) for k in range(len(y)))

@@ -8,7 +8,7 @@ import itertools
 
 import numpy as np
 import pytest
-from readout_nets import layer_window, tiny, window_heads
+from readout_nets import layer_window, local_energy, tiny, window_heads
 
 from grover_train.data.datasets import load_dataset
 from grover_train.model import deep
@@ -45,16 +45,6 @@ def _nudged_by_enumeration(net, x, free, top, gamma):
     return out
 
 
-def _local_energy(net, r, layer, x, hs, y):
-    """E_l by its definition, term by term."""
-    E, prev = 0.0, x
-    for m in range(layer + 1):
-        E -= sum(hs[m][j] * (net.W[m][j] @ prev + net.b[m][j]) for j in range(len(hs[m])))
-        prev = hs[m]
-    V, d = (net.U, net.c) if layer == net.num_layers - 1 else (r.V[layer], r.d[layer])
-    return E - sum(y[k] * (V[k] @ prev + d[k]) for k in range(len(y)))
-
-
 def test_nudged_layers_minimise_the_nudged_energy_by_enumeration():
     rng = np.random.default_rng(0)
     moved = 0
@@ -80,8 +70,8 @@ def _numeric(net, r, layer, x, pairs, get):
     def gap(n, rr):
         return np.mean(
             [
-                _local_energy(n, rr, layer, x, p.hidden, p.y)
-                - _local_energy(n, rr, layer, x, s.hidden, s.y)
+                local_energy(n, rr, layer, x, p.hidden, p.y)
+                - local_energy(n, rr, layer, x, s.hidden, s.y)
                 for p, s in pairs
             ]
         )

@@ -8,7 +8,7 @@ import json
 
 import numpy as np
 import pytest
-from readout_nets import layer_window, tiny, window_heads
+from readout_nets import layer_window, local_energy, tiny, window_heads
 
 from grover_train.data.datasets import load_dataset, split_validation
 from grover_train.errors import DatasetError
@@ -22,16 +22,6 @@ from grover_train.train.run import train_model
 
 def _spins(rng, n):
     return rng.choice([-1.0, 1.0], size=n)
-
-
-def _local_energy(net, r, layer, x, hs, y):
-    """E_l by its definition, term by term (independent of deep.config_energy)."""
-    E, prev = 0.0, x
-    for m in range(layer + 1):
-        E -= sum(hs[m][j] * (net.W[m][j] @ prev + net.b[m][j]) for j in range(len(hs[m])))
-        prev = hs[m]
-    V, d = (net.U, net.c) if layer == net.num_layers - 1 else (r.V[layer], r.d[layer])
-    return E - sum(y[k] * (V[k] @ prev + d[k]) for k in range(len(y)))
 
 
 def _all(n):
@@ -76,7 +66,7 @@ def test_window_landscape_threshold_and_heads_against_enumeration():
             # threshold: brute-force min over layer `layer` with y = e_k, lower layers forward
             e = one_hot_spins(np.array([k]), 3)[0]
             Eplus = min(
-                _local_energy(net, r, layer, x, [*p.positive.hidden[:layer], h], e)
+                local_energy(net, r, layer, x, [*p.positive.hidden[:layer], h], e)
                 for h in _all(net.hidden[layer])
             )
             assert p.threshold == pytest.approx(Eplus + 0.8)
@@ -88,7 +78,7 @@ def test_window_landscape_threshold_and_heads_against_enumeration():
             for s in _all(p.num_variables):
                 hs = [h.copy() for h in p.positive.hidden]
                 hs[lay][a:b] = s[: b - a]
-                E = _local_energy(net, r, layer, x, hs, s[b - a :])
+                E = local_energy(net, r, layer, x, hs, s[b - a :])
                 assert p.bqm.energy(dict(enumerate(s))) == pytest.approx(E)
             # every head found is a head of A_layer's whole landscape (polished or not)
             ss = get_finder("exact").sample(
@@ -96,7 +86,7 @@ def test_window_landscape_threshold_and_heads_against_enumeration():
             )
             for fc in p.to_full(ss.record.sample):
                 assert not np.array_equal(fc.y, e)
-                assert _local_energy(net, r, layer, x, fc.hidden, fc.y) < p.threshold
+                assert local_energy(net, r, layer, x, fc.hidden, fc.y) < p.threshold
                 for m in range(layer):  # the layers below are not touched
                     assert np.array_equal(fc.hidden[m], fwd[m + 1][0])
                 if layer == net.num_layers - 1:  # the last layer: heads of the whole network
@@ -112,8 +102,8 @@ def _numeric_cut(net, r, layer, x, positive, heads, get):
     """-d/dtheta [E_l(positive) - mean_S E_l(head)] for the parameter array ``get`` selects."""
 
     def gap(n, rr):
-        pos = _local_energy(n, rr, layer, x, positive.hidden, positive.y)
-        return pos - np.mean([_local_energy(n, rr, layer, x, h.hidden, h.y) for h in heads])
+        pos = local_energy(n, rr, layer, x, positive.hidden, positive.y)
+        return pos - np.mean([local_energy(n, rr, layer, x, h.hidden, h.y) for h in heads])
 
     out = np.zeros_like(get(net, r))
     for idx in np.ndindex(out.shape):
