@@ -10,14 +10,15 @@ from grover_train.train import readouts as ro
 from grover_train.train.problems import sample_problems
 
 
-def tiny(seed: int = 0, hidden=(3, 3), D: int = 4, C: int = 3):
-    """A random network with nonzero biases and random readouts (every term of E_l present)."""
+def tiny(seed: int = 0, hidden=(3, 3), D: int = 4, C: int = 3, max_qubits=None):
+    """A random network with nonzero biases and random readouts (every term of E_l present);
+    ``max_qubits`` gives one readout per window block (None: one per layer)."""
     rng = np.random.default_rng(seed)
     net = DragonNetwork.random(D, list(hidden), C, seed=seed)
     net.b = [rng.normal(size=h) for h in net.hidden]
     net.c = rng.normal(size=C)
-    r = ro.Readouts.random(net, seed=seed)
-    r.d = [rng.normal(size=C) for _ in r.d]
+    r = ro.Readouts.random(net, seed=seed, max_qubits=max_qubits)
+    r.d = [rng.normal(size=d.shape) for d in r.d]
     return net, r
 
 
@@ -31,21 +32,29 @@ def window_heads(net, r, problem, count: int = 3):
     return problem.to_full(np.array(rows))
 
 
-def layer_window(net, r, x, k, layer: int):
-    """The readout window of ``layer`` for input ``x`` and label ``k`` (margin 5)."""
-    [p] = [
+def layer_window(net, r, x, k, layer: int, max_qubits=None, step: int = 0):
+    """A readout window of ``layer`` for input ``x`` and label ``k`` (margin 5): with
+    ``max_qubits``, the ``step``-th of the layer's windows, round robin."""
+    problems = [
         q
-        for q in sample_problems(net, x, k, margin=5.0, windows="readouts", readouts=r)
+        for q in sample_problems(
+            net, x, k, margin=5.0, max_qubits=max_qubits, windows="readouts", readouts=r
+        )
         if q.layer == layer
     ]
-    return p
+    return problems[step % len(problems)]
 
 
-def local_energy(net, r, layer, x, hs, y):
-    """E_l by its definition, term by term (independent of deep.config_energy)."""
+def local_energy(net, r, layer, x, hs, y, block: int = 0):
+    """E_l by its definition, term by term (independent of deep.config_energy), for readout
+    block ``block`` of a lower layer: only that block's units couple to the outputs."""
     E, prev = 0.0, x
     for m in range(layer + 1):
         E -= sum(hs[m][j] * (net.W[m][j] @ prev + net.b[m][j]) for j in range(len(hs[m])))
         prev = hs[m]
-    V, d = (net.U, net.c) if layer == net.num_layers - 1 else (r.V[layer], r.d[layer])
-    return E - sum(y[k] * (V[k] @ prev + d[k]) for k in range(len(y)))
+    if layer == net.num_layers - 1:
+        V, d, units = net.U, net.c, range(len(prev))
+    else:
+        (a, b), V, d = r.blocks[layer][block], r.V[layer], r.d[layer][block]
+        units = range(a, b)
+    return E - sum(y[k] * (sum(V[k][j] * prev[j] for j in units) + d[k]) for k in range(len(y)))

@@ -11,11 +11,12 @@ import pytest
 from readout_nets import layer_window, local_energy, tiny, window_heads
 
 from grover_train.data.datasets import load_dataset, split_validation
-from grover_train.errors import DatasetError
+from grover_train.errors import DatasetError, InputError
 from grover_train.finders import get_finder
 from grover_train.model import deep
 from grover_train.model.network import DragonNetwork, one_hot_spins
 from grover_train.train import readouts as ro
+from grover_train.train.cutting import HeadCutting
 from grover_train.train.problems import sample_problems
 from grover_train.train.run import train_model
 
@@ -48,9 +49,12 @@ def test_readout_windows_are_one_layer_each_and_cover_every_unit_once():
     assert deep.plan_windows([32], 10, 24, "readouts") == deep.plan_windows([32], 10, 24)
 
 
-def test_window_landscape_threshold_and_heads_against_enumeration():
+@pytest.mark.parametrize("blocks", [None, 5])
+def test_window_landscape_threshold_and_heads_against_enumeration(blocks):
+    """Windows smaller than their readout block (one readout per layer, blocks=None) and
+    windows that are their block (one readout per window block, the default)."""
     rng = np.random.default_rng(1)
-    net, r = tiny(2, hidden=(3, 4, 3))
+    net, r = tiny(2, hidden=(3, 4, 3), max_qubits=blocks)
     checked = 0
     for _ in range(6):
         x, k = _spins(rng, 4), int(rng.integers(3))
@@ -59,6 +63,10 @@ def test_window_landscape_threshold_and_heads_against_enumeration():
         ):
             layer = p.layer
             assert p.num_variables <= 5 and ro.window_layer(p.window) == layer
+            (lay, a, b) = p.window.blocks[0]
+            g = r.block(lay, a, b) if layer < net.num_layers - 1 else 0
+            if blocks is not None and layer < net.num_layers - 1:
+                assert r.blocks[lay][g] == (a, b)  # the window is its readout block
             # lower layers: the forward pass
             fwd = net.forward(x[None])
             for m in range(layer):
@@ -66,19 +74,18 @@ def test_window_landscape_threshold_and_heads_against_enumeration():
             # threshold: brute-force min over layer `layer` with y = e_k, lower layers forward
             e = one_hot_spins(np.array([k]), 3)[0]
             Eplus = min(
-                local_energy(net, r, layer, x, [*p.positive.hidden[:layer], h], e)
+                local_energy(net, r, layer, x, [*p.positive.hidden[:layer], h], e, g)
                 for h in _all(net.hidden[layer])
             )
             assert p.threshold == pytest.approx(Eplus + 0.8)
             # the direct construction equals the generic window landscape of A_layer
-            sub = ro.layer_net(net, r, layer)
+            sub = ro.layer_net(net, r, layer, None if layer == net.num_layers - 1 else g)
             assert p.bqm == deep.window_bqm(sub, x, p.window, p.positive.hidden)
             # every window state: the bqm energy is E_l of the completed configuration
-            (lay, a, b) = p.window.blocks[0]
             for s in _all(p.num_variables):
                 hs = [h.copy() for h in p.positive.hidden]
                 hs[lay][a:b] = s[: b - a]
-                E = local_energy(net, r, layer, x, hs, s[b - a :])
+                E = local_energy(net, r, layer, x, hs, s[b - a :], g)
                 assert p.bqm.energy(dict(enumerate(s))) == pytest.approx(E)
             # every head found is a head of A_layer's whole landscape (polished or not)
             ss = get_finder("exact").sample(
@@ -86,7 +93,7 @@ def test_window_landscape_threshold_and_heads_against_enumeration():
             )
             for fc in p.to_full(ss.record.sample):
                 assert not np.array_equal(fc.y, e)
-                assert local_energy(net, r, layer, x, fc.hidden, fc.y) < p.threshold
+                assert local_energy(net, r, layer, x, fc.hidden, fc.y, g) < p.threshold
                 for m in range(layer):  # the layers below are not touched
                     assert np.array_equal(fc.hidden[m], fwd[m + 1][0])
                 if layer == net.num_layers - 1:  # the last layer: heads of the whole network
@@ -98,40 +105,47 @@ def test_window_landscape_threshold_and_heads_against_enumeration():
     assert checked > 20
 
 
-def _numeric_cut(net, r, layer, x, positive, heads, get):
-    """-d/dtheta [E_l(positive) - mean_S E_l(head)] for the parameter array ``get`` selects."""
+def _numeric_cut(net, r, layer, x, positive, heads, get, block=0):
+    """-d/dtheta [E_l(positive) - mean_S E_l(head)] for the parameter array ``get`` selects,
+    E_l the energy of the local network of readout block ``block``."""
 
     def gap(n, rr):
-        pos = local_energy(n, rr, layer, x, positive.hidden, positive.y)
-        return pos - np.mean([local_energy(n, rr, layer, x, h.hidden, h.y) for h in heads])
+        pos = local_energy(n, rr, layer, x, positive.hidden, positive.y, block)
+        heads_E = [local_energy(n, rr, layer, x, h.hidden, h.y, block) for h in heads]
+        return pos - np.mean(heads_E)
 
     out = np.zeros_like(get(net, r))
     for idx in np.ndindex(out.shape):
-        n2, r2 = net.copy(), ro.Readouts([v.copy() for v in r.V], [v.copy() for v in r.d])
+        V2, d2 = [v.copy() for v in r.V], [v.copy() for v in r.d]
+        n2, r2 = net.copy(), ro.Readouts(V2, d2, r.blocks)
         get(n2, r2)[idx] += 1.0  # the energy is linear in every parameter: exact difference
         out[idx] = -(gap(n2, r2) - gap(net, r))
     return out
 
 
-@pytest.mark.parametrize("middle", [1.0, 0.25])
-def test_local_cut_is_the_gradient_of_the_energy_gap_by_brute_force(middle, monkeypatch):
+@pytest.mark.parametrize("middle, blocks", [(1.0, None), (0.25, None), (1.0, 5)])
+def test_local_cut_is_the_gradient_of_the_energy_gap_by_brute_force(middle, blocks, monkeypatch):
     """The update equals -d/dtheta [E_l(positive) - mean_S E_l(head)] for every parameter of
     the whole network and of the readouts, computed by finite differences of the definition
-    (times the middle layer's weighting)."""
+    (times the middle layer's weighting), with one readout per layer and one per window
+    block (``blocks``: the block's local network; the other blocks' readouts do not move)."""
     monkeypatch.setattr(ro, "MIDDLE_WEIGHT", middle)
     rng = np.random.default_rng(3)
-    net, r = tiny(4, hidden=(3, 2, 3))
-    for layer in range(net.num_layers):
+    net, r = tiny(4, hidden=(3, 2, 3), max_qubits=blocks)
+    for t in range(2 * net.num_layers):
+        layer = t % net.num_layers
         x, k = _spins(rng, 4), int(rng.integers(3))
-        p = layer_window(net, r, x, k, layer)
+        p = layer_window(net, r, x, k, layer, max_qubits=blocks, step=t)
         heads = window_heads(net, r, p)
         assert heads
-        (dW, db, dU, dc), aux = ro.local_delta(net, r, layer, x, p.positive, heads)
+        (_, a, b) = p.window.blocks[0]
+        g = r.block(layer, a, b) if layer < net.num_layers - 1 else 0
+        (dW, db, dU, dc), aux = ro.local_delta(net, r, layer, x, p.positive, heads, (a, b))
 
-        def numeric(get, layer=layer, x=x, p=p, heads=heads):
+        def numeric(get, layer=layer, x=x, p=p, heads=heads, g=g):
             # times the readout weighting of the layer (1 for the first and the last)
             w = ro.layer_weight(layer, net.num_layers)
-            return w * _numeric_cut(net, r, layer, x, p.positive, heads, get)
+            return w * _numeric_cut(net, r, layer, x, p.positive, heads, get, g)
 
         for m in range(net.num_layers):
             assert np.allclose(dW[m], numeric(lambda n, rr, m=m: n.W[m]))
@@ -169,18 +183,33 @@ def test_deep_readouts_training_learns_every_layer_and_resumes_exactly(monkeypat
     monkeypatch.setattr(ro, "FINISH", 0.0)
     ds = load_dataset("digits", seed=0, classes=[0, 1, 2], pool=True)
     kw = dict(hidden=[6, 6], finder="sa", seed=2, progress=False, max_qubits=7, average=0)
+    ends = []  # the query count at the end of every step: a resume starts at a step's end
+    step = HeadCutting.step
+
+    def recorded(self, batch):
+        out = step(self, batch)
+        ends.append(batch.queries + out.queries)
+        return out
+
+    monkeypatch.setattr(HeadCutting, "step", recorded)
     full = train_model(ds, budget=3000, **kw)
+    middle = min(ends, key=lambda q: abs(q - 1500))
     # two blocks of 3 units of a 6-unit layer + 3 outputs
     assert full.summary["windows"] == "readouts" and full.summary["max_qubits_used"] == 6
     start = deep.identity_init(DragonNetwork.random(16, [6, 6], 3, seed=0))
     assert full.summary["test_accuracy"] > start.accuracy(ds.X_test, ds.y_test)
     saved = full.net.meta["train_state"]["readouts"]
     assert np.asarray(saved["V"][0]).shape == (3, 6)
-    half = train_model(ds, budget=1500, **kw)
+    # one readout per window block: two blocks, two rows of biases
+    assert saved["blocks"] == [[[0, 3], [3, 6]]] and np.asarray(saved["d"][0]).shape == (2, 3)
+    half = train_model(ds, budget=middle, **kw)
     back = train_model(ds, budget=3000, init=half.net, resume=True, **kw)
     for a, b in zip(full.net.W, back.net.W, strict=True):
         assert np.allclose(a, b)
     assert np.allclose(back.net.meta["train_state"]["readouts"]["V"][0], saved["V"][0])
+    # a resume under another --max-qubits would search windows that are in no readout block
+    with pytest.raises(InputError, match="resume with the --max-qubits it was started with"):
+        train_model(ds, budget=3000, init=half.net, resume=True, **{**kw, "max_qubits": 5})
 
 
 def test_validation_split_is_stratified_disjoint_and_seeded():
@@ -211,6 +240,23 @@ def test_cli_reports_validation_accuracy_and_refuses_a_bad_fraction(tmp_path, ca
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "--validation-fraction" in err
     assert not (tmp_path / "s").exists()
+
+
+def test_cli_refuses_to_resume_readouts_under_another_max_qubits(tmp_path, capsys):
+    from grover_train.cli.main import main
+
+    args = ["train", "--dataset", "digits", "--pool", "--classes", "0,1,2", "--hidden", "4,4"]
+    args += ["--finder", "sa", "--seed", "0", "--no-progress", "--out", str(tmp_path / "r")]
+    assert main([*args, "--budget", "200", "--max-qubits", "5"]) == 0
+    before = {p.name: p.read_bytes() for p in (tmp_path / "r").iterdir() if p.is_file()}
+    capsys.readouterr()
+    more = [*args, "--budget", "400", "--resume"]
+    assert main([*more, "--max-qubits", "7"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "resume with the --max-qubits it was started" in err
+    after = {p.name: p.read_bytes() for p in (tmp_path / "r").iterdir() if p.is_file()}
+    assert after == before  # nothing written
+    assert main([*more, "--max-qubits", "5"]) == 0
 
 
 def test_the_comparison_runs_are_the_train_commands(tmp_path, capsys):

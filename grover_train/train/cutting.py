@@ -168,7 +168,13 @@ class HeadCutting(Updater):
         self.readouts = None
         if self.options["windows"] == "readouts" and net.num_layers > 1:
             saved = state.get("readouts")
-            self.readouts = Readouts.from_json(saved) if saved else Readouts.random(net, seed)
+            if saved:
+                _ro.check_resume_blocks(saved, net.hidden, net.num_classes, self.max_qubits)
+            self.readouts = (
+                Readouts.from_json(saved)
+                if saved
+                else Readouts.random(net, seed, max_qubits=self.max_qubits)
+            )
 
     def step(self, batch: Batch) -> StepResult:
         """Search every sample of the batch for heads and apply the batch's mean cut."""
@@ -224,7 +230,8 @@ class HeadCutting(Updater):
             if heads and readouts is not None:
                 # one window (step given): the cut of its layer's local network
                 found += 1
-                d, a = local_delta(net, readouts, layer, x, positive, heads)
+                _, lo, hi = prob.window.blocks[0]
+                d, a = local_delta(net, readouts, layer, x, positive, heads, block=(lo, hi))
                 delta = d if delta is None else add(delta, d)
                 aux = (
                     a

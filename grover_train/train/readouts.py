@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from grover_train.errors import InputError
 from grover_train.model import deep
 from grover_train.model.network import DragonNetwork
 from grover_train.train.delta import cut_delta
@@ -35,6 +36,9 @@ from grover_train.train.delta import cut_delta
 #: the cut's positive of a lower layer's units: "clamped" (closed form with the label's
 #: readout); "forward" (the forward pass) made training collapse (docs/deep.md)
 LOWER_POSITIVE = "clamped"
+#: one auxiliary readout per window block of a lower layer (True, the default: every block is a
+#: local classifier of its own, docs/deep.md "Block readouts"), or one per layer (False)
+BLOCK_READOUTS = True
 #: step size of the auxiliary readouts relative to eta, and their initial scale
 READOUT_ETA = 1.0
 READOUT_INIT = 1.0
@@ -80,43 +84,124 @@ def anchor_identity(net: DragonNetwork, eta: float, strength: float | None = Non
             net.W[m] = w - eta * strength * (w - np.eye(w.shape[0]))
 
 
+def readout_blocks(hidden: Sequence[int], num_classes: int, max_qubits=None) -> list:
+    """The readout blocks of every hidden layer below the last: with :data:`BLOCK_READOUTS`
+    the window blocks of ``plan_windows(..., shape="readouts")`` (each block its own local
+    classifier), else one block per layer.
+
+    >>> readout_blocks([32, 32, 32], 10, 24)[0]
+    [(0, 11), (11, 21), (21, 32)]
+    >>> readout_blocks([8, 8], 3, None)
+    [[(0, 8)]]
+    """
+    hidden = list(hidden)
+    if not BLOCK_READOUTS:
+        return [[(0, h)] for h in hidden[:-1]]
+    plan = deep.plan_windows(hidden, num_classes, max_qubits, shape="readouts")
+    spans = [
+        sorted((a, b) for m, a, b in (w.blocks[0] for w in plan) if m == layer)
+        for layer in range(len(hidden) - 1)
+    ]
+    return [[(int(a), int(b)) for a, b in layer] for layer in spans]
+
+
 @dataclass
 class Readouts:
-    """The auxiliary readouts of the hidden layers below the last: ``V[l]`` (C, H_l) and
-    ``d[l]`` (C,) for l = 0..L-2.
+    """The auxiliary readouts of the hidden layers below the last: ``V[l]`` (C, H_l), and one
+    bias vector per readout block, ``d[l]`` (G_l, C). Block g of layer l, units
+    ``blocks[l][g] = (a, b)``, is a local classifier of its own: its readout is the columns
+    a:b of ``V[l]`` and its biases ``d[l][g]``; ``blocks=None`` is one block per layer.
 
     >>> net = DragonNetwork.random(4, [3, 2], 2, seed=0)
     >>> r = Readouts.random(net, seed=0)
-    >>> [v.shape for v in r.V], Readouts.from_json(r.to_json()).V[0].shape
-    ([(2, 3)], (2, 3))
+    >>> [v.shape for v in r.V], r.d[0].shape, Readouts.from_json(r.to_json()).blocks
+    ([(2, 3)], (1, 2), [[(0, 3)]])
     """
 
     V: list[np.ndarray]
     d: list[np.ndarray]
+    blocks: list | None = None
+
+    def __post_init__(self) -> None:
+        self.d = [np.atleast_2d(np.asarray(v, dtype=float)) for v in self.d]
+        if self.blocks is None:
+            self.blocks = [[(0, v.shape[1])] for v in self.V]
+        self.blocks = [[(int(a), int(b)) for a, b in layer] for layer in self.blocks]
+        for layer, (v, e, spans) in enumerate(zip(self.V, self.d, self.blocks, strict=True)):
+            if e.shape != (len(spans), v.shape[0]):
+                raise ValueError(
+                    f"readout biases of layer {layer + 1} have shape {e.shape}; "
+                    f"expected ({len(spans)}, {v.shape[0]}), one row per block"
+                )
 
     @classmethod
-    def random(cls, net: DragonNetwork, seed: int, scale: float | None = None) -> Readouts:
-        """Gaussian readouts with variance scale / H_l (as the real readout U), zero biases."""
+    def random(
+        cls, net: DragonNetwork, seed: int, scale: float | None = None, max_qubits=None
+    ) -> Readouts:
+        """Gaussian readouts with variance scale / H_l (as the real readout U), zero biases,
+        blocks from :func:`readout_blocks` for ``max_qubits``."""
         scale = READOUT_INIT if scale is None else scale
         rng = np.random.default_rng(np.random.SeedSequence([int(seed), 5]))
         C = net.num_classes
         V = [rng.normal(0, np.sqrt(scale / h), size=(C, h)) for h in net.hidden[:-1]]
-        return cls(V, [np.zeros(C) for _ in V])
+        blocks = readout_blocks(net.hidden, C, max_qubits)
+        return cls(V, [np.zeros((len(b), C)) for b in blocks], blocks)
+
+    def block(self, layer: int, a: int, b: int) -> int:
+        """The index of the readout block of ``layer`` that holds the units a:b."""
+        for g, (lo, hi) in enumerate(self.blocks[layer]):
+            if lo <= a and b <= hi:
+                return g
+        raise ValueError(
+            f"units {a}:{b} of hidden layer {layer + 1} are in no readout block "
+            f"{self.blocks[layer]}: resume a run with the --max-qubits it was started with"
+        )
 
     def to_json(self) -> dict:
-        return {"V": [v.tolist() for v in self.V], "d": [v.tolist() for v in self.d]}
+        return {
+            "V": [v.tolist() for v in self.V],
+            "d": [v.tolist() for v in self.d],
+            "blocks": [[list(s) for s in layer] for layer in self.blocks],
+        }
 
     @classmethod
     def from_json(cls, data: dict) -> Readouts:
         return cls(
             [np.asarray(v, dtype=float) for v in data["V"]],
             [np.asarray(v, dtype=float) for v in data["d"]],
+            data.get("blocks"),
         )
 
 
-def layer_net(net: DragonNetwork, readouts: Readouts, layer: int) -> DragonNetwork:
-    """A_layer: the network cut after hidden layer ``layer`` (0-based) with that layer's
-    readout on top; the last layer gives ``net`` itself. The arrays are shared, not copied.
+def check_resume_blocks(saved: dict, hidden: Sequence[int], num_classes: int, max_qubits) -> None:
+    """Refuse to resume saved readouts under another window plan (another ``--max-qubits``):
+    their blocks are the local classifiers, and they would no longer be the windows.
+
+    >>> net = DragonNetwork.random(4, [4, 4], 2, seed=0)
+    >>> saved = Readouts.random(net, 0, max_qubits=4).to_json()
+    >>> try:
+    ...     check_resume_blocks(saved, [4, 4], 2, 6)
+    ... except InputError as err:
+    ...     print(str(err)[-48:])
+    resume with the --max-qubits it was started with
+    """
+    have = Readouts.from_json(saved).blocks
+    want = readout_blocks(hidden, num_classes, max_qubits)
+    if have != want:
+        raise InputError(
+            f"the saved run's readout blocks {have} are not those of --max-qubits "
+            f"{max_qubits} ({want}): resume with the --max-qubits it was started with"
+        )
+
+
+def layer_net(
+    net: DragonNetwork, readouts: Readouts, layer: int, block: int | None = None
+) -> DragonNetwork:
+    """The local network of hidden layer ``layer`` (0-based): the network cut after it, with
+    the readout of block ``block`` on top (its columns of V, zeros elsewhere: the other units
+    are not coupled to this block's outputs), or with ``block=None`` the sum of every block's
+    readout (A_l: the committee of the layer's blocks, whose clamped energy is the sum of the
+    blocks'). The last layer gives ``net`` itself. W and b are shared, not copied.
 
     >>> net = DragonNetwork.random(4, [3, 2], 2, seed=0)
     >>> r = Readouts.random(net, seed=0)
@@ -125,9 +210,13 @@ def layer_net(net: DragonNetwork, readouts: Readouts, layer: int) -> DragonNetwo
     """
     if layer == net.num_layers - 1:
         return net
-    return DragonNetwork(
-        net.W[: layer + 1], net.b[: layer + 1], readouts.V[layer], readouts.d[layer]
-    )
+    V, d = readouts.V[layer], readouts.d[layer]
+    if block is None:
+        return DragonNetwork(net.W[: layer + 1], net.b[: layer + 1], V, d.sum(axis=0))
+    a, b = readouts.blocks[layer][block]
+    mask = np.zeros(V.shape[1])
+    mask[a:b] = 1.0
+    return DragonNetwork(net.W[: layer + 1], net.b[: layer + 1], V * mask, d[block])
 
 
 def scheduled_window(
@@ -184,10 +273,14 @@ def local_delta(
     x: np.ndarray,
     positive,
     heads: Sequence,
+    block: tuple[int, int] | None = None,
 ) -> tuple[tuple, list[tuple[np.ndarray, np.ndarray]]]:
     """The cut of one sample's heads found in a window of ``layer``: the head-cutting update
-    of the local network A_layer (:func:`grover_train.train.delta.cut_delta`), split into
-    the update of the whole network (dW, db, dU, dc) and of the readouts [(dV_l, dd_l)].
+    of the local network of the readout block that holds the window's units ``block``
+    (a, b) (:func:`layer_net`, :func:`grover_train.train.delta.cut_delta`; ``None``: the
+    layer's only block), split into the update of the whole network (dW, db, dU, dc) and of
+    the readouts [(dV_l, dd_l)]: dV_l is zero outside the block's columns, dd_l outside its
+    row.
 
     >>> net = DragonNetwork.random(4, [3, 2], 2, seed=0)
     >>> r = Readouts.random(net, seed=0)
@@ -196,9 +289,13 @@ def local_delta(
     >>> head = FullConfig([-np.ones(3)], np.array([-1.0, 1.0]))
     >>> (dW, db, dU, dc), aux = local_delta(net, r, 0, np.ones(4), pos, [head])
     >>> dW[0][0].tolist(), float(abs(dU).sum()), aux[0][1].tolist()
-    ([2.0, 2.0, 2.0, 2.0], 0.0, [2.0, -2.0])
+    ([2.0, 2.0, 2.0, 2.0], 0.0, [[2.0, -2.0]])
     """
-    sub = layer_net(net, readouts, layer)
+    last = layer == net.num_layers - 1
+    g = 0
+    if not last:
+        g = readouts.block(layer, *(block or readouts.blocks[layer][0]))
+    sub = layer_net(net, readouts, layer, None if last else g)
     if NUDGE and layer > 0:  # the layers below learn what this layer needs (nudge.py)
         from grover_train.train.nudge import nudged_delta
 
@@ -215,7 +312,12 @@ def local_delta(
         return (dW, db, dU, dc), aux
     dW = dW + [np.zeros_like(w) for w in net.W[layer + 1 :]]
     db = db + [np.zeros_like(v) for v in net.b[layer + 1 :]]
-    aux[layer] = (dU, dc)
+    a, b = readouts.blocks[layer][g]
+    dV = np.zeros_like(dU)
+    dV[:, a:b] = dU[:, a:b]  # the block's own couplings: the others are not its parameters
+    dd = np.zeros_like(readouts.d[layer])
+    dd[g] = dc
+    aux[layer] = (dV, dd)
     return (dW, db, np.zeros_like(net.U), np.zeros_like(net.c)), aux
 
 
@@ -234,7 +336,14 @@ def window_problem(net, readouts, x, fwd, label, e, window, margin, sweeps, prob
     layer = window_layer(window)
     _, a, b = window.blocks[0]
     last = layer == net.num_layers - 1
-    V, d = (net.U, net.c) if last else (readouts.V[layer], readouts.d[layer])
+    if last:
+        V, d, span = net.U, net.c, None
+    else:  # the local network of the readout block that holds the window
+        g = readouts.block(layer, a, b)
+        sub = layer_net(net, readouts, layer, g)
+        V, d = sub.U, sub.c
+        lo, hi = readouts.blocks[layer][g]
+        span = hi - lo
     below = fwd[layer]
     f = net.W[layer] @ below + net.b[layer]
     h_pos = np.where(f + V.T @ e >= 0, 1.0, -1.0)
@@ -262,7 +371,9 @@ def window_problem(net, readouts, x, fwd, label, e, window, margin, sweeps, prob
     )
     E_pos = E_below - float(h_pos @ f) - float(e @ (V @ h_pos + d))
     hidden = [*fwd[1 : layer + 1], h_pos]
-    polish = sweeps > 0 and n_h < f.size
+    # units of the block outside the window move (outside the block: V is 0 there, so their
+    # positive sign(f) is already their minimum)
+    polish = sweeps > 0 and n_h < (f.size if last else span)
     exclude = {n_h + k: int(e[k]) for k in range(C)}
     problem = problem_cls(
         bqm,

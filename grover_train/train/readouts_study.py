@@ -88,6 +88,7 @@ def main(argv: list[str] | None = None) -> dict:
     out["constants"] = {
         k: getattr(ro, k)
         for k in (
+            "BLOCK_READOUTS",
             "FINISH",
             "FREEZE",
             "TOP_SHARE",
