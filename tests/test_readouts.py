@@ -160,6 +160,26 @@ def test_local_cut_is_the_gradient_of_the_energy_gap_by_brute_force(middle, bloc
         assert dW[layer].any()
 
 
+def test_readout_blocks_are_the_window_blocks_and_old_files_load_as_one_block():
+    assert ro.readout_blocks([32, 32, 32], 10, 24) == [[(0, 11), (11, 21), (21, 32)]] * 2
+    assert ro.readout_blocks([32, 32, 32], 10, None) == [[(0, 32)]] * 2
+    net, r = tiny(0, hidden=(4, 4), max_qubits=5)  # 2 units + 3 outputs per window
+    assert r.blocks == [[(0, 2), (2, 4)]] and r.d[0].shape == (2, 3)
+    back = ro.Readouts.from_json(json.loads(json.dumps(r.to_json())))
+    assert back.blocks == r.blocks and np.array_equal(back.d[0], r.d[0])
+    old = ro.Readouts.from_json({"V": [r.V[0].tolist()], "d": [[0.5, 0.25, 0.0]]})
+    assert old.blocks == [[(0, 4)]] and old.d[0].tolist() == [[0.5, 0.25, 0.0]]
+    # the committee of the blocks: its clamped energy is the sum of the blocks' (up to a
+    # constant of the sample), so both give the same classes
+    X = np.array([[1.0, -1.0, 1.0, 1.0], [-1.0, -1.0, 1.0, -1.0]])
+    parts = sum(ro.layer_net(net, r, 0, g).clamped_energies(X) for g in range(2))
+    whole = ro.layer_net(net, r, 0).clamped_energies(X)
+    gap = parts - whole
+    assert np.allclose(gap, gap[:, :1])
+    with pytest.raises(ValueError, match="one row per block"):
+        ro.Readouts(r.V, [np.zeros(3)], r.blocks)
+
+
 def test_finish_phase_searches_only_the_last_layer():
     plan = deep.plan_windows([8, 8, 8], 3, 7, shape="readouts")  # 2 windows per layer
     early = {ro.window_layer(ro.scheduled_window(plan, t, 3, phase=0.5)) for t in range(12)}

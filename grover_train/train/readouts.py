@@ -7,7 +7,10 @@ layer l with that readout on top::
 
     E_l(h_1..h_l, y | x) = - sum_{m<=l} h_m.(W_m h_{m-1} + b_m) - y.(V_l h_l + d_l)
 
-and A_L (the last layer) is the whole network with its real readout U, c. A window of layer
+and A_L (the last layer) is the whole network with its real readout U, c. With
+:data:`BLOCK_READOUTS` (the default) every window block of a lower layer has its own readout
+(its columns of ``V[l]`` and a bias row of ``d[l]``): the block is a local network of its own,
+and its window is that whole network (docs/deep.md, "Block readouts"). A window of layer
 l holds a block of that layer's units plus the C outputs; the layers below stay at their
 forward pass and the other units of layer l at their positive values, so each search is a
 one-hidden-layer head-cutting problem with input h_{l-1}. Its threshold is E+ of A_l plus the
@@ -50,6 +53,9 @@ TOP_SHARE = None
 FINISH = 0.3
 #: progressive freezing (layer m searched only in the first (m + 1) / L of the budget)
 FREEZE = False
+#: greedy layer-wise schedule: the budget in L equal parts, part m searches only layer m's
+#: windows (bottom-up; each layer then trains on the settled layers below it)
+GREEDY = False
 #: diagnostic: hidden layers (0-based) that are never searched (docs/deep.md, Limits)
 SKIP_LAYERS: tuple[int, ...] = ()
 #: step-size factor of the cuts of the layers between the first and the last (docs/deep.md)
@@ -238,6 +244,10 @@ def scheduled_window(
     if FREEZE:  # progressive freezing: layer m is searched only while phase < (m + 1) / L
         low_m = min(int(phase * num_layers), num_layers - 1)
         plan = [w for w in plan if window_layer(w) >= low_m]
+    if GREEDY:
+        here = min(int(phase * num_layers), num_layers - 1)
+        mine = [w for w in plan if window_layer(w) == here]
+        return mine[step % len(mine)]
     if top_share is None:
         return plan[step % len(plan)]
     top = [w for w in plan if window_layer(w) == num_layers - 1]

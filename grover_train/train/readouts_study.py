@@ -2,7 +2,8 @@
 split, then where each layer stands.
 
 ``python -m grover_train.train.readouts_study '{"budget": 600000, "FINISH": 0.3}'`` trains
-``--hidden 32,32,32 --max-qubits 24 --finder sa`` (seed 0 unless ``"seed"`` is given; any
+``--hidden 32,32,32 --max-qubits 24 --finder sa`` (seed 0 unless ``"seed"`` is given;
+``"finder": "backprop"`` trains backprop on the same split, without windows; any
 other key is a ``train_model`` option, upper-case keys set the constants of
 :mod:`grover_train.train.readouts`) and prints one JSON line: validation and test accuracy,
 the validation accuracy of every local network A_l (raw, not averaged, weights) and of a
@@ -59,18 +60,13 @@ def main(argv: list[str] | None = None) -> dict:
     hidden = opts.pop("hidden", [32, 32, 32])
     budget = int(opts.pop("budget", 150_000))
     mq = opts.pop("max_qubits", 24)
+    finder = opts.pop("finder", "sa")
+    if finder == "sa":
+        opts.update(finder_options={"num_reads": 8, "num_sweeps": 10}, max_qubits=mq)
     ds = split_validation(load_dataset("digits", seed=seed), 0.15, seed)
     t0 = time.perf_counter()
     r = train_model(
-        ds,
-        hidden=hidden,
-        finder="sa",
-        finder_options={"num_reads": 8, "num_sweeps": 10},
-        budget=budget,
-        seed=seed,
-        max_qubits=mq,
-        progress=False,
-        **opts,
+        ds, hidden=hidden, finder=finder, budget=budget, seed=seed, progress=False, **opts
     )
     s, state = r.summary, r.net.meta["train_state"]
     out = {
@@ -84,7 +80,8 @@ def main(argv: list[str] | None = None) -> dict:
         raw = raw_network(r.net)
         acc = local_accuracies(raw, ro.Readouts.from_json(state["readouts"]), ds.X_val, ds.y_val)
         out["local_validation"] = [round(v, 3) for v in acc]
-    out.update(seed=seed, budget=budget, hidden=hidden, options=opts)
+    opts.pop("finder_options", None)
+    out.update(seed=seed, budget=budget, hidden=hidden, finder=finder, options=opts)
     out["constants"] = {
         k: getattr(ro, k)
         for k in (
