@@ -188,6 +188,16 @@ def test_finish_phase_searches_only_the_last_layer():
     assert ro.FINISH > 0  # the default finishes with the last layer
 
 
+def test_greedy_schedule_searches_one_layer_per_third_bottom_up(monkeypatch):
+    monkeypatch.setattr(ro, "GREEDY", True)
+    monkeypatch.setattr(ro, "FINISH", 0.0)
+    plan = deep.plan_windows([8, 8, 8], 3, 7, shape="readouts")  # 2 windows per layer
+    for phase, layer in [(0.1, 0), (0.5, 1), (0.9, 2)]:
+        seen = {ro.scheduled_window(plan, t, 3, phase=phase).name for t in range(4)}
+        assert {ro.window_layer(w) for w in plan if w.name in seen} == {layer}
+        assert len(seen) == 2  # both windows of the layer, in turn
+
+
 def test_one_layer_readouts_training_is_layer_training():
     ds = load_dataset("teacher", seed=0, teacher_sizes=(8, 4, 2), num_samples=80)
     kw = dict(hidden=[5], finder="sa", budget=1200, seed=1, progress=False, max_qubits=5)
