@@ -676,9 +676,10 @@ def deep_section(out: Path) -> str:
         "## Deep networks, a few layers at a time",
         "",
         f"Task: {info.get('task', '?')}; seeds {info.get('seeds', '?')}; deep methods train "
-        "every hidden layer from its own label-coupled readout, one layer's window per search "
-        "(docs/deep.md). Accuracy: mean ± standard deviation over the seeds (range). Plot: "
-        "`deep_comparison.png` (test accuracy against cumulative queries, one line per seed).",
+        "every hidden layer from its own label-coupled readouts (one per window block below "
+        "the last layer), one layer's window per search (docs/deep.md). Accuracy: mean ± "
+        "standard deviation over the seeds (range). Plot: `deep_comparison.png` (test "
+        "accuracy against cumulative queries, one line per seed).",
         "",
         "| method | hidden | max qubits (used) | queries | validation acc | test acc | wall s |",
         "|---|---|---|---|---|---|---|",

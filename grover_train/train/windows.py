@@ -3,7 +3,7 @@
 :func:`run_deep_comparison` trains the 3 x 32 network on digits (validation split 0.15 carved
 from the training data with the seed) over seeds 0, 1, 2 with
 
-- ``sa (windows)``: local readouts (docs/deep.md), every search a window of at most 24 spins;
+- ``sa (windows)``: local block readouts (docs/deep.md), every search a window of at most 24 spins;
 - ``grover exact (windows)``: the same method, windows searched by amplitude amplification on
   the ``exact`` backend (windows of at most 16 spins and a tenth of the budget: the exact
   backend enumerates 2^n energies per search, so 21-spin windows cost ~0.1 s each);
