@@ -267,23 +267,24 @@ def test_deep_comparison_stores_runs_per_method_and_seed(tmp_path):
     from grover_train.scaling.report import deep_section
     from grover_train.train.windows import run_deep_comparison
 
-    small = dict(data={"classes": [0, 1, 2], "pool": True}, hidden=(6, 6, 6), max_qubits=9)
+    small = dict(data={"classes": [0, 1, 2], "pool": True}, hidden=(6, 6, 6), max_qubits=7)
     names = ["grover exact (windows)", "sa (windows)"]
-    runs = run_deep_comparison(tmp_path, methods=names, budget=6000, seeds=[0], **small)
+    # two readout blocks of 3 units per lower layer; block readouts need 12000 queries here
+    runs = run_deep_comparison(tmp_path, methods=names, budget=12000, seeds=[0], **small)
     assert [r["method"] for r in runs] == names
     for r in runs:
-        assert 0 < r["max_qubits_used"] <= 9 and r["windows"] == "readouts"
-    assert runs[0]["queries"] == 600 and runs[1]["queries"] >= 6000  # grover: a tenth
+        assert 0 < r["max_qubits_used"] <= 7 and r["windows"] == "readouts"
+    assert runs[0]["queries"] == 1200 and runs[1]["queries"] >= 12000  # grover: a tenth
     assert runs[1]["test_accuracy"] > runs[1]["initial_test_accuracy"]  # sa learns
     assert (tmp_path / "deep_comparison.png").stat().st_size > 0
     # stored runs are kept: a second call with one more seed trains only that seed
-    more = run_deep_comparison(tmp_path, methods=names[1:], budget=6000, seeds=[0, 1], **small)
+    more = run_deep_comparison(tmp_path, methods=names[1:], budget=12000, seeds=[0, 1], **small)
     assert [r["seed"] for r in more] == [0, 1] and more[0] == runs[1]
     text = deep_section(tmp_path)
     row = next(line for line in text.splitlines() if line.startswith("| sa (windows) |"))
     accs = [r["test_accuracy"] for r in more]
     assert f"{np.mean(accs):.3f} ± {np.std(accs, ddof=1):.3f}" in row
-    assert "| 6,6,6 | 9 (" in row
+    assert "| 6,6,6 | 7 (" in row
     assert dimod.SPIN  # dimod imported for the window models above
 
 

@@ -272,6 +272,50 @@ def test_cli_reports_validation_accuracy_and_refuses_a_bad_fraction(tmp_path, ca
     assert not (tmp_path / "s").exists()
 
 
+def test_runs_saved_before_block_readouts_resume_as_they_were_trained(monkeypatch):
+    """A saved state without "blocks" (one readout per layer, 1-D biases) resumes under the
+    same --max-qubits as one readout per layer, exactly the run it was."""
+    monkeypatch.setattr(ro, "FINISH", 0.0)
+    ds = load_dataset("digits", seed=0, classes=[0, 1, 2], pool=True)
+    kw = dict(hidden=[6, 6], finder="sa", seed=2, progress=False, max_qubits=7, average=0)
+    ends = []
+    step = HeadCutting.step
+
+    def recorded(self, batch):
+        out = step(self, batch)
+        ends.append(batch.queries + out.queries)
+        return out
+
+    monkeypatch.setattr(HeadCutting, "step", recorded)
+    monkeypatch.setattr(ro, "BLOCK_READOUTS", False)
+    full = train_model(ds, budget=2000, **kw)
+    half = train_model(ds, budget=min(ends, key=lambda q: abs(q - 1000)), **kw)
+    saved = half.net.meta["train_state"]["readouts"]
+    assert saved["blocks"] == [[[0, 6]]]
+    half.net.meta["train_state"]["readouts"] = {"V": saved["V"], "d": [saved["d"][0][0]]}
+    monkeypatch.setattr(ro, "BLOCK_READOUTS", True)  # today's default
+    back = train_model(ds, budget=2000, init=half.net, resume=True, **kw)
+    for a, b in zip(full.net.W + [full.net.U], back.net.W + [back.net.U], strict=True):
+        assert np.array_equal(a, b)
+
+
+@pytest.mark.parametrize(
+    "saved, words",
+    [
+        ({"d": [[0.0] * 3]}, "'V'"),
+        ({"V": [[[0.0] * 4] * 3], "d": [[0.0] * 3], "blocks": [[[0, 2], [2, 4]]]}, "one row"),
+        ({"V": [[[0.0] * 4] * 3], "d": [[[0.0] * 3]], "blocks": [[[0]]]}, "unpack"),
+        ({"V": [[[0.0] * 5] * 3], "d": [[0.0] * 3]}, "another network"),
+    ],
+)
+def test_unreadable_saved_readouts_are_a_model_file_error(saved, words):
+    from grover_train.errors import ModelFileError
+
+    with pytest.raises(ModelFileError, match="cannot be used") as err:
+        ro.check_resume_blocks(saved, [4, 4], 3, None)
+    assert words in str(err.value)
+
+
 def test_cli_refuses_to_resume_readouts_under_another_max_qubits(tmp_path, capsys):
     from grover_train.cli.main import main
 

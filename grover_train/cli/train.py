@@ -390,7 +390,8 @@ def run(args: argparse.Namespace) -> int:
                 f"the run in {str(out)!r} has hidden layers {init.hidden}, not "
                 f"{hidden}: resume with the same --hidden"
             )
-        if state.get("readouts"):  # readout blocks are the windows of --max-qubits
+        if state.get("readouts") and args.windows in (None, "readouts"):
+            # every window of --max-qubits must lie in one readout block
             from grover_train.train.readouts import check_resume_blocks
 
             check_resume_blocks(state["readouts"], hidden, init.num_classes, args.max_qubits)

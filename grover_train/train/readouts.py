@@ -180,24 +180,44 @@ class Readouts:
 
 
 def check_resume_blocks(saved: dict, hidden: Sequence[int], num_classes: int, max_qubits) -> None:
-    """Refuse to resume saved readouts under another window plan (another ``--max-qubits``):
-    their blocks are the local classifiers, and they would no longer be the windows.
+    """Refuse to resume saved readouts whose blocks do not hold the windows of ``max_qubits``
+    (each window must lie inside one readout block: its local network), or that cannot be
+    read. Runs saved before block readouts have one block per layer and resume as they were
+    trained.
 
     >>> net = DragonNetwork.random(4, [4, 4], 2, seed=0)
     >>> saved = Readouts.random(net, 0, max_qubits=4).to_json()
+    >>> check_resume_blocks(saved, [4, 4], 2, 4)
     >>> try:
     ...     check_resume_blocks(saved, [4, 4], 2, 6)
     ... except InputError as err:
     ...     print(str(err)[-48:])
     resume with the --max-qubits it was started with
     """
-    have = Readouts.from_json(saved).blocks
-    want = readout_blocks(hidden, num_classes, max_qubits)
-    if have != want:
-        raise InputError(
-            f"the saved run's readout blocks {have} are not those of --max-qubits "
-            f"{max_qubits} ({want}): resume with the --max-qubits it was started with"
-        )
+    from grover_train.errors import ModelFileError
+
+    try:
+        have = Readouts.from_json(saved)
+        if len(have.V) != len(hidden) - 1 or any(
+            v.shape != (num_classes, h) for v, h in zip(have.V, hidden, strict=False)
+        ):
+            raise ValueError("readouts of another network")
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ModelFileError(
+            f"the saved run's auxiliary readouts cannot be used ({exc}): resume from an "
+            "intact model.npz or start the run again"
+        ) from None
+    plan = deep.plan_windows(list(hidden), num_classes, max_qubits, shape="readouts")
+    for w in plan:
+        layer, a, b = w.blocks[0]
+        if layer < len(hidden) - 1 and not any(
+            lo <= a and b <= hi for lo, hi in have.blocks[layer]
+        ):
+            raise InputError(
+                f"the saved run's readout blocks {have.blocks} do not hold the window "
+                f"{w.name} of --max-qubits {max_qubits}: resume with the --max-qubits it "
+                "was started with"
+            )
 
 
 def layer_net(
@@ -246,7 +266,7 @@ def scheduled_window(
         plan = [w for w in plan if window_layer(w) >= low_m]
     if GREEDY:
         here = min(int(phase * num_layers), num_layers - 1)
-        mine = [w for w in plan if window_layer(w) == here]
+        mine = [w for w in plan if window_layer(w) == here] or plan
         return mine[step % len(mine)]
     if top_share is None:
         return plan[step % len(plan)]
@@ -304,6 +324,8 @@ def local_delta(
     last = layer == net.num_layers - 1
     g = 0
     if not last:
+        if block is None and len(readouts.blocks[layer]) > 1:
+            raise ValueError(f"layer {layer + 1} has several readout blocks: pass the window's")
         g = readouts.block(layer, *(block or readouts.blocks[layer][0]))
     sub = layer_net(net, readouts, layer, None if last else g)
     if NUDGE and layer > 0:  # the layers below learn what this layer needs (nudge.py)

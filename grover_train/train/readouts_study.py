@@ -88,6 +88,7 @@ def main(argv: list[str] | None = None) -> dict:
             "BLOCK_READOUTS",
             "FINISH",
             "FREEZE",
+            "GREEDY",
             "TOP_SHARE",
             "READOUT_ETA",
             "READOUT_INIT",
