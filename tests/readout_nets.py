@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from grover_train.data.datasets import load_dataset
 from grover_train.finders import SearchProblem
 from grover_train.model.network import DragonNetwork
 from grover_train.train import readouts as ro
+from grover_train.train.cutting import HeadCutting
 from grover_train.train.problems import sample_problems
 
 
@@ -58,3 +60,39 @@ def local_energy(net, r, layer, x, hs, y, block: int = 0):
         (a, b), V, d = r.blocks[layer][block], r.V[layer], r.d[layer][block]
         units = range(a, b)
     return E - sum(y[k] * (sum(V[k][j] * prev[j] for j in units) + d[k]) for k in range(len(y)))
+
+
+def small_digits():
+    """Three pooled digit classes and the options of a short 6,6 training run (two blocks of
+    3 units per layer under 7 qubits)."""
+    ds = load_dataset("digits", seed=0, classes=[0, 1, 2], pool=True)
+    kw = dict(hidden=[6, 6], finder="sa", seed=2, progress=False, max_qubits=7, average=0)
+    return ds, kw
+
+
+def record_step_ends(monkeypatch) -> list[int]:
+    """The query count at the end of every head-cutting step of the runs that follow (a run
+    resumes exactly only from a step's end), filled in as they train."""
+    ends: list[int] = []
+    step = HeadCutting.step
+
+    def recorded(self, batch):
+        out = step(self, batch)
+        ends.append(batch.queries + out.queries)
+        return out
+
+    monkeypatch.setattr(HeadCutting, "step", recorded)
+    return ends
+
+
+def assert_cut_is(delta, aux, numeric, num_layers: int) -> None:
+    """Every array of a cut (network and readouts) equals ``numeric`` of that parameter."""
+    dW, db, dU, dc = delta
+    for m in range(num_layers):
+        assert np.allclose(dW[m], numeric(lambda n, rr, m=m: n.W[m]))
+        assert np.allclose(db[m], numeric(lambda n, rr, m=m: n.b[m]))
+    assert np.allclose(dU, numeric(lambda n, rr: n.U))
+    assert np.allclose(dc, numeric(lambda n, rr: n.c))
+    for m in range(num_layers - 1):
+        assert np.allclose(aux[m][0], numeric(lambda n, rr, m=m: rr.V[m]))
+        assert np.allclose(aux[m][1], numeric(lambda n, rr, m=m: rr.d[m]))

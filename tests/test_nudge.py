@@ -8,9 +8,15 @@ import itertools
 
 import numpy as np
 import pytest
-from readout_nets import layer_window, local_energy, tiny, window_heads
+from readout_nets import (
+    assert_cut_is,
+    layer_window,
+    local_energy,
+    small_digits,
+    tiny,
+    window_heads,
+)
 
-from grover_train.data.datasets import load_dataset
 from grover_train.model import deep
 from grover_train.model.network import DragonNetwork
 from grover_train.train import readouts as ro
@@ -135,14 +141,7 @@ def test_nudged_cut_is_the_gradient_of_the_energy_gap_by_brute_force(gamma, free
             def numeric(get, layer=layer, x=x, pairs=pairs, net=net, r=r):
                 return _numeric(net, r, layer, x, pairs, get)
 
-            for m in range(net.num_layers):
-                assert np.allclose(dW[m], numeric(lambda n, rr, m=m: n.W[m]))
-                assert np.allclose(db[m], numeric(lambda n, rr, m=m: n.b[m]))
-            assert np.allclose(dU, numeric(lambda n, rr: n.U))
-            assert np.allclose(dc, numeric(lambda n, rr: n.c))
-            for m in range(net.num_layers - 1):
-                assert np.allclose(aux[m][0], numeric(lambda n, rr, m=m: rr.V[m]))
-                assert np.allclose(aux[m][1], numeric(lambda n, rr, m=m: rr.d[m]))
+            assert_cut_is((dW, db, dU, dc), aux, numeric, net.num_layers)
             # layers above the window's layer never move
             assert all(not dW[m].any() for m in range(layer + 1, net.num_layers))
             lower_moved += sum(int(dW[m].any()) for m in range(layer))
@@ -166,8 +165,7 @@ def test_without_nudge_the_cut_is_the_local_readout_cut(monkeypatch):
 
 
 def test_nudged_training_learns_and_counts_the_sweep(monkeypatch):
-    ds = load_dataset("digits", seed=0, classes=[0, 1, 2], pool=True)
-    kw = dict(hidden=[6, 6], finder="sa", seed=2, progress=False, max_qubits=7, average=0)
+    ds, kw = small_digits()
     plain = train_model(ds, budget=2000, **kw)
     monkeypatch.setattr(ro, "NUDGE", 1.0)
     nudged = train_model(ds, budget=2000, **kw)
@@ -197,8 +195,7 @@ def test_anchor_can_leave_the_last_layer_free(monkeypatch):
 
 
 def test_anchored_training_keeps_the_upper_layer_near_the_identity(monkeypatch):
-    ds = load_dataset("digits", seed=0, classes=[0, 1, 2], pool=True)
-    kw = dict(hidden=[6, 6], finder="sa", seed=2, progress=False, max_qubits=7, average=0)
+    ds, kw = small_digits()
     free = train_model(ds, budget=2000, **kw)
     monkeypatch.setattr(ro, "ANCHOR", 5.0)
     held = train_model(ds, budget=2000, **kw)

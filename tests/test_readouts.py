@@ -8,7 +8,15 @@ import json
 
 import numpy as np
 import pytest
-from readout_nets import layer_window, local_energy, tiny, window_heads
+from readout_nets import (
+    assert_cut_is,
+    layer_window,
+    local_energy,
+    record_step_ends,
+    small_digits,
+    tiny,
+    window_heads,
+)
 
 from grover_train.data.datasets import load_dataset, split_validation
 from grover_train.errors import DatasetError, InputError
@@ -16,7 +24,6 @@ from grover_train.finders import get_finder
 from grover_train.model import deep
 from grover_train.model.network import DragonNetwork, one_hot_spins
 from grover_train.train import readouts as ro
-from grover_train.train.cutting import HeadCutting
 from grover_train.train.problems import sample_problems
 from grover_train.train.run import train_model
 
@@ -147,14 +154,7 @@ def test_local_cut_is_the_gradient_of_the_energy_gap_by_brute_force(middle, bloc
             w = ro.layer_weight(layer, net.num_layers)
             return w * _numeric_cut(net, r, layer, x, p.positive, heads, get, g)
 
-        for m in range(net.num_layers):
-            assert np.allclose(dW[m], numeric(lambda n, rr, m=m: n.W[m]))
-            assert np.allclose(db[m], numeric(lambda n, rr, m=m: n.b[m]))
-        assert np.allclose(dU, numeric(lambda n, rr: n.U))
-        assert np.allclose(dc, numeric(lambda n, rr: n.c))
-        for m in range(net.num_layers - 1):
-            assert np.allclose(aux[m][0], numeric(lambda n, rr, m=m: rr.V[m]))
-            assert np.allclose(aux[m][1], numeric(lambda n, rr, m=m: rr.d[m]))
+        assert_cut_is((dW, db, dU, dc), aux, numeric, net.num_layers)
         # only the window's own layer (and its readout) moves
         assert all(not dW[m].any() for m in range(net.num_layers) if m != layer)
         assert dW[layer].any()
@@ -211,17 +211,8 @@ def test_deep_readouts_training_learns_every_layer_and_resumes_exactly(monkeypat
     # the finish phase is relative to the command's budget: without it a resumed run to a
     # larger budget is the uninterrupted run
     monkeypatch.setattr(ro, "FINISH", 0.0)
-    ds = load_dataset("digits", seed=0, classes=[0, 1, 2], pool=True)
-    kw = dict(hidden=[6, 6], finder="sa", seed=2, progress=False, max_qubits=7, average=0)
-    ends = []  # the query count at the end of every step: a resume starts at a step's end
-    step = HeadCutting.step
-
-    def recorded(self, batch):
-        out = step(self, batch)
-        ends.append(batch.queries + out.queries)
-        return out
-
-    monkeypatch.setattr(HeadCutting, "step", recorded)
+    ds, kw = small_digits()
+    ends = record_step_ends(monkeypatch)  # a resume starts at a step's end
     full = train_model(ds, budget=3000, **kw)
     middle = min(ends, key=lambda q: abs(q - 1500))
     # two blocks of 3 units of a 6-unit layer + 3 outputs
@@ -276,17 +267,8 @@ def test_runs_saved_before_block_readouts_resume_as_they_were_trained(monkeypatc
     """A saved state without "blocks" (one readout per layer, 1-D biases) resumes under the
     same --max-qubits as one readout per layer, exactly the run it was."""
     monkeypatch.setattr(ro, "FINISH", 0.0)
-    ds = load_dataset("digits", seed=0, classes=[0, 1, 2], pool=True)
-    kw = dict(hidden=[6, 6], finder="sa", seed=2, progress=False, max_qubits=7, average=0)
-    ends = []
-    step = HeadCutting.step
-
-    def recorded(self, batch):
-        out = step(self, batch)
-        ends.append(batch.queries + out.queries)
-        return out
-
-    monkeypatch.setattr(HeadCutting, "step", recorded)
+    ds, kw = small_digits()
+    ends = record_step_ends(monkeypatch)
     monkeypatch.setattr(ro, "BLOCK_READOUTS", False)
     full = train_model(ds, budget=2000, **kw)
     half = train_model(ds, budget=min(ends, key=lambda q: abs(q - 1000)), **kw)

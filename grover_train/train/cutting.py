@@ -168,10 +168,8 @@ class HeadCutting(Updater):
         self.readouts = None
         if self.options["windows"] == "readouts" and net.num_layers > 1:
             saved = state.get("readouts")
-            if saved:
-                _ro.check_resume_blocks(saved, net.hidden, net.num_classes, self.max_qubits)
             self.readouts = (
-                Readouts.from_json(saved)
+                _ro.check_resume_blocks(saved, net.hidden, net.num_classes, self.max_qubits)
                 if saved
                 else Readouts.random(net, seed, max_qubits=self.max_qubits)
             )

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from grover_train.errors import InputError
+from grover_train.errors import InputError, ModelFileError
 from grover_train.model import deep
 from grover_train.model.network import DragonNetwork
 from grover_train.train.delta import cut_delta
@@ -104,11 +104,10 @@ def readout_blocks(hidden: Sequence[int], num_classes: int, max_qubits=None) -> 
     if not BLOCK_READOUTS:
         return [[(0, h)] for h in hidden[:-1]]
     plan = deep.plan_windows(hidden, num_classes, max_qubits, shape="readouts")
-    spans = [
-        sorted((a, b) for m, a, b in (w.blocks[0] for w in plan) if m == layer)
+    return [
+        sorted((int(a), int(b)) for m, a, b in (w.blocks[0] for w in plan) if m == layer)
         for layer in range(len(hidden) - 1)
     ]
-    return [[(int(a), int(b)) for a, b in layer] for layer in spans]
 
 
 @dataclass
@@ -179,23 +178,24 @@ class Readouts:
         )
 
 
-def check_resume_blocks(saved: dict, hidden: Sequence[int], num_classes: int, max_qubits) -> None:
-    """Refuse to resume saved readouts whose blocks do not hold the windows of ``max_qubits``
-    (each window must lie inside one readout block: its local network), or that cannot be
-    read. Runs saved before block readouts have one block per layer and resume as they were
-    trained.
+def check_resume_blocks(
+    saved: dict, hidden: Sequence[int], num_classes: int, max_qubits
+) -> Readouts:
+    """The saved readouts of a run to resume, refused if their blocks do not hold the windows
+    of ``max_qubits`` (each window must lie inside one readout block: its local network) or
+    if they cannot be read. Runs saved before block readouts have one block per layer and
+    resume as they were trained.
 
     >>> net = DragonNetwork.random(4, [4, 4], 2, seed=0)
     >>> saved = Readouts.random(net, 0, max_qubits=4).to_json()
-    >>> check_resume_blocks(saved, [4, 4], 2, 4)
+    >>> check_resume_blocks(saved, [4, 4], 2, 4).blocks
+    [[(0, 2), (2, 4)]]
     >>> try:
     ...     check_resume_blocks(saved, [4, 4], 2, 6)
     ... except InputError as err:
     ...     print(str(err)[-48:])
     resume with the --max-qubits it was started with
     """
-    from grover_train.errors import ModelFileError
-
     try:
         have = Readouts.from_json(saved)
         if len(have.V) != len(hidden) - 1 or any(
@@ -210,14 +210,16 @@ def check_resume_blocks(saved: dict, hidden: Sequence[int], num_classes: int, ma
     plan = deep.plan_windows(list(hidden), num_classes, max_qubits, shape="readouts")
     for w in plan:
         layer, a, b = w.blocks[0]
-        if layer < len(hidden) - 1 and not any(
-            lo <= a and b <= hi for lo, hi in have.blocks[layer]
-        ):
+        try:
+            if layer < len(hidden) - 1:
+                have.block(layer, a, b)
+        except ValueError:
             raise InputError(
                 f"the saved run's readout blocks {have.blocks} do not hold the window "
                 f"{w.name} of --max-qubits {max_qubits}: resume with the --max-qubits it "
                 "was started with"
-            )
+            ) from None
+    return have
 
 
 def layer_net(
