@@ -183,6 +183,32 @@ def _digits(pool: bool):
     return binarize(X, 4.0), d.target
 
 
+#: inputs and classes of the growing teacher (:func:`grown_teacher`)
+GROWN_TEACHER_INPUTS = 12
+GROWN_TEACHER_CLASSES = 3
+#: samples drawn for the growing-teacher task: 240 train, so an error of 0.0125 is 3 samples
+GROWN_TEACHER_SAMPLES = 300
+#: the rule, in words, as the report and exponents.json state it
+GROWN_TEACHER_RULE = (
+    "the teacher has as many hidden units as the student (D = 12 inputs, C = 3 classes, "
+    "H_teacher = H_student), 300 samples (240 train); each data seed draws a new teacher "
+    "and new inputs"
+)
+
+
+def grown_teacher(hidden: int) -> tuple[int, int, int]:
+    """Teacher sizes (D, H, C) for a student of ``hidden`` units: the teacher grows with the
+    student (:data:`GROWN_TEACHER_RULE`), so a size trend measures search cost, not
+    over-parameterisation.
+
+    >>> grown_teacher(16)
+    (12, 16, 3)
+    """
+    from grover_train.validate import positive_int
+
+    return (GROWN_TEACHER_INPUTS, positive_int(hidden, "hidden"), GROWN_TEACHER_CLASSES)
+
+
 def _teacher(seed, sizes, num_samples: int, test_fraction: float) -> Dataset:
     from grover_train.model.network import DragonNetwork
 
