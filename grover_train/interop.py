@@ -12,7 +12,9 @@ Accepted (anything else gets a one-line :class:`~grover_train.errors.InputError`
   (PennyLane); spin ``s_i`` is the eigenvalue of ``Z_i``, so state ``|0>`` of a qubit is
   ``s_i = +1`` and the model's energy of a basis state equals the operator's diagonal entry.
 
-Every bias must be a finite real number.
+Every bias must be a finite real number, and the model's energy scale (``|offset|`` plus
+every ``|bias|``) at most :data:`MAX_ENERGY_SCALE`. A serialized BQM is checked field by field
+against the shape it declares (:func:`check_serializable`) before dimod reads it.
 """
 
 from __future__ import annotations
@@ -36,6 +38,20 @@ ACCEPTED = (
 )
 #: imaginary part tolerated in an operator's coefficient (relative to its size)
 IMAG_TOL = 1e-12
+#: largest energy scale ``|offset| + sum |bias|`` accepted: energies, their differences and
+#: squares (spreads, quantization) then stay finite in float64 (its largest number is 1.8e308)
+MAX_ENERGY_SCALE = 1e150
+#: the fields of ``BinaryQuadraticModel.to_serializable()`` (dimod bqm_schema 2 and 3)
+SERIALIZED_FIELDS = {
+    "type", "version", "use_bytes", "index_type", "bias_type", "num_variables",
+    "num_interactions", "variable_labels", "variable_type", "offset", "info", "linear_biases",
+    "quadratic_biases", "quadratic_head", "quadratic_tail",
+}  # fmt: skip
+#: the fields dimod's reader needs (the others are checked when present)
+SERIALIZED_REQUIRED = (
+    "version", "use_bytes", "variable_labels", "variable_type", "offset", "linear_biases",
+    "quadratic_biases", "quadratic_head", "quadratic_tail",
+)  # fmt: skip
 
 
 def as_bqm(obj: Any) -> dimod.BinaryQuadraticModel:
@@ -73,12 +89,17 @@ def as_bqm(obj: Any) -> dimod.BinaryQuadraticModel:
 
 
 def check_finite(bqm: dimod.BinaryQuadraticModel, where: str = "the model") -> dimod.BQM:
-    """Refuse NaN or infinite biases (they make every energy comparison meaningless).
+    """Refuse NaN or infinite biases (they make every energy comparison meaningless) and an
+    energy scale above :data:`MAX_ENERGY_SCALE` (its energies would overflow float64).
 
     >>> check_finite(dimod.BQM({0: float("nan")}, {}, 0.0, "SPIN"))
     Traceback (most recent call last):
     ...
     grover_train.errors.InputError: the model has NaN or infinite biases (linear bias of 0 ...
+    >>> check_finite(dimod.BQM({0: 1e308, 1: 1e308}, {}, 0.0, "SPIN"))
+    Traceback (most recent call last):
+    ...
+    grover_train.errors.InputError: the model has an energy scale (|offset| + sum |bias|) of ...
     """
     lin, (row, col, quad), offset, _ = bqm.to_numpy_vectors(return_labels=True)
     if not math.isfinite(float(offset)):
@@ -93,6 +114,19 @@ def check_finite(bqm: dimod.BinaryQuadraticModel, where: str = "the model") -> d
                 f"{where} has NaN or infinite biases ({name} {labels(int(bad[0]))!r} is "
                 f"{arr[bad[0]]}): give finite biases"
             )
+    # in either vartype every SPIN bias and every energy is bounded by this sum
+    values = np.concatenate([[float(offset)], lin, quad])
+    with np.errstate(over="ignore"):
+        scale = float(np.abs(values).sum())
+    if not scale <= MAX_ENERGY_SCALE:
+        # a bound that stays finite when the sum does not: the largest bias times their number
+        bound = math.log10(float(np.abs(values).max())) + math.log10(values.size)
+        factor = 10.0 ** math.floor(math.log10(MAX_ENERGY_SCALE) - 1 - bound)
+        raise InputError(
+            f"{where} has an energy scale (|offset| + sum |bias|) of {scale:.3g}, above the "
+            f"{MAX_ENERGY_SCALE:.0e} within which float64 energies stay finite: divide every "
+            f"bias by the same constant, e.g. bqm.scale({factor:.0e}), which keeps the minima"
+        )
     return bqm
 
 
@@ -131,7 +165,158 @@ def load_bqm_file(path: str | os.PathLike) -> dimod.BinaryQuadraticModel:
     return _from_coo(text, str(path))
 
 
+def _is_real(x: Any) -> bool:
+    return isinstance(x, int | float | np.integer | np.floating) and not isinstance(x, bool)
+
+
+def _is_finite(x: Any) -> bool:
+    """A real number float64 holds as a finite value (a JSON integer may have 400 digits)."""
+    try:
+        return _is_real(x) and math.isfinite(float(x))
+    except OverflowError:
+        return False
+
+
+def _is_index(x: Any) -> bool:
+    return isinstance(x, int | np.integer) and not isinstance(x, bool)
+
+
+def _sequence(obj: Mapping, key: str, where: str, fix: str) -> list:
+    """Field ``key`` as a list (bytes are decoded with the declared dtype when use_bytes)."""
+    value = obj[key]
+    if obj.get("use_bytes"):
+        kind = "bias_type" if key.endswith("biases") else "index_type"
+        if not isinstance(value, bytes | bytearray | memoryview):
+            raise InputError(f"{where}: {key} must be bytes when use_bytes is true: {fix}")
+        dtype = np.dtype(obj.get(kind, "float64" if kind == "bias_type" else "int32"))
+        if len(value) % dtype.itemsize:
+            raise InputError(
+                f"{where}: {key} holds {len(value)} bytes, not a whole number of {dtype} "
+                f"values: {fix}"
+            )
+        return np.frombuffer(value, dtype=dtype).tolist()
+    if not isinstance(value, list):
+        raise InputError(f"{where}: {key} must be a list, got {type(value).__name__}: {fix}")
+    return value
+
+
+def check_serializable(obj: Any, where: str = "the serialized BQM") -> None:
+    """Check every field of a dimod ``to_serializable()`` dict against the shape it declares,
+    before dimod reads it: dimod fills missing linear biases with 0 and ignores
+    ``num_variables``, so a truncated or edited file would silently be another problem.
+
+    >>> good = dimod.BQM({"a": 1.0}, {("a", "b"): -0.5}, 0.0, "SPIN").to_serializable()
+    >>> check_serializable(good)
+    >>> check_serializable({**good, "linear_biases": [1.0]})
+    Traceback (most recent call last):
+    ...
+    grover_train.errors.InputError: the serialized BQM: linear_biases has 1 values for 2 ...
+    """
+    fix = "write it with json.dump(bqm.to_serializable(), f)"
+    if not isinstance(obj, Mapping):
+        raise InputError(f"{where} is a {type(obj).__name__}, not a serialized BQM: {fix}")
+    unknown = sorted(map(repr, set(obj) - SERIALIZED_FIELDS))
+    if unknown:
+        raise InputError(
+            f"{where}: unknown field(s) {', '.join(unknown)} in a serialized BQM (its fields: "
+            f"{', '.join(sorted(SERIALIZED_FIELDS))}): {fix}"
+        )
+    missing = [k for k in SERIALIZED_REQUIRED if k not in obj]
+    if missing:
+        raise InputError(f"{where}: serialized BQM field(s) {', '.join(missing)} missing: {fix}")
+    if obj.get("type", "BinaryQuadraticModel") != "BinaryQuadraticModel":
+        raise InputError(
+            f"{where} holds a {obj['type']!r}, not a BinaryQuadraticModel: give a binary "
+            "quadratic model"
+        )
+    version = obj["version"]
+    schema = version.get("bqm_schema") if isinstance(version, Mapping) else None
+    major = str(schema).split(".")[0]
+    if not isinstance(schema, str) or major not in ("2", "3") or set(version) - {"bqm_schema"}:
+        raise InputError(
+            f"{where}: version is {version!r}, not {{'bqm_schema': '3.0.0'}} (dimod reads "
+            f"bqm_schema 2 and 3): {fix}"
+        )
+    use_bytes = obj["use_bytes"]
+    if not isinstance(use_bytes, bool) or (use_bytes and major == "2"):
+        raise InputError(f"{where}: use_bytes is {use_bytes!r}, not true or false: {fix}")
+    for key, kinds in (("index_type", "iu"), ("bias_type", "f")):
+        if key in obj:
+            try:
+                ok = np.dtype(obj[key]).kind in kinds
+            except TypeError:
+                ok = False
+            if not ok:
+                raise InputError(f"{where}: {key} is {obj[key]!r}, not a numpy dtype name: {fix}")
+    if obj["variable_type"] not in ("SPIN", "BINARY"):
+        raise InputError(
+            f"{where}: variable_type is {obj['variable_type']!r}, not 'SPIN' or 'BINARY': {fix}"
+        )
+    offset = obj["offset"]
+    if not _is_finite(offset):
+        raise InputError(f"{where}: offset is {offset!r}, not a finite number: {fix}")
+    if not isinstance(obj.get("info", {}), Mapping):
+        raise InputError(f"{where}: info is a {type(obj['info']).__name__}, not a dict: {fix}")
+    labels = obj["variable_labels"]
+    if not isinstance(labels, list):
+        raise InputError(f"{where}: variable_labels must be a list: {fix}")
+    seen: set = set()
+    for label in labels:
+        key = tuple(label) if isinstance(label, list) else label
+        try:
+            duplicate = key in seen
+            seen.add(key)
+        except TypeError:
+            raise InputError(
+                f"{where}: variable label {label!r} is not hashable (a list inside a list): {fix}"
+            ) from None
+        if duplicate:
+            raise InputError(f"{where}: variable label {label!r} appears twice: {fix}")
+    n = len(labels)
+    linear = _sequence(obj, "linear_biases", where, fix)
+    quad = {k: _sequence(obj, k, where, fix) for k in ("quadratic_head", "quadratic_tail")}
+    qbias = _sequence(obj, "quadratic_biases", where, fix)
+    for key, count, what in (
+        ("num_variables", n, "variable labels"),
+        ("num_interactions", len(qbias), "quadratic biases"),
+    ):
+        if key in obj and not (_is_index(obj[key]) and obj[key] == count):
+            raise InputError(
+                f"{where}: num_{key[4:]} is {obj[key]!r} but the file has {count} {what}: {fix}"
+            )
+    if len(linear) != n:
+        raise InputError(
+            f"{where}: linear_biases has {len(linear)} values for {n} variables (dimod would "
+            f"set the missing ones to 0): {fix}"
+        )
+    if not len(quad["quadratic_head"]) == len(quad["quadratic_tail"]) == len(qbias):
+        raise InputError(
+            f"{where}: quadratic_head, quadratic_tail and quadratic_biases have "
+            f"{len(quad['quadratic_head'])}, {len(quad['quadratic_tail'])} and {len(qbias)} "
+            f"values; they must be equally long: {fix}"
+        )
+    for key, values in (("linear_biases", linear), ("quadratic_biases", qbias)):
+        bad = [b for b in values if not _is_finite(b)]
+        if bad:
+            raise InputError(f"{where}: {key} holds {bad[0]!r}, not a finite number: {fix}")
+    pairs: set[tuple[int, int]] = set()
+    for u, v in zip(quad["quadratic_head"], quad["quadratic_tail"], strict=True):
+        if not (_is_index(u) and _is_index(v) and 0 <= u < n and 0 <= v < n):
+            raise InputError(
+                f"{where}: interaction ({u!r}, {v!r}) is not a pair of variable indices in "
+                f"[0, {n}): {fix}"
+            )
+        pair = (min(u, v), max(u, v))
+        if u == v or pair in pairs:
+            raise InputError(
+                f"{where}: interaction ({u}, {v}) is "
+                f"{'a self-loop' if u == v else 'given twice'}: {fix}"
+            )
+        pairs.add(pair)
+
+
 def _from_serializable(obj: Any, where: str) -> dimod.BinaryQuadraticModel:
+    check_serializable(obj, where)
     try:
         bqm = dimod.BinaryQuadraticModel.from_serializable(obj)
     except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
@@ -286,4 +471,11 @@ def from_pennylane(obj) -> dimod.BinaryQuadraticModel:
     return bqm
 
 
-__all__ = ["ACCEPTED", "as_bqm", "check_finite", "load_bqm_file"]
+__all__ = [
+    "ACCEPTED",
+    "MAX_ENERGY_SCALE",
+    "as_bqm",
+    "check_finite",
+    "check_serializable",
+    "load_bqm_file",
+]

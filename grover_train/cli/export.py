@@ -75,8 +75,8 @@ def run(args: argparse.Namespace) -> int:
             or importlib.util.find_spec("pyarrow") is None
         ):
             raise InputError(
-                "--format parquet needs pandas and pyarrow: pip install 'grover-train[pandas]' "
-                "pyarrow, or use --format csv"
+                "--format parquet needs pandas and pyarrow: pip install 'grover-train[parquet]', "
+                "or use --format csv"
             )
     with Store(args.store, readonly=True) as store:
         runs, metrics = store.tables()

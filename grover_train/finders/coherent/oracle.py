@@ -141,6 +141,11 @@ def _is_integer(values: np.ndarray) -> bool:
     return bool(np.all(np.abs(values - np.round(values)) <= EXACT_TOLERANCE * scale))
 
 
+def _exact_ints(values: np.ndarray) -> bool:
+    """Every value rounds to an integer that float64 and int64 hold exactly (|x| <= 2^53)."""
+    return bool(np.all(np.abs(values) <= 2.0**53))
+
+
 def quantize(
     bqm: dimod.BinaryQuadraticModel, *, scale: float | None = None, bits: int | None = None
 ) -> Quantization:
@@ -167,16 +172,24 @@ def quantize(
         scale = float(scale)
         if not (math.isfinite(scale) and scale > 0):
             raise InputError(f"scale must be a positive number, got {scale!r}")
-    elif _is_integer(coefs):
+    elif _is_integer(coefs) and _exact_ints(coefs):
         scale = 1.0
     else:
-        scale = next((float(d) for d in range(2, 17) if _is_integer(d * coefs)), None)
+        scale = next(
+            (float(d) for d in range(2, 17) if _is_integer(d * coefs) and _exact_ints(d * coefs)),
+            None,
+        )
         if scale is None:
             bits = DEFAULT_BITS if bits is None else int(bits)
             if bits < 1:
                 raise InputError(f"bits must be a positive integer, got {bits}")
             scale = 2.0**bits / float(np.max(np.abs(coefs)))
             used_bits = bits
+    if not _exact_ints(scale * np.append(coefs, offset)):
+        raise InputError(
+            f"scale {scale:g} makes integer coefficients beyond 2^53, which float64 and int64 "
+            "do not hold exactly: pass a smaller scale or fewer bits"
+        )
     lin_int = np.round(scale * linear).astype(np.int64)
     quad_int = {k: int(round(scale * q)) for k, q in quad.items()}
     err = float(np.sum(np.abs(scale * linear - lin_int)))
