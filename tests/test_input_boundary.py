@@ -257,3 +257,84 @@ def test_py_typed_is_shipped_as_package_data():
     root = Path(__file__).resolve().parent.parent
     config = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]
     assert "py.typed" in config["package-data"]["grover_train"]
+
+
+# ------------------------------------------------------------------ item 3: sweep values
+SEARCH_HEAD = '[sweep]\nname = "s"\nkind = "search"\n[fixed]\nsearches = 2\nanneal_searches = 0\n'
+
+
+@pytest.mark.parametrize(
+    "line, words",
+    [
+        ("n = -3", "n = -3 is not an integer in [2, 26]"),
+        ('n = "x"', "n = 'x' is not an integer"),
+        ("n = 40", "n = 40 is not an integer in [2, 26]"),
+        ("n = 1.5", "n = 1.5 is not an integer"),
+        ('family = "dragon"\nn = 3', "n = 3 is too small for family 'dragon'"),
+        ("n = 4\nheads = 16", "heads = 16 is not below 2^n = 16"),
+        ('stage = "late"', "stage = 'late' is not a stage of family 'sk'"),
+        ("dt = inf", "dt = inf is not a finite number > 0"),
+        ("budget_factor = nan", "budget_factor = nan"),
+        ('annealers = ["sa", "qbsolv"]', "annealers"),
+        ('prep = "dqa2"', "prep = 'dqa2'"),
+        ("seed = -1", "seed = -1"),
+    ],
+)
+def test_search_sweep_values_are_checked_when_the_file_loads(tmp_path, capsys, line, words):
+    path = tmp_path / "s.toml"
+    path.write_text(SEARCH_HEAD + line + "\n")
+    store = tmp_path / "st.sqlite"
+    err = _quiet_refusal(["sweep", str(path), "--store", str(store)], capsys, tmp_path)
+    assert words in err and not store.exists()
+
+
+@pytest.mark.parametrize("line", ["eta = inf", "margin = nan", "eta_decay = inf", "eta = 1e400"])
+def test_train_sweep_numbers_must_be_finite(tmp_path, capsys, line):
+    path = tmp_path / "t.toml"
+    path.write_text(
+        '[sweep]\nname = "t"\nkind = "train"\n[fixed]\nfinder = "random"\nhidden = 2\n'
+        f"budget = 10\nseed = 0\nteacher = [3, 2, 2]\nnum_samples = 10\n{line}\n"
+    )
+    store = tmp_path / "st.sqlite"
+    err = _quiet_refusal(["sweep", str(path), "--store", str(store)], capsys, tmp_path)
+    assert line.split()[0] in err and "finite number" in err and not store.exists()
+
+
+def _toml_value(v) -> str:
+    if isinstance(v, float) and not math.isfinite(v):
+        return "nan" if math.isnan(v) else ("inf" if v > 0 else "-inf")
+    return json.dumps(v)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.dictionaries(
+        st.sampled_from(["n", "heads", "prep", "steps", "dt", "seed", "family", "stage"]),
+        st.one_of(
+            st.integers(-3, 9),
+            st.floats(-1.0, 2.0) | st.sampled_from([math.inf, math.nan]),
+            st.sampled_from(["uniform", "dqa", "sk", "dragon", "early", "late", "x", ""]),
+        ),
+        max_size=4,
+    )
+)
+def test_a_search_sweep_that_loads_never_fails_at_run_time(fields):
+    """Refused when the TOML loads, or every run finishes: no value is left to fail a run."""
+    import tempfile
+    from pathlib import Path
+
+    from grover_train.scaling.config import load_sweep
+    from grover_train.scaling.sweep import run_sweep
+
+    fields = {"n": 4, **fields}
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "s.toml"
+        body = "".join(f"{k} = {_toml_value(v)}\n" for k, v in fields.items())
+        path.write_text(SEARCH_HEAD + body)
+        try:
+            sweep = load_sweep(path)
+        except InputError as exc:
+            assert len(str(exc).splitlines()) == 1
+            return
+        result = run_sweep(sweep, Path(d) / "st.sqlite", progress=False)
+        assert not result.failed, fields

@@ -29,6 +29,7 @@ import hashlib
 import inspect
 import itertools
 import json
+import math
 import os
 import tomllib
 from collections.abc import Callable, Iterable
@@ -77,7 +78,13 @@ def _is_int(v: object) -> bool:
 
 
 def _is_num(v: object) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool)
+    """A finite real number (inf and NaN pass type checks but break every run that uses them)."""
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        return False
+    try:
+        return math.isfinite(float(v))
+    except OverflowError:  # an integer beyond float64
+        return False
 
 
 def _int_list(v: object, length: int | None = None) -> bool:
@@ -115,15 +122,15 @@ TRAIN_TYPES: dict[str, tuple[Callable[[object], bool], str]] = {
 #: keys the train runner itself uses (dataset and finder); the rest go to train_model
 RUNNER_KEYS = frozenset(TRAIN_TYPES)
 _POS_INT = (lambda v: _is_int(v) and v > 0, "a positive integer")
-_NONNEG = (lambda v: _is_num(v) and v >= 0, "a number >= 0")
+_NONNEG = (lambda v: _is_num(v) and v >= 0, "a finite number >= 0")
 # keywords of train_model with a known type (the others are checked by train_model itself)
 TRAIN_TYPES.update(
     {k: _POS_INT for k in ("batch_size", "max_heads", "eval_size", "max_qubits", "num_evals")}
 )
 TRAIN_TYPES.update({k: _NONNEG for k in ("margin", "eta_decay", "weight_decay")})
-TRAIN_TYPES.update({k: (lambda v: _is_num(v) and v > 0, "a number > 0") for k in ("eta",)})
+TRAIN_TYPES.update({k: (lambda v: _is_num(v) and v > 0, "a finite number > 0") for k in ("eta",)})
 TRAIN_TYPES["search_budget"] = _POS_INT
-TRAIN_TYPES["init_scale"] = (lambda v: _is_num(v) and v > 0, "a number > 0")
+TRAIN_TYPES["init_scale"] = (lambda v: _is_num(v) and v > 0, "a finite number > 0")
 
 
 @dataclass
@@ -360,6 +367,7 @@ def check_specs(specs: list[dict[str, Any]], where: str = "sweep") -> None:
     for spec in specs:
         if spec.get("kind") == "search":  # a landscape family of the registry
             from grover_train.scaling.landscapes import LANDSCAPE_FAMILIES
+            from grover_train.scaling.search_level import check_search_spec
 
             family = spec.get("family", "sk")
             if family not in LANDSCAPE_FAMILIES:
@@ -367,6 +375,10 @@ def check_specs(specs: list[dict[str, Any]], where: str = "sweep") -> None:
                     f"{where}: unknown landscape family {family!r}: use one of "
                     f"{', '.join(LANDSCAPE_FAMILIES)}"
                 )
+            try:
+                check_search_spec(spec)
+            except InputError as exc:
+                raise type(exc)(f"{where}: {exc}") from None
         if spec.get("kind") != "train":
             continue
         text = canonical_json({k: v for k, v in spec.items() if k != "kind"})

@@ -208,6 +208,7 @@ class LandscapeFamily:
     build: Callable[..., Landscape]
     help: str
     stages: tuple[str, ...] = ()
+    min_n: int = 2  # the fewest spins a landscape of the family has
 
 
 #: family name -> :class:`LandscapeFamily`; add one with :func:`register_family`
@@ -234,7 +235,7 @@ def _build_dragon(n: int, seed: int, *, stage: str, index: int, heads: int, **op
 
 register_family(LandscapeFamily("sk", _build_sk, "SK spin glass with about `heads` heads"))
 register_family(
-    LandscapeFamily("dragon", _build_dragon, "a training sample's free landscape", STAGES)
+    LandscapeFamily("dragon", _build_dragon, "a training sample's free landscape", STAGES, 4)
 )
 
 

@@ -19,6 +19,7 @@ amplitude amplification 1/2 (BBHT's overhead lowers the small-1/p_A end slightly
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -26,10 +27,11 @@ from typing import Any
 
 import numpy as np
 
+from grover_train.enumeration.states import MAX_ENUMERATION_VARIABLES
 from grover_train.errors import InputError, UnknownNameError
 from grover_train.extras import ExtraMissingError
 from grover_train.finders.search_problem import SearchProblem
-from grover_train.rng import child_seed
+from grover_train.rng import SEED_MAX, child_seed
 from grover_train.scaling.fits import BootstrapCI, PowerLawFit, fit_power_law
 from grover_train.scaling.landscapes import Landscape, make_landscape
 
@@ -53,6 +55,91 @@ SPEC_KEYS = {
     "epochs",
     "margin",
 }
+#: bytes per state a run holds at once (energies, head and exclusion flags, A's distribution,
+#: the sorted copy that places an SK threshold, the DQA statevector)
+RUN_BYTES_PER_STATE = 48
+
+
+def _int_in(lo: int, hi: float | None = None) -> tuple[Any, str]:
+    def ok(v: Any) -> bool:
+        return isinstance(v, int) and not isinstance(v, bool) and lo <= v <= (hi or v)
+
+    return ok, f"an integer >= {lo}" if hi is None else f"an integer in [{lo}, {hi}]"
+
+
+def _finite(lo: float, strict: bool) -> tuple[Any, str]:
+    def ok(v: Any) -> bool:
+        if isinstance(v, bool) or not isinstance(v, int | float):
+            return False
+        try:
+            return math.isfinite(float(v)) and (v > lo if strict else v >= lo)
+        except OverflowError:
+            return False
+
+    return ok, f"a finite number {'>' if strict else '>='} {lo}"
+
+
+#: search spec key -> (check, what a good value looks like); n, heads and stage are checked
+#: against the family in :func:`check_search_spec`
+SPEC_TYPES: dict[str, tuple[Any, str]] = {
+    "family": (lambda v: isinstance(v, str), 'a landscape family name, e.g. "sk"'),
+    "n": _int_in(2, MAX_ENUMERATION_VARIABLES),
+    "seed": _int_in(0, SEED_MAX),
+    "stage": (lambda v: isinstance(v, str), 'a stage name, e.g. "early"'),
+    "index": _int_in(0),
+    "heads": _int_in(1),
+    "prep": (lambda v: v in PREPS, " or ".join(f'"{p}"' for p in PREPS)),
+    "searches": _int_in(1),
+    "anneal_searches": _int_in(0),
+    "annealers": (
+        lambda v: isinstance(v, list) and all(x in ("sa", "sqa") for x in v),
+        'a list of "sa" and "sqa"',
+    ),
+    "steps": _int_in(1),
+    "dt": _finite(0.0, strict=True),
+    "budget_factor": _finite(0.0, strict=True),
+    "epochs": _int_in(0),
+    "margin": _finite(0.0, strict=False),
+}
+
+
+def check_search_spec(spec: Mapping[str, Any]) -> None:
+    """Check every value of a search run spec before it runs (the sweep loader calls this for
+    each run): types and ranges, ``n`` against the family and the memory its 2^n tables take.
+
+    >>> check_search_spec({"family": "sk", "n": 10, "prep": "dqa"})
+    >>> check_search_spec({"n": -3})
+    Traceback (most recent call last):
+    ...
+    grover_train.errors.InputError: n = -3 is not an integer in [2, 26]: change it ...
+    """
+    from grover_train.enumeration import check_memory
+    from grover_train.scaling.landscapes import LANDSCAPE_FAMILIES
+
+    for key, value in spec.items():
+        if key in SPEC_TYPES and not SPEC_TYPES[key][0](value):
+            raise InputError(
+                f"{key} = {value!r} is not {SPEC_TYPES[key][1]}: change it in the sweep file"
+            )
+    family = LANDSCAPE_FAMILIES.get(spec.get("family", "sk"))
+    if family is None:
+        return  # the sweep loader names the known families
+    n = spec.get("n", 10)
+    if n < family.min_n:
+        raise InputError(
+            f"n = {n} is too small for family {family.name!r}: give n >= {family.min_n}"
+        )
+    stage = spec.get("stage") or ""
+    if stage and stage not in family.stages:
+        raise InputError(
+            f"stage = {stage!r} is not a stage of family {family.name!r}: "
+            + (f"use one of {', '.join(family.stages)}" if family.stages else "remove it")
+        )
+    if family.name == "sk" and spec.get("heads", 2) >= 2**n:
+        raise InputError(f"heads = {spec['heads']} is not below 2^n = {2**n}: give fewer heads")
+    check_memory(n, RUN_BYTES_PER_STATE, "a search run", "use a smaller n")
+
+
 #: points with 1/p_A below this are left out of the slope fits (BBHT's constant overhead
 #: dominates there; see docs/measuring.md)
 MIN_INV_P = 10.0
