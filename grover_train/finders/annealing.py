@@ -25,7 +25,8 @@ import numpy as np
 from dwave.samplers.sa.simulated_annealing import simulated_annealing
 
 from grover_train.errors import AccountError, InputError
-from grover_train.finders.base import FindResult, HeadFinder
+from grover_train.finders.base import FindResult, HeadFinder, batch_rng
+from grover_train.finders.batch import BatchHeads, BatchLandscape, first_heads, sorted_heads
 from grover_train.finders.collector import ReadCollector
 from grover_train.finders.ising import ising_arrays
 from grover_train.finders.search_problem import SearchProblem
@@ -128,6 +129,48 @@ def _random_spins(rng: np.random.Generator, k: int, n: int) -> np.ndarray:
     return (2 * rng.integers(0, 2, size=(k, n), dtype=np.int8) - 1).astype(np.int8)
 
 
+def _anneal_rounds(land: BatchLandscape, budget: int, rng, max_heads: int, num_reads: int, plan):
+    """Rounds of ``num_reads`` reads for every landscape still searching, until each has its
+    heads or has counted ``budget`` reads. ``plan(rng, k, best)`` gives a round's initial
+    states (None: uniformly random) and schedules, ``best`` the lowest state counted so far
+    per landscape (None in the first round)."""
+    from grover_train.kernels import anneal_batch, couplings_csr
+
+    B, n = land.size, land.num_variables
+    csr = couplings_csr(land.irow, land.icol, land.J, n)
+    used = np.zeros(B, dtype=np.int64)
+    seen: list[list[np.ndarray]] = [[] for _ in range(B)]
+    best = np.ones((B, n), dtype=np.int8)
+    best_e = np.full(B, np.inf)
+    reads_run = 0
+    first = True
+    active = np.ones(B, dtype=bool)
+    while active.any():
+        idx = np.flatnonzero(active)
+        allowed = np.minimum(num_reads, budget - used[idx])
+        k = int(allowed.max())
+        init, sched = plan(rng, k, None if first else best[idx])
+        if init is None:
+            init = _random_spins(rng, len(idx) * k, n).reshape(len(idx), k, n)
+        sub = land.take(idx)
+        states = anneal_batch(sub.fields, csr, sched[idx], init, sa_seed(rng))
+        reads_run += int(allowed.sum())
+        sub_seen = [seen[b] for b in idx]
+        counted, E = first_heads(sub, states, allowed, max_heads, sub_seen)
+        used[idx] += counted
+        # the lowest state among the counted reads: where a restart begins
+        masked = np.where(np.arange(k)[None, :] < counted[:, None], E, np.inf)
+        j = np.argmin(masked, axis=1)
+        low = masked[np.arange(len(idx)), j]
+        better = low < best_e[idx]
+        best_e[idx[better]] = low[better]
+        best[idx[better]] = states[better, j[better]]
+        done = (used[idx] >= budget) | np.array([len(s) >= max_heads for s in sub_seen])
+        active[idx[done]] = False
+        first = False
+    return BatchHeads(used, sorted_heads(land, seen, max_heads), reads_run=reads_run)
+
+
 class SAFinder(HeadFinder):
     """``sa``: simulated annealing (dwave-samplers) from uniformly random states.
 
@@ -198,6 +241,44 @@ class SAFinder(HeadFinder):
             states, energies = anneal(*arrays[:4], betas, sa_seed(rng), _random_spins(rng, k, n))
             col.add(_spin_to_vartype(states, vartype), energies + arrays[4])
         return col.result(**self._info(beta_range))
+
+    def _batch_schedules(self, land: BatchLandscape) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per landscape: the schedule and its (hot, cold) ends, as ``_schedule`` builds them."""
+        from grover_train.kernels import batch_beta_ranges, schedules
+
+        if self.beta_range is not None:
+            lo = np.full(land.size, self.beta_range[0])
+            hi = np.full(land.size, self.beta_range[1])
+        else:
+            lo, hi = batch_beta_ranges(land.fields, land.irow, land.icol, land.J)
+        return schedules(lo, hi, self.num_sweeps, self.beta_schedule_type), lo, hi
+
+    def find_batch(
+        self, landscapes: BatchLandscape, *, budget: int, seed=None, max_heads: int = 1
+    ) -> BatchHeads:
+        """Every landscape of the batch annealed in one compiled call per round of
+        ``num_reads`` reads (:mod:`grover_train.kernels`), each with the schedule
+        ``sample`` would use for it; reads are counted one after another as in ``sample``.
+        The random stream differs from ``sample``'s; the distribution of the heads is the
+        same (``tests/test_batch_search.py``).
+
+        >>> from grover_train.finders.batch import BatchLandscape
+        >>> land = BatchLandscape(np.array([[-1.0, -1.0]]), np.array([0]), np.array([1]),
+        ...                       np.array([-1.0]), np.array([-2.5]), np.zeros(0, int),
+        ...                       np.zeros((1, 0), int))
+        >>> found = SAFinder(num_reads=4).find_batch(land, budget=8, seed=1)
+        >>> found.queries.tolist(), [h.tolist() for h in found.heads]
+        ([1], [[[1, 1]]])
+        """
+        betas, _, _ = self._batch_schedules(landscapes)
+        return _anneal_rounds(
+            landscapes,
+            budget,
+            batch_rng(seed),
+            max_heads,
+            self.num_reads,
+            lambda rng, k, best: (None, betas),
+        )
 
 
 class CyclicSAFinder(SAFinder):
@@ -271,6 +352,36 @@ class CyclicSAFinder(SAFinder):
             restart_beta=float(min(start, hi)),
             restarts=restarts,
         )
+
+    def find_batch(
+        self, landscapes: BatchLandscape, *, budget: int, seed=None, max_heads: int = 1
+    ) -> BatchHeads:
+        """As :meth:`SAFinder.find_batch`, with every round after the first restarted from
+        each landscape's lowest state so far on the restart schedule, as ``sample`` does.
+
+        >>> from grover_train.finders.batch import BatchLandscape
+        >>> land = BatchLandscape(np.array([[-1.0, -1.0]]), np.array([0]), np.array([1]),
+        ...                       np.array([-1.0]), np.array([-2.5]), np.zeros(0, int),
+        ...                       np.zeros((1, 0), int))
+        >>> CyclicSAFinder(num_reads=2).find_batch(land, budget=8, seed=0).queries.tolist()
+        [1]
+        """
+        from grover_train.kernels import schedules
+
+        betas, lo, hi = self._batch_schedules(landscapes)
+        start = (
+            np.full(lo.shape, self.restart_beta)
+            if self.restart_beta is not None
+            else np.sqrt(lo * hi)
+        )
+        restart = schedules(np.minimum(start, hi), hi, self.restart_sweeps, self.beta_schedule_type)
+
+        def plan(rng, k, best):
+            if best is None:
+                return None, betas
+            return np.repeat(best[:, None, :], k, axis=1), restart
+
+        return _anneal_rounds(landscapes, budget, batch_rng(seed), max_heads, self.num_reads, plan)
 
 
 class SQAFinder(HeadFinder):

@@ -18,6 +18,7 @@ import dimod
 import numpy as np
 
 from grover_train.errors import BudgetError
+from grover_train.finders.batch import BatchHeads, BatchLandscape
 from grover_train.finders.search_problem import SearchProblem
 from grover_train.rng import check_seed, make_rng
 
@@ -50,6 +51,15 @@ def check_budget(budget: object, what: str = "budget") -> int:
 #: default query budget factor: ceil(22.5 sqrt(2^n)) queries, enough for Dürr-Høyer minimum
 #: finding to succeed with high probability (docs/coherent.md); the ``search`` command's default
 DH_BUDGET_FACTOR = 22.5
+
+
+def batch_rng(seed: int | np.random.Generator | None) -> np.random.Generator:
+    """The stream of a batched search: ``seed`` itself if it is a generator, else a new one.
+
+    >>> g = make_rng(0); batch_rng(g) is g
+    True
+    """
+    return seed if isinstance(seed, np.random.Generator) else make_rng(check_seed(seed))
 
 
 def default_budget(num_variables: int) -> int:
@@ -200,6 +210,47 @@ class HeadFinder(dimod.Sampler):
             "postprocessing_ns": time.perf_counter_ns() - t1,
         }
         return ss
+
+    def find_batch(
+        self,
+        landscapes: BatchLandscape,
+        *,
+        budget: int,
+        seed: int | np.random.Generator | None = None,
+        max_heads: int = 1,
+    ) -> BatchHeads:
+        """Search every landscape of a mini-batch (:class:`BatchLandscape`) for heads, each
+        with its own ``budget``: the training hot path. This reference implementation calls
+        :meth:`sample` once per landscape with seeds drawn in order from ``seed``; finders
+        with a batched search (``sa``, ``cyclic-sa``, ``random``) override it. ``seed`` may
+        be a generator, whose stream is then used (training passes its step's stream).
+
+        >>> from grover_train.finders import get_finder
+        >>> land = BatchLandscape(np.array([[1.0, -1.0]]), np.array([0]), np.array([1]),
+        ...                       np.array([0.5]), np.array([0.0]), np.array([0]),
+        ...                       np.array([[1]]))
+        >>> found = get_finder('exact').find_batch(land, budget=10, seed=0)
+        >>> found.queries.tolist(), [h.tolist() for h in found.heads]
+        ([4], [[[-1, 1]]])
+        """
+        from grover_train.rng import child_seed
+
+        rng = batch_rng(seed)
+        queries = np.zeros(landscapes.size, dtype=np.int64)
+        heads = []
+        for b in range(landscapes.size):
+            ss = self.sample(
+                landscapes.bqm(b),
+                threshold=float(landscapes.threshold[b]),
+                exclude=landscapes.exclude(b),
+                budget=budget,
+                seed=child_seed(rng),
+                max_heads=max_heads,
+            )
+            queries[b] = int(ss.info["queries"])
+            rows = ss.record.sample[np.argsort(ss.record.energy, kind="stable")]
+            heads.append(np.asarray(rows[:max_heads], dtype=np.int8))
+        return BatchHeads(queries, heads, reads_run=int(queries.sum()))
 
     def _for_minimum(self) -> tuple[HeadFinder, dict]:
         """The finder (and extra ``_find`` arguments) that does minimum finding when no

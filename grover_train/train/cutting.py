@@ -38,7 +38,12 @@ from grover_train.rng import child_seed
 from grover_train.train import readouts as _ro
 from grover_train.train.delta import add, apply, cut, cut_delta, scale
 from grover_train.train.loop import Batch, StepResult, Updater, check_positive_ints
-from grover_train.train.problems import FullConfig, positive_config, sample_problems
+from grover_train.train.problems import (
+    FullConfig,
+    batch_landscape,
+    positive_config,
+    sample_problems,
+)
 from grover_train.train.readouts import Readouts, local_delta
 
 #: defaults tuned on digits (10 classes, --hidden 32, sa); see docs/training.md
@@ -115,6 +120,7 @@ class HeadCutting(Updater):
         input_noise: float | None = None,
         average: int | str | None = None,
         windows: str | None = None,
+        batched: bool = True,
     ) -> None:
         super().__init__(
             finder_options,
@@ -134,6 +140,10 @@ class HeadCutting(Updater):
         )
         self.finder = finder
         self.max_qubits = max_qubits
+        #: search a one-layer step's samples in one batched call (False: one at a time, the
+        #: reference path; the heads agree in distribution, see docs/training.md)
+        self.batched = bool(batched)
+        self._whole: bool | None = None
         self.name = getattr(finder, "name", str(finder))
 
     def check(self, dataset: Dataset, hidden: list[int]) -> None:
@@ -181,6 +191,8 @@ class HeadCutting(Updater):
         queries, budget, rng, noise = batch.queries, batch.budget, batch.rng, batch.noise
         progress_t = self.cuts / N if p["eta_schedule"] == "cuts" else batch.epochs
         eta_t = p["eta"] / (1.0 + p["eta_decay"] * progress_t)
+        if self._batched(batch, queries, budget):
+            return self._step_batched(batch, eta_t)
         delta = None
         aux = None
         found = 0
@@ -262,6 +274,58 @@ class HeadCutting(Updater):
             row={"eta": eta_t, "heads_found": found, "batch": size},
         )
 
+    def _batched(self, batch: Batch, queries: int, budget: int) -> bool:
+        """Whether this step can search its samples as one batch: one hidden layer searched
+        whole (one window), and a budget that no sample of the step can exhaust (the last
+        steps count sample by sample, as the budget runs out)."""
+        if not self.batched or self.net.num_layers != 1 or self._whole is False:
+            return False
+        if self._whole is None:
+            H, C = self.net.hidden[0], self.net.num_classes
+            self._whole = self.max_qubits is None or self.max_qubits >= H + C
+        per_sample = self.options["search_budget"] + 1  # + the threshold's query
+        return self._whole and budget - queries >= per_sample * len(batch.index)
+
+    def _step_batched(self, batch: Batch, eta_t: float) -> StepResult:
+        """One step with every sample's landscape searched in one batched call
+        (:meth:`grover_train.finders.base.HeadFinder.find_batch`) and the batch's cuts
+        summed in array form: the cut of :func:`cut_delta`, for one hidden layer."""
+        p, net = self.options, self.net
+        idx = batch.index
+        X, labels = self.X[idx], self.y[idx].astype(int)
+        if p["input_noise"] > 0:
+            # data augmentation: flip each input spin with probability input_noise
+            flips = batch.noise.random(X.shape) < p["input_noise"]
+            X = np.where(flips, -X, X)
+        land, pos = batch_landscape(net, X, labels, p["margin"])
+        found = self.finder.find_batch(
+            land, budget=p["search_budget"], seed=batch.rng, max_heads=p["max_heads"]
+        )
+        self.max_qubits_used = max(self.max_qubits_used, land.num_variables)
+        H = net.hidden[0]
+        hit = np.flatnonzero(found.found)
+        size = len(idx)
+        self.cuts += int(hit.size)
+        if p["eta_schedule"] == "cuts":  # this batch's cuts count, as in the replay
+            eta_t = p["eta"] / (1.0 + p["eta_decay"] * self.cuts / len(self.y))
+        if hit.size:
+            # per sample: the mean over its heads of h, y and y h^T (the cut's negative phase)
+            heads = [found.heads[b].astype(float) for b in hit]
+            h_mean = np.stack([s[:, :H].mean(axis=0) for s in heads])
+            y_mean = np.stack([s[:, H:].mean(axis=0) for s in heads])
+            yh = sum(s[:, H:].T @ s[:, :H] / len(s) for s in heads)
+            Xh, Ph, Eh = X[hit], pos[hit], land.exclude_values[hit].astype(float)
+            dW = (Ph - h_mean).T @ Xh
+            db = (Ph - h_mean).sum(axis=0)
+            dU = Eh.T @ Ph - yh
+            dc = (Eh - y_mean).sum(axis=0)
+            apply(net, scale(([dW], [db], dU, dc), 1.0 / size), eta_t, p["weight_decay"])
+        return StepResult(
+            queries=int(found.queries.sum()) + size,
+            samples=size,
+            row={"eta": eta_t, "heads_found": int(hit.size), "batch": size},
+        )
+
     def state(self) -> dict:
         return {
             "cuts": self.cuts,
@@ -270,7 +334,11 @@ class HeadCutting(Updater):
         }
 
     def summary(self) -> dict:
-        return {"max_qubits": self.max_qubits, "max_qubits_used": self.max_qubits_used}
+        return {
+            "max_qubits": self.max_qubits,
+            "max_qubits_used": self.max_qubits_used,
+            "batched": self.batched,
+        }
 
 
 __all__ = ["DEFAULTS", "HeadCutting", "cut", "cut_delta"]

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import dimod
 import numpy as np
 
+from grover_train.finders.batch import BatchLandscape
 from grover_train.model import deep
 from grover_train.model.deep import FullConfig
 from grover_train.model.network import DragonNetwork, sign
@@ -150,6 +151,47 @@ def sample_problems(
     ]
 
 
+def batch_landscape(
+    net: DragonNetwork, X: np.ndarray, labels: np.ndarray, margin: float = 0.0
+) -> tuple[BatchLandscape, np.ndarray]:
+    """The free landscapes of a mini-batch of a one-hidden-layer network as arrays (the
+    whole network, one window), and the positive hidden configurations h+ (B, H).
+
+    Landscape b is :func:`sample_problems`'s for (X[b], labels[b]): the same fields,
+    couplings (in the same order), threshold and excluded outputs, computed for the whole
+    batch at once (equal up to rounding).
+
+    >>> net = DragonNetwork.random(4, 3, 2, seed=0)
+    >>> land, pos = batch_landscape(net, np.ones((1, 4)), np.array([0]), margin=0.5)
+    >>> [p] = sample_problems(net, np.ones(4), 0, margin=0.5)
+    >>> bool(np.isclose(land.threshold[0], p.threshold)), land.exclude(0) == p.exclude
+    (True, True)
+    """
+    if net.num_layers != 1:
+        raise ValueError("batch_landscape takes a one-hidden-layer network")
+    W, b, U, c = net.W[0], net.b[0], net.U, net.c
+    H, C = net.hidden[0], net.num_classes
+    labels = np.asarray(labels, dtype=int)
+    E = -np.ones((len(labels), C))
+    E[np.arange(len(labels)), labels] = 1.0
+    X = np.asarray(X, dtype=float)
+    F = X @ W.T + b  # (B, H): the field of the hidden units
+    pos = sign(F + E @ U)  # h+ = sign(W x + b + U^T e_k)
+    thr = -np.einsum("bh,bh->b", pos, F) - np.einsum("bc,bc->b", E, pos @ U.T + c) + margin
+    fields = np.concatenate([-F, np.broadcast_to(-c, (len(labels), C))], axis=1)
+    r, k = np.nonzero(U != 0.0)
+    land = BatchLandscape(
+        fields,
+        (H + r).astype(np.int64),
+        k.astype(np.int64),
+        -U[r, k],
+        thr,
+        np.arange(H, H + C),
+        E.astype(np.int8),
+    )
+    return land, pos
+
+
 def _readout_problems(net, readouts, x, label, margin, max_qubits, step, sweeps, phase=0.0):
     """One-layer problems of the local networks (module :mod:`grover_train.train.readouts`)."""
     from grover_train.train import readouts as ro
@@ -224,4 +266,10 @@ def _window_problem(
     return problem
 
 
-__all__ = ["FullConfig", "HeadProblem", "positive_config", "sample_problems"]
+__all__ = [
+    "FullConfig",
+    "HeadProblem",
+    "batch_landscape",
+    "positive_config",
+    "sample_problems",
+]

@@ -23,9 +23,8 @@ import numpy as np
 
 from grover_train import jsonify
 from grover_train.data.datasets import Dataset
-from grover_train.enumeration import samples_to_states
-from grover_train.model.landscape import clamped_outputs_energy
-from grover_train.model.network import DragonNetwork, one_hot_spins
+from grover_train.model.landscape import clamped_gaps
+from grover_train.model.network import DragonNetwork
 from grover_train.rng import make_rng
 
 
@@ -67,13 +66,8 @@ class Evaluator:
         """eps at margin 0 and at the training margin on the evaluation subset."""
         if len(self.y_eval) == 0:
             return float("nan"), float("nan")
-        G, _ = clamped_outputs_energy(net, self.X_eval)
-        rows = np.arange(len(self.y_eval))
-        own = samples_to_states(one_hot_spins(self.y_eval, net.num_classes))
-        tau = G[rows, own].copy()
-        G[rows, own] = np.inf
-        best = G.min(axis=1)
-        return float(np.mean(best < tau)), float(np.mean(best < tau + self.margin))
+        own, best = clamped_gaps(net, self.X_eval, self.y_eval)
+        return float(np.mean(best < own)), float(np.mean(best < own + self.margin))
 
     def __call__(self, net: DragonNetwork) -> dict:
         eps, eps_m = self.train_errors(net)
