@@ -46,3 +46,8 @@ class AccountError(GroverTrainError, RuntimeError):
 
 class TooLargeError(InputError):
     """A request needs more memory than this machine has (checked before allocating)."""
+
+
+class DiskFullError(GroverTrainError, OSError):
+    """The disk (or a size limit) filled while writing: nothing written before is lost; free
+    some space and rerun the same command. Also an :class:`OSError`, as a full disk is."""

@@ -169,6 +169,11 @@ def _is_real(x: Any) -> bool:
     return isinstance(x, int | float | np.integer | np.floating) and not isinstance(x, bool)
 
 
+def _short(x: Any) -> str:
+    text = repr(x)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 def _is_finite(x: Any) -> bool:
     """A real number float64 holds as a finite value (a JSON integer may have 400 digits)."""
     try:
@@ -253,6 +258,8 @@ def check_serializable(obj: Any, where: str = "the serialized BQM") -> None:
             f"{where}: variable_type is {obj['variable_type']!r}, not 'SPIN' or 'BINARY': {fix}"
         )
     offset = obj["offset"]
+    if _is_real(offset) and not _is_finite(offset):
+        raise InputError(f"{where} has a NaN or infinite offset ({offset!r}): give finite biases")
     if not _is_finite(offset):
         raise InputError(f"{where}: offset is {offset!r}, not a finite number: {fix}")
     if not isinstance(obj.get("info", {}), Mapping):
@@ -297,8 +304,13 @@ def check_serializable(obj: Any, where: str = "the serialized BQM") -> None:
         )
     for key, values in (("linear_biases", linear), ("quadratic_biases", qbias)):
         bad = [b for b in values if not _is_finite(b)]
+        if bad and _is_real(bad[0]):
+            raise InputError(
+                f"{where} has NaN or infinite biases ({key} holds {_short(bad[0])}): give "
+                "finite biases"
+            )
         if bad:
-            raise InputError(f"{where}: {key} holds {bad[0]!r}, not a finite number: {fix}")
+            raise InputError(f"{where}: {key} holds {_short(bad[0])}, not a number: {fix}")
     pairs: set[tuple[int, int]] = set()
     for u, v in zip(quad["quadratic_head"], quad["quadratic_tail"], strict=True):
         if not (_is_index(u) and _is_index(v) and 0 <= u < n and 0 <= v < n):

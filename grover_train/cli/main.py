@@ -14,7 +14,7 @@ import json
 import sys
 
 from grover_train import __version__
-from grover_train.errors import AccountError, InputError
+from grover_train.errors import AccountError, DiskFullError, InputError
 
 #: subcommand modules, in the order ``--help`` lists them
 COMMANDS = [
@@ -74,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"grover-train: error: {err}", file=sys.stderr)
         return 2
-    except (InputError, AccountError, FileNotFoundError) as exc:
+    except (InputError, AccountError, FileNotFoundError, DiskFullError) as exc:
         msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         print(f"grover-train: error: {msg}", file=sys.stderr)
         return 2

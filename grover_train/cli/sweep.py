@@ -64,7 +64,9 @@ def run(args: argparse.Namespace) -> int:
     if args.list:
         path = Path(args.store)
         done: set[str] = set()
-        if path.exists():  # reading only: a read-only store or folder is fine
+        # reading only: a read-only store or folder is fine. A 0-byte file is a store with
+        # no runs yet, as for the sweep itself, which starts it
+        if path.exists() and not (path.is_file() and path.stat().st_size == 0):
             with Store(path, readonly=True) as store:
                 done = store.finished_ids()
         for spec in sweep.specs:

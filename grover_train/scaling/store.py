@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import shutil
 import socket
 import sqlite3
 import time
@@ -34,10 +35,12 @@ from pathlib import Path
 from typing import Any
 
 from grover_train import jsonify
-from grover_train.errors import InputError
+from grover_train.errors import DiskFullError, InputError
 from grover_train.scaling.config import canonical_json, run_id
 
 APPLICATION = "grover-train"
+#: free bytes below which a write error of SQLite is taken for a full disk
+LOW_DISK_BYTES = 16 * 2**20
 SCHEMA_VERSION = "1"
 #: keys left out of :meth:`Store.dump` at any depth: they change from one execution to the next
 VOLATILE_KEYS = frozenset(
@@ -540,8 +543,27 @@ def _check_file(path: Path, readonly: bool = False) -> None:
             )
 
 
-def _damaged(path: Path, exc: Exception) -> InputError:
+def _disk_full(path: Path, exc: Exception) -> bool:
+    """SQLite's "database or disk is full", or a write error with (almost) no space left."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code == sqlite3.SQLITE_FULL:
+        return True
+    if code is not None and code & 0xFF == sqlite3.SQLITE_IOERR:
+        try:
+            return shutil.disk_usage(path.resolve().parent).free < LOW_DISK_BYTES
+        except OSError:
+            return False
+    return False
+
+
+def _damaged(path: Path, exc: Exception) -> InputError | DiskFullError:
     """The one-line error for a store SQLite cannot read (or write)."""
+    if _disk_full(path, exc):
+        # the transaction rolled back: the file is intact, only this write is lost
+        return DiskFullError(
+            f"the disk holding store {str(path)!r} is full ({exc}): free some space and rerun "
+            "the same command; the store is intact and the sweep resumes where it stopped"
+        )
     if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
         return InputError(
             f"store {str(path)!r} stayed locked by another process ({exc}): wait for it "

@@ -9,6 +9,7 @@ and the others go on. Re-running the same sweep skips the finished runs and star
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import sqlite3
@@ -24,7 +25,7 @@ from typing import Any
 
 from tqdm.auto import tqdm
 
-from grover_train.errors import InputError
+from grover_train.errors import DiskFullError, InputError
 from grover_train.memory import check_bytes
 from grover_train.scaling.config import Sweep, check_specs, run_id, specs_of
 from grover_train.scaling.runners import RunOutput, execute
@@ -213,7 +214,7 @@ def run_sweep(
             bar.close()
             try:
                 db.release(owner)
-            except InputError:
+            except (InputError, DiskFullError):
                 pass  # the store went bad: the leases expire by themselves
         return result
     finally:
@@ -301,13 +302,13 @@ class _Heartbeat:
     def _run(self) -> None:
         try:
             store = Store(self.path)
-        except InputError:
+        except (InputError, DiskFullError):
             return
         try:
             while not self._stop.wait(self.ttl / 6):
                 try:
                     store.renew(self.owner, self.ttl)
-                except InputError:
+                except (InputError, DiskFullError):
                     pass  # busy or damaged store: try again at the next beat
         finally:
             store.close()
@@ -450,7 +451,13 @@ def _connect_dask(address: str):
     if not isinstance(address, str) or not address:
         raise refuse("not an address")
     parts = urlsplit(address if "://" in address else "tcp://" + address)
-    if parts.scheme in ("tcp", "tls"):
+    from distributed.comm.registry import get_backend
+
+    try:  # an unknown protocol: the Client would fail, then hang 40 s closing in __del__
+        get_backend(parts.scheme)
+    except ValueError:
+        raise refuse(f"unknown protocol {parts.scheme!r}") from None
+    if parts.scheme in ("tcp", "tls", "ws", "wss"):
         try:
             host, port = parts.hostname, parts.port
         except ValueError as exc:
@@ -461,7 +468,15 @@ def _connect_dask(address: str):
             socket.create_connection((host, port), timeout=5).close()
         except OSError as exc:
             raise refuse(exc.strerror or str(exc)) from None
+    if parts.scheme == "inproc":
+        raise refuse("an inproc address lives inside one Python process")
+    # built in two steps so that a failed start can be closed at once: left to the garbage
+    # collector, Client.__del__ waits 40 s and prints a traceback
+    client = Client.__new__(Client)
     try:
-        return Client(address, timeout=DASK_CONNECT_TIMEOUT, set_as_default=False)
-    except (OSError, TimeoutError, ValueError) as exc:
+        client.__init__(address, timeout=DASK_CONNECT_TIMEOUT, set_as_default=False)
+    except (OSError, TimeoutError, ValueError, TypeError) as exc:
+        with contextlib.suppress(Exception):
+            client.close(timeout=1)
         raise refuse(str(exc)) from None
+    return client
