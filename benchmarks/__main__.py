@@ -3,8 +3,10 @@
 Names: ``a`` / ``dh`` (dh search vs GroverOptimizer), ``b`` / ``circuits`` (circuit cost and aer
 search), ``c`` / ``simulators`` (10 iterations at n = 16, 20, 24), ``d`` / ``dqa`` (DQA
 preparation), ``e`` / ``enumeration`` (blocked energies vs doubling vs copy, dh on ``exact`` at
-n = 24, 28, 30). With no name, all run in that order (about 4 minutes on 2 cores; GroverOptimizer at
-n = 8 dominates). ``--quick`` runs smaller sizes as a smoke test (about 20 seconds).
+n = 24, 28, 30), ``f`` / ``training`` (the batched training hot path against the
+sample-by-sample path, and the sa finder against the annealing kernel alone). With no name,
+all run in that order (about 6 minutes on 2 cores; GroverOptimizer at n = 8 and the reference
+training path dominate). ``--quick`` runs smaller sizes as a smoke test (about 20 seconds).
 
 Every simulator runs single-threaded (``OMP_NUM_THREADS=1`` unless already set) so that the
 comparison is like for like and does not depend on how busy the machine is.
@@ -29,8 +31,16 @@ BENCHMARKS = {
     "c": "benchmarks.simulators",
     "d": "benchmarks.dqa_prep",
     "e": "benchmarks.enumeration",
+    "f": "benchmarks.training",
 }
-ALIASES = {"dh": "a", "circuits": "b", "simulators": "c", "dqa": "d", "enumeration": "e"}
+ALIASES = {
+    "dh": "a",
+    "circuits": "b",
+    "simulators": "c",
+    "dqa": "d",
+    "enumeration": "e",
+    "training": "f",
+}
 
 
 def versions() -> str:

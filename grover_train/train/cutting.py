@@ -174,6 +174,8 @@ class HeadCutting(Updater):
         self.X, self.y = dataset.X_train, dataset.y_train
         self.cuts = int(state.get("cuts", 0))
         self.max_qubits_used = int(state.get("max_qubits_used", 0))
+        #: reads (or searches' queries) computed, counted or not: the work behind the queries
+        self.reads_run = int(state.get("reads_run", 0))
         # local readouts of the layers below the last (docs/deep.md); kept in train_state
         self.readouts = None
         if self.options["windows"] == "readouts" and net.num_layers > 1:
@@ -229,6 +231,7 @@ class HeadCutting(Updater):
                     max_heads=p["max_heads"],
                 )
                 queries += int(ss.info["queries"])
+                self.reads_run += int(ss.info.get("reads_run", ss.info["queries"]))
                 self.max_qubits_used = max(self.max_qubits_used, prob.num_variables)
                 # the deepest max_heads heads (a finder may return more)
                 rows = ss.record.sample[np.argsort(ss.record.energy, kind="stable")]
@@ -302,6 +305,7 @@ class HeadCutting(Updater):
             land, budget=p["search_budget"], seed=batch.rng, max_heads=p["max_heads"]
         )
         self.max_qubits_used = max(self.max_qubits_used, land.num_variables)
+        self.reads_run += found.reads_run
         H = net.hidden[0]
         hit = np.flatnonzero(found.found)
         size = len(idx)
@@ -330,6 +334,7 @@ class HeadCutting(Updater):
         return {
             "cuts": self.cuts,
             "max_qubits_used": self.max_qubits_used,
+            "reads_run": self.reads_run,
             **({"readouts": self.readouts.to_json()} if self.readouts is not None else {}),
         }
 
@@ -338,6 +343,7 @@ class HeadCutting(Updater):
             "max_qubits": self.max_qubits,
             "max_qubits_used": self.max_qubits_used,
             "batched": self.batched,
+            "reads_run": self.reads_run,
         }
 
 
