@@ -409,3 +409,24 @@ def test_a_disk_filling_during_a_sweep_is_reported_as_a_full_disk(tmp_path, caps
     # space freed: the same command finishes the rest
     assert main(["sweep", str(path), "--store", str(store), "--no-progress"]) == 0
     assert json.loads(capsys.readouterr().out.splitlines()[-1])["skipped"] == kept
+
+
+# ------------------------------------------------------------------ item 6: train windows
+TRAIN_AER = ["train", "--finder", "grover", "--backend", "aer", "--hidden", "40"]
+TRAIN_AER += ["--dataset", "digits", "--budget", "20", "--no-progress"]
+
+
+def test_a_window_wider_than_the_backend_is_one_line_before_any_work(tmp_path, capsys):
+    out = tmp_path / "run"
+    err = _quiet_refusal([*TRAIN_AER, "--out", str(out)], capsys, tmp_path)
+    assert "widest search window of this network has 50 spins" in err
+    assert "--max-qubits 28 or less" in err and not out.exists()
+
+
+def test_a_circuit_refused_at_the_first_search_is_one_line_and_leaves_no_folder(tmp_path, capsys):
+    # 23 problem qubits fit the 28, the hardware oracle's value qubits do not: known only once
+    # the window's energies are, so the refusal comes from the first search
+    out = tmp_path / "run"
+    err = _quiet_refusal([*TRAIN_AER, "--max-qubits", "28", "--out", str(out)], capsys, tmp_path)
+    assert "simulates at most 28 qubits" in err and "value qubits" in err
+    assert not out.exists()

@@ -94,6 +94,59 @@ def check_network_size(dataset: str, hidden: list[int], args: argparse.Namespace
     )
 
 
+def check_windows_fit(
+    finder: str,
+    options: dict,
+    hidden: list[int],
+    num_classes: int,
+    max_qubits: int | None,
+    windows: str | None = None,
+) -> None:
+    """Refuse, before training starts, a network whose widest search window has more spins
+    than the finder handles (e.g. the 28 qubits of the ``aer`` backend): the run would fail at
+    its first search, after the output folder was made.
+
+    >>> check_windows_fit("grover", {"backend": "aer"}, [40], 10, None)
+    Traceback (most recent call last):
+    ...
+    grover_train.errors.TooManyQubitsError: the widest search window of this network has 50 ...
+    >>> check_windows_fit("grover", {"backend": "aer"}, [40], 10, 24)
+    """
+    from grover_train.errors import TooManyQubitsError
+    from grover_train.finders import FINDERS, get_finder
+    from grover_train.model.deep import min_qubits, plan_windows
+
+    if finder not in FINDERS:  # backprop searches no landscape
+        return
+    built = get_finder(finder, **options)
+    limit = built.max_variables
+    if limit is None:
+        return
+    plan = plan_windows(hidden, num_classes, max_qubits, shape=windows or "readouts")
+    widest = max(plan, key=lambda w: w.num_spins)
+    if widest.num_spins <= limit:
+        return
+    backend = options.get("backend")
+    what = f"finder {finder!r}" + (f" on backend {backend!r}" if isinstance(backend, str) else "")
+    value_qubits = getattr(getattr(built, "backend", None), "oracle", None) == "hardware"
+    fix = (
+        f"pass --max-qubits {limit} or less (windows of fewer spins"
+        + (
+            "; its hardware oracle adds value qubits, so leave room for them or pass "
+            '--finder-option \'backend_options={"oracle": "diagonal"}\''
+            if value_qubits
+            else ""
+        )
+        + ") or a smaller --hidden"
+        if limit >= min_qubits(num_classes)
+        else "use a finder or backend that handles more qubits"
+    )
+    raise TooManyQubitsError(
+        f"the widest search window of this network has {widest.num_spins} spins "
+        f"({widest.name}), more than the {limit} that {what} handles: {fix}"
+    )
+
+
 def check_train_out(
     out: Path, *, resume: bool, overwrite: bool, checkpoint_every: float = 300.0
 ) -> None:

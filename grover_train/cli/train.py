@@ -8,6 +8,7 @@ written, so a bad command never overwrites an existing model.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 from pathlib import Path
 
@@ -407,6 +408,10 @@ def run(args: argparse.Namespace) -> int:
     opts = finder_options(args)
     _check_finder(args.finder, opts)
     dataset = load_data(args, seed)
+    from grover_train.cli.checks import check_windows_fit
+
+    # before the output folder exists: a window the finder cannot take fails the first search
+    check_windows_fit(args.finder, opts, hidden, dataset.num_classes, args.max_qubits, args.windows)
     kw = {
         k: getattr(args, k)
         for k in (
@@ -425,6 +430,7 @@ def run(args: argparse.Namespace) -> int:
     }
     # Only now is anything written: metrics go to a temporary file that replaces the old one
     # when the run has finished.
+    created = not out.exists()
     out.mkdir(parents=True, exist_ok=True)
     from grover_train.model.io import clean_stale_temporaries
 
@@ -455,6 +461,9 @@ def run(args: argparse.Namespace) -> int:
         )
     except BaseException:
         tmp_metrics.unlink(missing_ok=True)
+        if created:  # a run that failed before its first checkpoint leaves no empty folder
+            with contextlib.suppress(OSError):
+                out.rmdir()
         raise
     net = result.net
     net.meta.update(

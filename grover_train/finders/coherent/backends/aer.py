@@ -219,7 +219,16 @@ class AerBackend(Backend):
         n = problem.num_variables
         if n == 0:
             raise InputError("the model has no variables: nothing to search")
-        width = self.num_qubits(problem)
+        if self.max_qubits is not None and n > self.max_qubits:  # refused before quantizing
+            raise TooManyQubitsError(
+                f"backend 'aer' ({self.method}) simulates at most {self.max_qubits} qubits, this "
+                f"search needs {n} problem qubits alone: use method='matrix_product_state', a "
+                "smaller landscape, or the 'exact'/'statevector' backend"
+            )
+        # a quantization warning means nothing when the circuit is refused: keep it till then
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            width = self.num_qubits(problem)
         if self.max_qubits is not None and width > self.max_qubits:
             raise TooManyQubitsError(
                 f"backend 'aer' ({self.method}) simulates at most {self.max_qubits} qubits, this "
@@ -227,6 +236,8 @@ class AerBackend(Backend):
                 "oracle='diagonal', method='matrix_product_state', a smaller landscape, or the "
                 "'exact'/'statevector' backend"
             )
+        for w in caught:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
 
     def _blocks(self, problem: SearchProblem, prep) -> dict:
         """Transpiled A and parametrised iterate for (landscape, preparation, exclusion)."""
