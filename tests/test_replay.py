@@ -195,12 +195,16 @@ class _Synthetic:
         p_cl = p * np.exp(rng.normal(0, 0.3, K.size))
         p_amp = p * np.exp(rng.normal(0, 0.3, K.size))
         self.search = {"classical": np.cumsum(1 / p_cl), "amplified": np.cumsum(1 / np.sqrt(p_amp))}
+        self.expected = self.search
         self.certification = {}
         self.log_p_sum = np.cumsum(np.log(p)) - np.log(p[0])
+        self.inv_p_sum = np.cumsum(1 / p) - 1 / p[0]
+        self.sa_sum = self.sa_count = None
+        self.on_sa = {}
         self.median_heads = np.full(K.size, 2.0)
         self.num_variables = 10
 
-    def total(self, m, certify):
+    def total(self, m, certify, expected=False):
         return self.search[m]
 
 
@@ -265,4 +269,110 @@ def test_replays_of_different_setups_at_one_size_are_never_pooled(tmp_path):
         store.record(spec, run_replay_spec(spec))
     runs = replay_runs(store)
     store.close()
-    assert [seed for seed, _ in runs[("uniform", 6)]] == [0, 1]
+    assert [label for label, _ in runs[("uniform", 6)]] == ["d0s0", "d0s1"]
+
+
+@pytest.mark.parametrize(
+    "p, n", [(2.0**-11, 11), (5 * 2.0**-11, 11), (2.0**-15, 15), (0.3, 9), (0.9, 9), (1.0, 6)]
+)
+def test_expected_costs_equal_the_mean_of_sampled_costs(p, n):
+    """The exact expectations (classical 1/p, BBHT under the bbht schedule) against the mean
+    of 100 000 sampled searches, seed 3: within 4 standard errors of the sampled mean (a
+    correct formula fails this about once in 16 000 draws)."""
+    from grover_train.scaling.expected_cost import expected_bbht, expected_classical
+
+    rng = np.random.default_rng(3)
+    for sampled, exact in (
+        (classical_costs(np.full(100_000, p), rng), expected_classical(np.array([p]))[0]),
+        (bbht_costs(np.full(100_000, p), n, rng), expected_bbht(np.array([p]), n)[0]),
+    ):
+        se = sampled.std(ddof=1) / np.sqrt(sampled.size)
+        assert abs(sampled.mean() - exact) <= 4 * se + 1e-12, (sampled.mean(), exact, se)
+
+
+def test_expected_costs_of_a_replay_are_the_sampled_costs_without_the_noise():
+    t = run_replay(ReplaySetup.grown(5, num_samples=80, max_epochs=3), seed=2)
+    c = assign_costs(t)
+    for m in ("classical", "amplified"):
+        # the same threshold queries and visits: paired, monotone, equal in the mean
+        assert np.all(np.diff(c.expected[m]) >= 0)
+        assert c.expected[m][-1] == pytest.approx(c.search[m][-1], rel=0.25)
+    assert c.inv_p_sum[-1] == pytest.approx(c.expected["classical"][-1] - len(t.heads), rel=1e-9)
+
+
+def test_a_target_reached_exactly_counts_despite_round_off():
+    from grover_train.scaling.replay_fit import rule_targets
+
+    targets = rule_targets(240)
+    assert np.exp(np.log(0.0125)) > 0.0125  # the round-off the tolerance is for
+    eps = np.array([0.5, 0.3, 0.1, 0.05, 0.025, 3 / 240, 3 / 240])
+    idx = first_reach(eps, targets.eps)
+    assert idx[-1] == 5 and np.all(idx >= 0)
+    # one sample more (4 wrong) does not reach it
+    assert first_reach(eps[:5].tolist() + [4 / 240], targets.eps)[-1] == -1
+
+
+def test_teacher_grows_with_the_student_and_targets_follow_one_rule():
+    from grover_train.data.datasets import GROWN_TEACHER_SAMPLES, grown_teacher
+    from grover_train.scaling import report
+    from grover_train.scaling.replay_fit import MIN_DECADES, MIN_WRONG, decades, rule_targets
+    from grover_train.scaling.replay_study import replay_specs
+
+    for quick, data_seeds in ((True, 2), (False, 3)):
+        specs = replay_specs(quick=quick)
+        assert all(s["teacher"] == list(grown_teacher(s["hidden"])) for s in specs)
+        assert all(s["num_samples"] == GROWN_TEACHER_SAMPLES for s in specs)
+        uni = [s for s in specs if s["prep"] == "uniform"]
+        ns = sorted({s["hidden"] + 3 for s in uni})
+        assert len(ns) >= 4 and ns[-1] - ns[0] >= 6
+        assert len({s["data_seed"] for s in uni}) >= data_seeds
+        per = {(s["hidden"], s["data_seed"]) for s in uni}
+        assert all(sum(1 for s in uni if (s["hidden"], s["data_seed"]) == k) >= 4 for k in per)
+    assert max(s["hidden"] + 3 for s in replay_specs(quick=False)) >= 31
+    t = rule_targets(int(0.8 * GROWN_TEACHER_SAMPLES))
+    assert t.lo * 240 == pytest.approx(MIN_WRONG, abs=1e-12) and t.hi == 0.4
+    assert decades(t) >= MIN_DECADES == report.MIN_DECADES == 1.5
+    # the rule never depends on costs: two different data seeds' runs get the same targets
+    assert np.array_equal(rule_targets(240).eps, t.eps)
+    a = ReplaySetup.grown(6, data_seed=1, num_samples=60, max_epochs=1)
+    b = ReplaySetup.grown(6, data_seed=2, num_samples=60, max_epochs=1)
+    assert not np.array_equal(run_replay(a, 0).eps, run_replay(b, 0).eps)
+
+
+def test_out_of_sample_hits_a_known_line_and_misses_a_curve():
+    from grover_train.scaling.out_of_sample import out_of_sample
+
+    rng = np.random.default_rng(7)
+    sizes = (11, 13, 15, 17, 19, 21)
+    line = {n: 1.0 + 0.01 * n + rng.normal(0, 0.02, 8) for n in sizes}
+    r = out_of_sample(line)
+    assert r.hit and [h.n for h in r.held_out] == [19, 21]
+    assert r.slope == pytest.approx(0.01, abs=0.005)
+    p, lo, hi = r.far[100]
+    assert lo < p < hi and p == pytest.approx(2.0, abs=0.3)  # true value 2.0
+    # a trend that bends after the fitted sizes is caught, and nothing is extrapolated
+    curve = {
+        n: 1.0 + 0.01 * n + (0.1 * (n - 15) if n > 15 else 0) + rng.normal(0, 0.02, 8)
+        for n in sizes
+    }
+    bad = out_of_sample(curve)
+    assert not bad.hit and bad.far == {}
+    with pytest.raises(InputError, match="at least 4 sizes"):
+        out_of_sample({11: [1.0, 1.1], 13: [1.0, 1.2], 15: [1.1, 1.0]})
+
+
+def test_size_reading_recovers_known_kappas_with_paired_intervals():
+    from grover_train.scaling.size_reading import size_reading
+
+    rng = np.random.default_rng(5)
+    costs = {}
+    for n in (11, 13, 15, 17):
+        shared = rng.normal(0, 0.3, (8, 1))  # a seed's trajectory moves every method alike
+        costs[n] = {
+            "classical": np.exp(0.69 * n + shared + rng.normal(0, 0.05, (8, 3))),
+            "amplified": np.exp(0.345 * n + shared / 2 + rng.normal(0, 0.05, (8, 3))),
+        }
+    r = size_reading(costs, [0.2, 0.05, 0.0125], num_boot=500)
+    assert r.kappa["classical"].lo <= 0.69 <= r.kappa["classical"].hi
+    assert r.kappa["amplified"].lo <= 0.345 <= r.kappa["amplified"].hi
+    assert r.ratio.lo <= 2.0 <= r.ratio.hi and r.ratio.value == pytest.approx(2.0, abs=0.15)

@@ -111,7 +111,7 @@ def test_report_text_has_table_and_verdict(store_path, tmp_path):
     assert head in text and "reconstruction" in text
     verdict = text.split(head)[1].split("##")[0]
     # grover-uniform / random ~ 1.8 is within 2x; grover-dqa / sqa ~ 1.8 as well
-    assert "grover-uniform vs random" in verdict and "'up to 2x' holds" in verdict
+    assert "grover-uniform vs random" in verdict and "'up to 2x'" in verdict
 
 
 def test_report_cli_prints_json(store_path, tmp_path, capsys):
@@ -147,8 +147,19 @@ def test_report_of_a_store_without_runs(tmp_path):
 
 #: a replay sweep of two tiny sizes and its validation, small enough for the suite
 TINY_REPLAY = [
-    {"kind": "replay", "hidden": h, "num_samples": 60, "max_epochs": 4, "seed": s}
-    for h in (3, 4)
+    {
+        "kind": "replay",
+        "hidden": h,
+        "teacher": [12, h, 3],
+        "num_samples": 80,
+        "max_epochs": 30,
+        "stop_eps": 3 / 64,
+        "sa_every": 3,
+        "data_seed": ds,
+        "seed": s,
+    }
+    for h in (3, 4, 5, 6)
+    for ds in (0, 1)
     for s in range(3)
 ]
 TINY_VALIDATION = [
@@ -183,6 +194,7 @@ TINY_VALIDATION = [
 
 def test_reproduce_is_resumable_and_writes_the_report(tmp_path, monkeypatch, capsys):
     from grover_train.scaling import hardware_report, replay_study, search_level, training_level
+    from grover_train.scaling import reproduce as reproduce_mod
     from grover_train.train import windows
 
     hardware = []  # the noise study has its own tests; here only that reproduce calls it
@@ -193,6 +205,8 @@ def test_reproduce_is_resumable_and_writes_the_report(tmp_path, monkeypatch, cap
     )
 
     monkeypatch.setattr(replay_study, "replay_specs", lambda quick=True: TINY_REPLAY)
+    # the older tuning and comparison sweeps; annealing vs backprop has its own tests
+    monkeypatch.setattr(reproduce_mod, "anneal_vs_backprop_hook", lambda out, **kw: False)
     monkeypatch.setattr(replay_study, "validation_specs", lambda quick=True: TINY_VALIDATION)
     echo = "grover_train.scaling.runners:echo"
     monkeypatch.setattr(
@@ -238,17 +252,29 @@ def test_reproduce_is_resumable_and_writes_the_report(tmp_path, monkeypatch, cap
     assert chosen[0] == 32  # the reads with the higher validation accuracy
     assert hardware == [True]
     assert first["sweeps"]["anneal-vs-backprop-quick"]["finished"] == 1
-    assert first["replay.sizes"] == [6, 7]
-    for n in (6, 7):
+    assert first["replay.sizes"] == [6, 7, 8, 9]
+    assert first["replay.data_seeds"] == [0, 1] and "teacher" in first["replay.teacher_rule"]
+    for n in first["replay.sizes"]:
+        if first.get(f"replay.n{n}.ratio_expected") is None:
+            assert first[f"replay.n{n}.note"]  # why the size could not be fitted
+            continue
         # a seed that cannot be fitted is named with its reason, never dropped silently
         failed = first.get(f"replay.n{n}.failed_seeds", {})
-        assert first[f"replay.n{n}.seeds"] + len(failed) == 3 and first[f"replay.n{n}.seeds"] >= 2
+        assert first[f"replay.n{n}.seeds"] + len(failed) == 6 and first[f"replay.n{n}.seeds"] >= 2
         assert all("seed" in why for why in failed.values())
-        assert first[f"replay.n{n}.ratio_dqa"] is None and first[f"replay.n{n}.ratio_dqa.note"]
-        for key in ("ratio_uniform", "alpha_classical", "alpha_amplified", "a"):
+        assert first[f"replay.n{n}.decades"] == pytest.approx(np.log10(0.4 / (3 / 64)))
+        for key in ("ratio_expected", "ratio_sampled", "alpha_classical", "a", "model_ratio"):
             assert isinstance(first[f"replay.n{n}.{key}"], float), key
-        lo, hi = first[f"replay.n{n}.ratio_uniform_ci"]
-        assert lo <= first[f"replay.n{n}.ratio_uniform"] <= hi
+        lo, hi = first[f"replay.n{n}.ratio_expected_ci"]
+        assert lo <= first[f"replay.n{n}.ratio_expected"] <= hi
+    assert isinstance(first["replay.out_of_sample.hit"], bool | None)
+    for key in ("predicted", "predicted_ci", "measured", "measured_ci"):
+        assert f"replay.out_of_sample.{key}" in first
+    if "size_reading.ratio" in first:
+        assert len(first["size_reading.eps_targets"]) == 4
+        assert len(first["size_reading.kappa_classical_ci"]) == 2
+    for n in first["anneal_vs_grover.sizes"]:
+        assert set(first[f"anneal_vs_grover.n{n}.cost_per_cut"]) == {"sa", "classical", "amplified"}
     assert isinstance(first["replay.validation.agrees"], bool)
     assert first["replay.validation.note"]  # tiny runs: the comparison or why it failed
     assert (tmp_path / "results.sqlite").exists() and (tmp_path / "report.md").exists()

@@ -16,8 +16,11 @@ method's cost is then *assigned* to the same visits, with the run's seed:
   classical ceil(ln(1/delta) 2^n), amplified the (1 - delta) quantile of the BBHT cost of a single
   head (p = 2^-n), both the budgets at which one head is missed with probability delta.
 
-Every visit also costs one query for its threshold E+(x, k*), as in training. The costs of all
-methods thus belong to one trajectory and are paired by construction; the analysis is in
+Every visit also costs one query for its threshold E+(x, k*), as in training. Beside each
+sampled cost the replay keeps the method's exact *expected* cost of the same visit
+(:mod:`grover_train.scaling.expected_cost`: 1/p for repetition, BBHT's exact mean), which the
+verdict uses; the sampled costs remain as the check. The costs of all methods thus belong to
+one trajectory and are paired by construction; the analysis is in
 :mod:`grover_train.scaling.replay_fit`. This is our reconstruction of the paper's setting
 (docs/measuring.md).
 """
@@ -37,14 +40,13 @@ from grover_train.model.heads import count_heads
 from grover_train.model.landscape import training_error
 from grover_train.model.network import DragonNetwork
 from grover_train.provenance import versions
+from grover_train.scaling.expected_cost import BBHT_LAMBDA, expected_bbht, expected_classical
 from grover_train.validate import positive_int
 
 #: methods whose cost is assigned to every replayed trajectory
 ASSIGNED_METHODS = ("classical", "amplified")
 #: probability of missing a single head within the certification budget
 CERT_DELTA = 0.05
-#: BBHT growth factor (the ``bbht`` schedule's default)
-BBHT_LAMBDA = 6 / 5
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,10 @@ class ReplaySetup:
         dqa_steps, dqa_dt: the dqa ramp.
         sa_every: measure the ``sa`` finder's reads to first head every this many head visits
             (0: not measured).
+        stop_eps, stop_tail: stop at the first step with eps <= ``stop_eps`` that comes at
+            least ``stop_tail`` steps after eps first reached it (0: only at eps = 0). The
+            isotonic fit's last value never exceeds the last raw eps, so the lowest target is
+            reached on it too; the tail keeps the fit near the end from resting on one dip.
     """
 
     hidden: int = 8
@@ -78,6 +84,8 @@ class ReplaySetup:
     dqa_steps: int = 8
     dqa_dt: float = 0.8
     sa_every: int = 0
+    stop_eps: float = 0.0
+    stop_tail: int = 60
 
     def __post_init__(self) -> None:
         if self.prep not in ("uniform", "dqa"):
@@ -93,6 +101,19 @@ class ReplaySetup:
     @property
     def num_variables(self) -> int:
         return self.hidden + self.teacher[2]
+
+    @classmethod
+    def grown(cls, hidden: int, data_seed: int = 0, **kw: Any) -> ReplaySetup:
+        """The growing-teacher task (:func:`grover_train.data.datasets.grown_teacher`).
+
+        >>> s = ReplaySetup.grown(10, data_seed=2)
+        >>> s.teacher, s.num_samples, s.num_variables
+        ((12, 10, 3), 300, 13)
+        """
+        from grover_train.data.datasets import GROWN_TEACHER_SAMPLES, grown_teacher
+
+        kw.setdefault("num_samples", GROWN_TEACHER_SAMPLES)
+        return cls(hidden=hidden, teacher=grown_teacher(hidden), data_seed=data_seed, **kw)
 
 
 @dataclass
@@ -157,6 +178,7 @@ def run_replay(setup: ReplaySetup, seed: int) -> Trajectory:
     cuts = 0
     head_visits = 0
     step = 0
+    stop_at: int | None = None  # the step at which the replay ends (after the tail)
     for epoch in range(setup.max_epochs):
         perm = np.random.default_rng([seed, 2, epoch]).permutation(N)
         for pos in range(0, N, setup.batch_size):
@@ -196,9 +218,13 @@ def run_replay(setup: ReplaySetup, seed: int) -> Trajectory:
             step += 1
             eps.append(training_error(net, X, y, setup.margin))
             cuts_log.append(cuts)
-            if eps[-1] == 0.0:
+            low = eps[-1] <= setup.stop_eps * (1 + 1e-9)
+            if stop_at is None and low:
+                stop_at = step + setup.stop_tail
+            # end on a step at or below stop_eps, so the isotonic fit's last value is too
+            if eps[-1] == 0.0 or (stop_at is not None and step >= stop_at and low):
                 break
-        if eps[-1] == 0.0:
+        if eps[-1] == 0.0 or (stop_at is not None and step >= stop_at and low):
             break
     return Trajectory(
         setup=setup,
@@ -334,10 +360,14 @@ def certification_amplified(n: int, delta: float = CERT_DELTA) -> int:
 class ReplayCosts:
     """Per-step cumulative costs of one trajectory (index s = after s steps, s = 0..S).
 
-    ``search[m]``: threshold queries plus the method's queries on visits that had a head;
-    ``certification[m]``: the certification budget spent on visits without a head; the cost
-    with certification is their sum. ``cuts``: visits with a head; ``eps``: the trajectory's
-    training error.
+    ``search[m]``: threshold queries plus the method's *sampled* queries on visits that had a
+    head; ``expected[m]``: the same with each visit's exact expected queries (classical and
+    amplified; the verdict uses these); ``certification[m]``: the certification budget spent
+    on visits without a head; the cost with certification is the sum. ``cuts``: visits with a
+    head; ``eps``: the trajectory's training error; ``inv_p_sum``: cumulative sum of 1/p_A
+    over head visits (the quantity the classical cost follows); ``sa_sum``, ``sa_count``: the
+    sa reads measured so far and how many visits they cover; ``on_sa[m]``: method m's expected
+    queries on those same visits (paired with sa).
     """
 
     eps: np.ndarray
@@ -347,9 +377,16 @@ class ReplayCosts:
     num_variables: int
     log_p_sum: np.ndarray  # per step: sum of log p_prep over head visits of that step
     median_heads: np.ndarray  # per step: median heads over head visits (NaN without)
+    expected: dict[str, np.ndarray] = field(default_factory=dict)
+    inv_p_sum: np.ndarray | None = None
+    sa_sum: np.ndarray | None = None
+    sa_count: np.ndarray | None = None
+    on_sa: dict[str, np.ndarray] = field(default_factory=dict)
 
-    def total(self, method: str, certify: bool) -> np.ndarray:
-        c = self.search[method]
+    def total(self, method: str, certify: bool, expected: bool = False) -> np.ndarray:
+        """Cumulative cost of ``method`` (expected where known and asked for, else sampled),
+        with the certification term when ``certify``."""
+        c = self.expected[method] if expected and method in self.expected else self.search[method]
         return c + self.certification[method] if certify and method in self.certification else c
 
 
@@ -370,7 +407,9 @@ def assign_costs(traj: Trajectory, seed: int | None = None) -> ReplayCosts:
         "classical": classical_costs(p, rng),
         "amplified": bbht_costs(p, n, rng),
     }
-    if np.isfinite(traj.sa_reads).any():
+    mean_visit = {"classical": expected_classical(p), "amplified": expected_bbht(p, n)}
+    measured = np.isfinite(traj.sa_reads)
+    if measured.any():
         per_visit["sa"] = _hold_last(traj.sa_reads, head)
     cert = {
         "classical": np.where(head, 0.0, certification_classical(n)),
@@ -383,7 +422,15 @@ def assign_costs(traj: Trajectory, seed: int | None = None) -> ReplayCosts:
 
     threshold = cumulative(np.ones(len(p)))
     search = {m: threshold + cumulative(v) for m, v in per_visit.items()}
+    expected = {m: threshold + cumulative(v) for m, v in mean_visit.items()}
     certification = {m: cumulative(v) for m, v in cert.items()}
+    inv_p = cumulative(mean_visit["classical"])
+    sa_sum = sa_count = None
+    on_sa: dict[str, np.ndarray] = {}
+    if measured.any():
+        sa_sum = cumulative(np.where(measured, traj.sa_reads, 0.0))
+        sa_count = cumulative(measured.astype(float))
+        on_sa = {m: cumulative(np.where(measured, v, 0.0)) for m, v in mean_visit.items()}
     logp = np.where(head, np.log(np.where(head, p, 1.0)), 0.0)
     log_p_sum = cumulative(logp)
     med = np.full(steps + 1, np.nan)
@@ -399,6 +446,11 @@ def assign_costs(traj: Trajectory, seed: int | None = None) -> ReplayCosts:
         num_variables=n,
         log_p_sum=log_p_sum,
         median_heads=med,
+        expected=expected,
+        inv_p_sum=inv_p,
+        sa_sum=sa_sum,
+        sa_count=sa_count,
+        on_sa=on_sa,
     )
 
 
@@ -465,6 +517,15 @@ def costs_to_rows(costs: ReplayCosts) -> list[dict[str, Any]]:
             row[f"C_{m}"] = float(v[s])
         for m, v in costs.certification.items():
             row[f"cert_{m}"] = float(v[s])
+        for m, v in costs.expected.items():
+            row[f"E_{m}"] = float(v[s])
+        if costs.inv_p_sum is not None:
+            row["inv_p_sum"] = float(costs.inv_p_sum[s])
+        if costs.sa_sum is not None and costs.sa_count is not None:
+            row["sa_sum"] = float(costs.sa_sum[s])
+            row["sa_count"] = float(costs.sa_count[s])
+            for m, v in costs.on_sa.items():
+                row[f"Esa_{m}"] = float(v[s])
         rows.append(row)
     return rows
 
@@ -473,6 +534,8 @@ def costs_from_rows(rows: list[dict[str, Any]]) -> ReplayCosts:
     """Rebuild :class:`ReplayCosts` from stored metric rows."""
     methods = sorted(k[2:] for k in rows[0] if k.startswith("C_"))
     certs = sorted(k[5:] for k in rows[0] if k.startswith("cert_"))
+    means = sorted(k[2:] for k in rows[0] if k.startswith("E_"))
+    paired = sorted(k[4:] for k in rows[0] if k.startswith("Esa_"))
     col = lambda k: np.array([r[k] for r in rows], dtype=float)  # noqa: E731
     med = np.array(
         [np.nan if r.get("median_heads") is None else r["median_heads"] for r in rows], dtype=float
@@ -485,6 +548,11 @@ def costs_from_rows(rows: list[dict[str, Any]]) -> ReplayCosts:
         num_variables=int(rows[0]["n"]),
         log_p_sum=col("log_p_sum"),
         median_heads=med,
+        expected={m: col(f"E_{m}") for m in means},
+        inv_p_sum=col("inv_p_sum") if "inv_p_sum" in rows[0] else None,
+        sa_sum=col("sa_sum") if "sa_sum" in rows[0] else None,
+        sa_count=col("sa_count") if "sa_count" in rows[0] else None,
+        on_sa={m: col(f"Esa_{m}") for m in paired},
     )
 
 

@@ -2,11 +2,15 @@
 
 Given cost curves that share one trajectory (:mod:`grover_train.scaling.replay`):
 
-1. **Targets** eps* are fixed before any cost is looked at, from the training errors alone
-   (:func:`preregistered_targets`): geometric points from ``hi`` (0.4) down to the smallest
-   eps that *every* seed reaches, but not below ``floor`` (0.05, so at least 5 % of samples are
-   still wrong there). The same targets serve every method.
-2. **Cost to target** C_m(eps*) = cumulative cost at the first step with eps <= eps*.
+1. **Targets** eps* follow one written rule (:data:`TARGET_RULE`, :func:`rule_targets`),
+   fixed before any cost is looked at and the same for every method and size: 8 points
+   geometric from 0.4 down to 0.0125 (1.5 decades; 3 of 240 training samples still wrong
+   there, and never fewer than :data:`MIN_WRONG` samples on a smaller training set). A seed
+   that does not reach the last target is named, never dropped. (:func:`preregistered_targets`
+   is the older data-driven variant, still used for capped runs that may stall.)
+2. **Cost to target** C_m(eps*) = cumulative cost at the first step with eps <= eps*, eps read
+   off its isotonic fit and compared with a relative tolerance :data:`REACH_TOL`, so that an
+   error of exactly 3/240 reaches 0.0125 (exp(log 0.0125) exceeds 0.0125 by one rounding).
 3. **Per seed**: the exponent ratio alpha_amp / alpha_cl is the slope of log C_cl against
    log C_amp across the targets (both costs come from the same steps); each alpha is 1 / slope
    of log C_m against log(1/eps*); ``a`` (the free-oracle exponent) the same with the number of
@@ -28,10 +32,22 @@ from grover_train.errors import InputError
 
 #: default upper end of the target range
 TARGET_HI = 0.4
-#: lowest target (at least this fraction of samples still wrong)
-TARGET_FLOOR = 0.05
+#: lowest target: 3 of 240 training samples still wrong
+TARGET_FLOOR = 0.0125
 #: targets on the common range
 TARGET_POINTS = 8
+#: fewest training samples still wrong at the lowest target
+MIN_WRONG = 3
+#: fewest decades of eps* for an exponent to be called measured; the rule spans log10(32)
+MIN_DECADES = 1.5
+#: relative tolerance of "eps <= eps*": a target reached exactly counts despite round-off
+REACH_TOL = 1e-9
+#: the target rule in words (report, exponents.json, docs/measuring.md)
+TARGET_RULE = (
+    f"eps* = {TARGET_POINTS} points geometric from {TARGET_HI} down to max({TARGET_FLOOR}, "
+    f"{MIN_WRONG} / training samples), fixed before any cost is seen, the same for every "
+    "method and size; a seed that does not reach the last target is named, not dropped"
+)
 
 
 @dataclass(frozen=True)
@@ -100,6 +116,36 @@ class Targets:
         }
 
 
+def rule_targets(num_train: int = 240) -> Targets:
+    """The targets of :data:`TARGET_RULE`: they depend on the training-set size only.
+
+    >>> t = rule_targets(240)
+    >>> t.hi, t.lo, len(t.eps), round(float(np.log10(t.hi / t.lo)), 3)
+    (0.4, 0.0125, 8, 1.505)
+    >>> rule_targets(60).lo   # 3 of 60 samples
+    0.05
+    """
+    num_train = int(num_train)
+    if num_train < 1:
+        raise InputError(f"the training set must hold at least one sample, got {num_train}")
+    lo = max(TARGET_FLOOR, MIN_WRONG / num_train)
+    if not lo < TARGET_HI:
+        raise InputError(
+            f"{num_train} training samples leave no target range: {MIN_WRONG} wrong samples "
+            f"is an error of {lo:.3g} >= {TARGET_HI}; use more samples"
+        )
+    return Targets(np.geomspace(TARGET_HI, lo, TARGET_POINTS), TARGET_HI, float(lo), TARGET_RULE)
+
+
+def decades(targets: Targets) -> float:
+    """Decades of eps* the targets span.
+
+    >>> round(decades(rule_targets()), 3)
+    1.505
+    """
+    return float(np.log10(targets.hi / targets.lo))
+
+
 def preregistered_targets(
     eps_curves: Sequence[np.ndarray],
     *,
@@ -163,7 +209,10 @@ def first_reach(eps: np.ndarray, targets: np.ndarray) -> np.ndarray:
     [1, 3]
     """
     running = smoothed(eps)
-    idx = np.searchsorted(-running, -np.asarray(targets, dtype=float), side="left")
+    # the tolerance: exp(log(3/240)) > 3/240 by one rounding, and an error of exactly the
+    # target must count as reaching it
+    goal = np.asarray(targets, dtype=float) * (1.0 + REACH_TOL)
+    idx = np.searchsorted(-running, -goal, side="left")
     return np.where(idx < len(eps), idx, -1)
 
 
@@ -198,23 +247,54 @@ def exponent(costs: np.ndarray, targets: np.ndarray, *, what: str = "the cost", 
 
 @dataclass(frozen=True)
 class SeedFit:
-    """Per-seed numbers on the common targets (see the module docstring)."""
+    """Per-seed numbers on the common targets (see the module docstring).
 
-    seed: int
+    ``ratio`` and ``alpha`` use each visit's exact expected cost (sa: its measured reads);
+    ``ratio_sampled`` the sampled costs, the check. ``beta`` is the slope of log mean(1/p_A)
+    over the head visits between targets against log(1/eps*): the quantity the classical cost
+    follows. ``predicted_ratio`` and ``predicted_alpha`` are the one model's
+    (:func:`model_ratio`, :func:`model_alpha`). ``cost_to_target[m]``: C_m at every target
+    (expected, without certification); ``sa_per_cut``: mean queries per cut of sa and of the
+    other methods on the visits where sa was measured (None without sa).
+    """
+
+    seed: int | str
     ratio: float
+    ratio_sampled: float
     alpha: dict
     a: float
     beta: float
     predicted_ratio: float
+    predicted_alpha: float
     cost_per_cut: dict
     eps_one_head: float | None
+    cost_to_target: dict
+    sa_per_cut: dict | None = None
+
+
+def model_alpha(a: float, beta: float, gamma: float = 1.0) -> float:
+    """The one model: 1/alpha = 1/a + gamma * beta (gamma 1 classical, 1/2 amplified).
+
+    >>> model_alpha(1.0, 1.0), model_alpha(1.0, 1.0, 0.5)
+    (0.5, 0.6666666666666666)
+    """
+    return 1.0 / (1.0 / a + gamma * beta)
+
+
+def model_ratio(a: float, beta: float) -> float:
+    """alpha_amplified / alpha_classical of the model: 2 (1 + a beta) / (2 + a beta).
+
+    >>> model_ratio(1.0, 0.0), round(model_ratio(1.0, 1e6), 4)
+    (1.0, 2.0)
+    """
+    return model_alpha(a, beta, 0.5) / model_alpha(a, beta, 1.0)
 
 
 def fit_seed(
     costs,
     targets: Targets,
     *,
-    seed: int,
+    seed: int | str,
     classical: str = "classical",
     amplified: str = "amplified",
     certify: bool = False,
@@ -223,26 +303,32 @@ def fit_seed(
     idx = first_reach(costs.eps, targets.eps)
     if np.any(idx < 0):
         raise InputError(f"seed {seed} never reaches eps = {targets.lo:.3g}")
-    C = {m: costs.total(m, certify)[idx] for m in costs.search}
+    C = {m: costs.total(m, certify, expected=True)[idx] for m in costs.search}
+    Cs = {m: costs.total(m, certify)[idx] for m in (classical, amplified)}
     if any(np.any(c[1:] <= 0) for c in C.values()):
         raise InputError(f"seed {seed}: a cost to target is zero")
     alpha = {m: exponent(c, targets.eps, what=f"the {m} cost", seed=seed) for m, c in C.items()}
     ratio = _slope(np.log(C[amplified]), np.log(C[classical]))
+    ratio_sampled = _slope(np.log(Cs[amplified]), np.log(Cs[classical]))
     K = costs.cuts[idx].astype(float)
     a = exponent(np.maximum(K, 1.0), targets.eps, what="the number of cuts", seed=seed)
-    # geometric-mean p_A over the head visits between consecutive targets
-    dK = np.diff(K)
-    dlog = np.diff(costs.log_p_sum[idx])
-    ok = dK > 0
-    mid = np.sqrt(targets.eps[:-1] * targets.eps[1:])
-    beta = _slope(np.log(mid[ok]), dlog[ok] / dK[ok]) if ok.sum() >= 2 else float("nan")
+    beta = _beta(costs, idx, K, targets.eps)
     span = K[-1] - K[0]
     cost_per_cut = {
-        m: float((costs.search[m][idx[-1]] - costs.search[m][idx[0]]) / span)
+        m: float(
+            (costs.total(m, False, True)[idx[-1]] - costs.total(m, False, True)[idx[0]]) / span
+        )
         if span > 0
         else float("nan")
         for m in costs.search
     }
+    sa_per_cut = None
+    if costs.sa_count is not None and costs.sa_sum is not None:
+        count = costs.sa_count[idx[-1]] - costs.sa_count[idx[0]]
+        if count > 0:
+            sa_per_cut = {"sa": float((costs.sa_sum[idx[-1]] - costs.sa_sum[idx[0]]) / count)}
+            for m, v in costs.on_sa.items():
+                sa_per_cut[m] = float((v[idx[-1]] - v[idx[0]]) / count)
     one = None
     med = costs.median_heads
     for j, e in zip(idx, targets.eps, strict=True):
@@ -251,16 +337,38 @@ def fit_seed(
         if window.size and np.median(window[-50:]) <= 1.0:
             one = float(e)
             break
+    wo_cert = {m: costs.total(m, False, True)[idx] for m in costs.search}
     return SeedFit(
-        seed=int(seed),
+        seed=seed,
         ratio=ratio,
+        ratio_sampled=ratio_sampled,
         alpha=alpha,
         a=a,
         beta=beta,
-        predicted_ratio=2.0 / (1.0 + alpha[classical] / a),
+        predicted_ratio=model_ratio(a, beta),
+        predicted_alpha=model_alpha(a, beta),
         cost_per_cut=cost_per_cut,
         eps_one_head=one,
+        cost_to_target={m: [float(v) for v in c] for m, c in wo_cert.items()},
+        sa_per_cut=sa_per_cut,
     )
+
+
+def _beta(costs, idx: np.ndarray, K: np.ndarray, eps: np.ndarray) -> float:
+    """Slope of log mean(1/p_A) over the head visits between consecutive targets against
+    log(1/eps*) at their geometric midpoint. The mean of 1/p_A, not the geometric mean of
+    p_A: a classical cut costs 1/p_A on average, which single-head samples dominate."""
+    dK = np.diff(K)
+    ok = dK > 0
+    mid = np.sqrt(eps[:-1] * eps[1:])
+    if ok.sum() < 2:
+        return float("nan")
+    if costs.inv_p_sum is not None:
+        per_cut = np.diff(costs.inv_p_sum[idx])[ok] / dK[ok]
+        return _slope(np.log(1.0 / mid[ok]), np.log(per_cut))
+    # stores without 1/p sums: the geometric mean of p_A (an older, lower estimate)
+    dlog = np.diff(costs.log_p_sum[idx])
+    return _slope(np.log(mid[ok]), dlog[ok] / dK[ok])
 
 
 @dataclass
@@ -272,7 +380,8 @@ class SizeResult:
     targets: Targets
     fits: list[SeedFit]
     fits_certified: list[SeedFit]
-    failed: dict[int, str]
+    failed: dict[int | str, str]
+    data_seeds: tuple[int, ...] = ()
 
     def summary(self) -> dict:
         """Estimates over seeds (the numbers the report and exponents.json show)."""
@@ -287,41 +396,54 @@ class SizeResult:
             "n": self.n,
             "prep": self.prep,
             "seeds": len(self.fits),
-            "failed_seeds": dict(self.failed),
+            "data_seeds": list(self.data_seeds),
+            "failed_seeds": {str(k): v for k, v in self.failed.items()},
             "targets": self.targets.to_dict(),
+            "decades": decades(self.targets),
             "ratio": est([f.ratio for f in self.fits]),
+            "ratio_sampled": est([f.ratio_sampled for f in self.fits]),
             "ratio_certified": est([f.ratio for f in self.fits_certified]),
             "a": est([f.a for f in self.fits]),
             "beta": est([f.beta for f in self.fits]),
             "predicted_ratio": est([f.predicted_ratio for f in self.fits]),
+            "predicted_alpha_classical": est([f.predicted_alpha for f in self.fits]),
         }
         for m in self.fits[0].alpha:
             out[f"alpha_{m}"] = est([f.alpha[m] for f in self.fits])
             out[f"alpha_{m}_certified"] = est([f.alpha[m] for f in self.fits_certified])
             out[f"cost_per_cut_{m}"] = float(np.median([f.cost_per_cut[m] for f in self.fits]))
+        sa = [f.sa_per_cut for f in self.fits if f.sa_per_cut is not None]
+        out["sa_per_cut"] = {m: float(np.mean([d[m] for d in sa])) for m in sa[0]} if sa else None
+        out["sa_per_cut_seeds"] = len(sa)
         ones = [f.eps_one_head for f in self.fits if f.eps_one_head is not None]
         out["eps_one_head"] = float(np.median(ones)) if ones else None
         return out
 
 
 def fit_size(
-    runs: Sequence[tuple[int, object]], *, n: int, prep: str, targets: Targets | None = None
+    runs: Sequence[tuple[int | str, object]],
+    *,
+    n: int,
+    prep: str,
+    targets: Targets | None = None,
+    data_seeds: Sequence[int] = (),
 ) -> SizeResult:
-    """Fit every seed of one size: ``runs`` are (seed, ReplayCosts) pairs."""
+    """Fit every seed of one size: ``runs`` are (seed, ReplayCosts) pairs; ``targets``
+    default to the written rule for 240 training samples (:func:`rule_targets`)."""
     if targets is None:
-        targets = preregistered_targets([c.eps for _, c in runs])
+        targets = rule_targets(240)
     fits, fits_c, failed = [], [], {}
     for s, c in runs:
         try:
             fits.append(fit_seed(c, targets, seed=s))
             fits_c.append(fit_seed(c, targets, seed=s, certify=True))
         except InputError as exc:  # reported with the size, never dropped silently
-            failed[int(s)] = str(exc)
+            failed[s] = str(exc)
     if len(fits) < 2:
         raise InputError(
             f"n = {n} ({prep}): fewer than 2 seeds could be fitted: " + "; ".join(failed.values())
         )
-    return SizeResult(n, prep, targets, fits, fits_c, failed)
+    return SizeResult(n, prep, targets, fits, fits_c, failed, tuple(sorted(set(data_seeds))))
 
 
 def size_trend(sizes: Mapping[int, SizeResult], key: str = "classical") -> dict:
@@ -348,8 +470,12 @@ __all__ = [
     "Targets",
     "estimate",
     "exponent",
+    "decades",
     "first_reach",
     "fit_seed",
+    "model_alpha",
+    "model_ratio",
+    "rule_targets",
     "fit_size",
     "preregistered_targets",
     "size_trend",

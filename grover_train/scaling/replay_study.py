@@ -2,18 +2,23 @@
 
 Three sweeps go into the results store (all resumable like every sweep):
 
-- ``replay-<tag>`` (kind ``replay``): oracle trajectories with the uniform preparation at
-  several sizes n = H + 3 and with the dqa preparation at the smallest sizes, costs assigned
+- ``replay-<tag>`` (kind ``replay``): oracle trajectories on the growing-teacher task
+  (:func:`grover_train.data.datasets.grown_teacher`: the teacher has as many hidden units as
+  the student) with the uniform preparation at several sizes n = H + 3, several data seeds
+  (teachers) and run seeds, the sa finder's reads measured on them, and with the dqa
+  preparation at the smallest size of the full run; costs assigned
   (:mod:`grover_train.scaling.replay`);
 - ``replay-validation-<tag>`` (kind ``train``): real training runs at the smallest size with
   ``random`` and ``grover`` (uniform, ``bbht``, exact backend) that search until a head is found,
   capped only at the certification budgets, with the replay's step-size rule (per cut) and no
   weight averaging, so that their costs to target can be compared with the replay's.
 
-:func:`analyse_replay` fits every size (:mod:`grover_train.scaling.replay_fit`), the finite-size
-trends, and the validation; :func:`replay_exponents` gives the flat ``replay.*`` keys of
-``exponents.json``; :func:`replay_section` the report's leading section; :func:`plot_replay` its
-plots.
+:func:`analyse_replay` fits every size on the written target rule
+(:mod:`grover_train.scaling.replay_fit`), the out-of-sample test of the size trend
+(:mod:`grover_train.scaling.out_of_sample`), the size reading
+(:mod:`grover_train.scaling.size_reading`), annealing vs Grover per cut
+(:mod:`grover_train.scaling.anneal_vs_grover`) and the validation; the outputs (flat keys,
+verdict, table, plots) are in :mod:`grover_train.scaling.replay_report`.
 """
 
 from __future__ import annotations
@@ -21,7 +26,6 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -37,72 +41,99 @@ from grover_train.scaling.replay import (
 from grover_train.scaling.replay_fit import (
     SizeResult,
     _slope,
-    estimate,
     exponent,
     first_reach,
     fit_size,
     preregistered_targets,
+    rule_targets,
     size_trend,
 )
 
-#: the student sizes H of the uniform replay (n = H + 3), quick and full
-QUICK_HIDDEN = (8, 10, 12)
-FULL_HIDDEN = (8, 10, 12, 14, 16, 20)
-#: sizes with a dqa replay (a statevector per visit)
-QUICK_DQA_HIDDEN = (8,)
-FULL_DQA_HIDDEN = (8, 10)
-#: epochs of every replay
-REPLAY_EPOCHS = 30
-#: epochs of the uniform replays in the quick run (make demo stays under 10 minutes)
-QUICK_EPOCHS = 20
-#: measure the sa finder's reads to its first head every this many head visits (smallest size)
-SA_EVERY = 25
+#: the student sizes H of the uniform replay (n = H + 3), quick and full; the teacher grows
+#: with the student (grown_teacher)
+QUICK_HIDDEN = (10, 12, 14, 16)
+FULL_HIDDEN = (8, 12, 16, 20, 24, 28)
+#: data seeds (teachers and their data) and run seeds per data seed
+QUICK_DATA_SEEDS = (0, 1)
+FULL_DATA_SEEDS = (0, 1, 2)
+QUICK_SEEDS = 4
+FULL_SEEDS = 8
+#: sizes with a dqa replay (a statevector per visit), full run only, data seed 0
+FULL_DQA_HIDDEN = (8,)
+#: epochs at most; a replay stops a tail after reaching the lowest target (ReplaySetup)
+QUICK_EPOCHS = 80
+REPLAY_EPOCHS = 150
+#: measure the sa finder's reads to its first head every this many head visits
+QUICK_SA_EVERY = 10
+FULL_SA_EVERY = 5
 #: epochs the validation runs' budgets are sized for
-VALIDATION_EPOCHS = {"quick": 5, "full": 15}
-#: epochs of the dqa replays in the quick run (a statevector per visit)
-QUICK_DQA_EPOCHS = 10
+VALIDATION_EPOCHS = {"quick": 5, "full": 40}
+#: validation seeds (per finder)
+VALIDATION_SEEDS = {"quick": 8, "full": 16}
+#: the widest 95 % half-width of the validation's ratio difference that still has power
+VALIDATION_POWER = 0.15
 
 
 def replay_specs(*, quick: bool = True) -> list[dict]:
-    """Run specs of the replay sweep: 8 seeds per size (16 at the smallest in the full run).
+    """Run specs of the replay sweep: every size x data seed x run seed.
 
     >>> specs = replay_specs(quick=True)
     >>> sorted({(s["prep"], s["hidden"]) for s in specs})
-    [('dqa', 8), ('uniform', 8), ('uniform', 10), ('uniform', 12)]
-    >>> len([s for s in replay_specs(quick=False) if s["hidden"] == 8 and s["prep"] == "uniform"])
-    16
+    [('uniform', 10), ('uniform', 12), ('uniform', 14), ('uniform', 16)]
+    >>> len(specs), sorted({s["data_seed"] for s in specs}), specs[0]["teacher"]
+    (32, [0, 1], [12, 10, 3])
+    >>> full = replay_specs(quick=False)
+    >>> len([s for s in full if s["hidden"] == 28]), max(s["hidden"] + 3 for s in full)
+    (24, 31)
     """
+    from grover_train.data.datasets import GROWN_TEACHER_SAMPLES, grown_teacher
+    from grover_train.scaling.replay_fit import TARGET_FLOOR
+
     hidden = QUICK_HIDDEN if quick else FULL_HIDDEN
-    dqa = QUICK_DQA_HIDDEN if quick else FULL_DQA_HIDDEN
+    data_seeds = QUICK_DATA_SEEDS if quick else FULL_DATA_SEEDS
+    seeds = QUICK_SEEDS if quick else FULL_SEEDS
+    base = {
+        "kind": "replay",
+        "num_samples": GROWN_TEACHER_SAMPLES,
+        "max_epochs": QUICK_EPOCHS if quick else REPLAY_EPOCHS,
+        "stop_eps": TARGET_FLOOR,
+    }
+    groups = [("uniform", H, data_seeds) for H in hidden]
+    if not quick:
+        groups += [("dqa", H, data_seeds[:1]) for H in FULL_DQA_HIDDEN]
     specs = []
-    for prep, sizes in (("uniform", hidden), ("dqa", dqa)):
-        for H in sizes:
-            seeds = 16 if (not quick and H == min(hidden) and prep == "uniform") else 8
+    for prep, H, dss in groups:
+        for ds in dss:
             for s in range(seeds):
-                epochs = REPLAY_EPOCHS
-                if quick:
-                    epochs = QUICK_DQA_EPOCHS if prep == "dqa" else QUICK_EPOCHS
-                spec = {"kind": "replay", "hidden": H, "prep": prep, "max_epochs": epochs}
-                if prep == "uniform" and H == min(hidden):
-                    # the sa finder's reads, on weight snapshots
-                    spec["sa_every"] = 2 * SA_EVERY if quick else SA_EVERY
+                spec = {**base, "hidden": H, "teacher": list(grown_teacher(H)), "prep": prep}
+                spec["data_seed"] = ds
+                if prep == "uniform":
+                    spec["sa_every"] = QUICK_SA_EVERY if quick else FULL_SA_EVERY
                 specs.append({**spec, "seed": s})
     return specs
 
 
-def validation_specs(*, quick: bool = True, seeds: Sequence[int] = range(8)) -> list[dict]:
-    """Real training runs at the smallest size that search until a head is found.
+def validation_hidden(quick: bool) -> int:
+    """The size of the validation: the smallest replayed one (data seed 0)."""
+    return min(QUICK_HIDDEN if quick else FULL_HIDDEN)
+
+
+def validation_specs(*, quick: bool = True, seeds: Sequence[int] | None = None) -> list[dict]:
+    """Real training runs at the smallest size (data seed 0) that search until a head is found.
 
     The per-sample search budget is the certification budget (a sample whose search ends
     without a head counts as having none), the step size is scheduled per cut and the weights
     are not averaged, as in the replay. Budgets cover about ``VALIDATION_EPOCHS`` epochs.
 
-    >>> [s["finder"] for s in validation_specs(seeds=[0])]
-    ['random', 'grover']
+    >>> [(s["finder"], s["teacher"]) for s in validation_specs(seeds=[0])]
+    [('random', [12, 10, 3]), ('grover', [12, 10, 3])]
     """
-    setup = ReplaySetup(hidden=min(QUICK_HIDDEN))
+    tag = "quick" if quick else "full"
+    if seeds is None:
+        seeds = range(VALIDATION_SEEDS[tag])
+    setup = ReplaySetup.grown(validation_hidden(quick), data_seed=0)
     n = setup.num_variables
-    epochs = VALIDATION_EPOCHS["quick" if quick else "full"]
+    epochs = VALIDATION_EPOCHS[tag]
     visits = epochs * int(0.8 * setup.num_samples)
     base = {
         "kind": "train",
@@ -137,19 +168,22 @@ def validation_specs(*, quick: bool = True, seeds: Sequence[int] = range(8)) -> 
 
 
 # ----------------------------------------------------------------------------------- analysis
-def replay_runs(store) -> dict[tuple[str, int], list[tuple[int, Any]]]:
-    """Finished replay runs grouped by (prep, n): lists of (seed, ReplayCosts).
+def replay_runs(store) -> dict[tuple[str, int], list[tuple[str, Any]]]:
+    """Finished replay runs grouped by (prep, n): lists of (label, ReplayCosts), the label
+    ``d<data seed>s<seed>`` naming the teacher and the run.
 
     When a store holds replays of one (prep, n) with different setups (e.g. an older grid
     and a newer one), only the setup of the most recently finished run is used, so seeds of
-    different setups are never pooled.
+    different setups are never pooled; data seeds of one setup are pooled.
     """
     groups: dict[tuple[str, int], dict[str, list]] = {}
     latest: dict[tuple[str, int], tuple[str, str]] = {}
     for rec in store.runs(kind="replay", status="finished"):
         spec = rec["spec"]
         key = (str(spec.get("prep", "uniform")), int(rec["summary"]["num_variables"]))
-        setup = json.dumps({k: v for k, v in spec.items() if k != "seed"}, sort_keys=True)
+        setup = json.dumps(
+            {k: v for k, v in spec.items() if k not in ("seed", "data_seed")}, sort_keys=True
+        )
         groups.setdefault(key, {}).setdefault(setup, []).append(rec)
         when = str(rec.get("finished") or "")
         if key not in latest or when >= latest[key][0]:
@@ -159,9 +193,41 @@ def replay_runs(store) -> dict[tuple[str, int], list[tuple[int, Any]]]:
         for rec in by_setup[latest[key][1]]:
             rows = store.metrics(rec["run_id"])
             if rows:
-                out.setdefault(key, []).append((int(rec["seed"]), costs_from_rows(rows)))
+                ds = int(rec["spec"].get("data_seed", 0))
+                label = f"d{ds}s{int(rec['seed'])}"
+                out.setdefault(key, []).append((label, costs_from_rows(rows)))
     for v in out.values():
-        v.sort(key=lambda t: t[0])
+        v.sort(key=lambda t: _label_key(t[0]))
+    return out
+
+
+def _label_key(label: str) -> tuple[int, int]:
+    """Sort key of a ``d<data seed>s<seed>`` label.
+
+    >>> _label_key("d1s10")
+    (1, 10)
+    """
+    ds, _, s = label[1:].partition("s")
+    return int(ds), int(s)
+
+
+def data_seed_of(label: str) -> int:
+    """The data seed of a run label.
+
+    >>> data_seed_of("d2s5")
+    2
+    """
+    return _label_key(label)[0]
+
+
+def _num_train(store) -> dict[tuple[str, int], int]:
+    """Training samples of the replays of each (prep, n) (the target rule depends on it)."""
+    out = {}
+    for rec in store.runs(kind="replay", status="finished"):
+        summ = rec["summary"]
+        key = (str(summ.get("prep", "uniform")), int(summ["num_variables"]))
+        num = int(summ.get("num_samples", 300))
+        out[key] = num - int(round(0.2 * num))  # the 80/20 split of load_dataset
     return out
 
 
@@ -174,7 +240,7 @@ def validation_runs(store) -> dict[str, list[tuple[int, np.ndarray, np.ndarray]]
 
 
 def analyse_validation(
-    replays: list[tuple[int, Any]], real: dict[str, list]
+    replays: list[tuple[Any, Any]], real: dict[str, list]
 ) -> dict[str, Any] | None:
     """Compare real runs' costs to target with the replay's (certification included).
 
@@ -206,7 +272,8 @@ def _compare(replays, real, targets, per_seed) -> dict[str, Any]:
     rep: dict[str, list] = {"classical": [], "amplified": [], "ratio": []}
     for seed, c in replays:
         idx = first_reach(c.eps, targets.eps)
-        cl, am = c.total("classical", True)[idx], c.total("amplified", True)[idx]
+        cl = c.total("classical", True, expected=True)[idx]
+        am = c.total("amplified", True, expected=True)[idx]
         rep["classical"].append(per_seed(cl, seed))
         rep["amplified"].append(per_seed(am, seed))
         rep["ratio"].append(_slope(np.log(am), np.log(cl)))
@@ -233,8 +300,13 @@ def _compare(replays, real, targets, per_seed) -> dict[str, Any]:
             checks[f"{name}.{what}"] = _welch(a, b)
     checks["ratio"] = _welch(np.array(ratios), np.array(rep["ratio"]))
     agrees = all(c["lo"] <= 0 <= c["hi"] for c in checks.values())
+    half = (checks["ratio"]["hi"] - checks["ratio"]["lo"]) / 2
     return {
         "agrees": bool(agrees),
+        "ratio_half_width": float(half),
+        # a difference of VALIDATION_POWER in the ratio would be detected only when the
+        # interval is narrower than that
+        "power": bool(half < VALIDATION_POWER),
         "targets": targets.to_dict(),
         "checks": checks,
         "seeds": {k: len(v) for k, v in real.items()},
@@ -262,358 +334,87 @@ def _welch(a: np.ndarray, b: np.ndarray) -> dict:
 
 
 def analyse_replay(store) -> dict[str, Any] | None:
-    """Fit every (prep, n) of the store's replays, the trends and the validation."""
+    """Fit every (prep, n) of the store's replays on the rule's targets, then the
+    out-of-sample test, the size reading, annealing vs Grover and the validation."""
+    from grover_train.scaling import anneal_vs_grover
+    from grover_train.scaling.out_of_sample import out_of_sample
+    from grover_train.scaling.size_reading import TARGET_INDICES, size_reading
+
     runs = replay_runs(store)
     if not runs:
         return None
+    num_train = _num_train(store)
     sizes: dict[str, dict[int, SizeResult | str]] = {"uniform": {}, "dqa": {}}
     for (prep, n), rs in sorted(runs.items()):
         try:
-            sizes.setdefault(prep, {})[n] = fit_size(rs, n=n, prep=prep)
+            targets = rule_targets(num_train.get((prep, n), 240))
+            dss = [data_seed_of(lab) for lab, _ in rs]
+            sizes.setdefault(prep, {})[n] = fit_size(
+                rs, n=n, prep=prep, targets=targets, data_seeds=dss
+            )
         except InputError as exc:
             sizes.setdefault(prep, {})[n] = str(exc)
     ok = {n: r for n, r in sizes["uniform"].items() if isinstance(r, SizeResult)}
-    trends = {}
+    trends: dict[str, Any] = {}
+    oos: Any = None
+    reading: Any = None
     if len(ok) >= 2:
         trends = {
             "cost_per_cut_classical": size_trend(ok, "classical"),
             "cost_per_cut_amplified": size_trend(ok, "amplified"),
-            "ratio_vs_n": _ratio_trend(ok),
         }
+        try:
+            oos = out_of_sample({n: [f.ratio for f in r.fits] for n, r in ok.items()})
+        except InputError as exc:
+            oos = str(exc)
+        try:
+            reading = _size_reading(ok, TARGET_INDICES, size_reading)
+        except InputError as exc:
+            reading = str(exc)
     smallest = min((n for (p, n) in runs if p == "uniform"), default=None)
     validation = None
     if smallest is not None:
-        validation = analyse_validation(runs[("uniform", smallest)], validation_runs(store))
-    return {"sizes": sizes, "trends": trends, "validation": validation, "smallest": smallest}
+        first = [(lab, c) for lab, c in runs[("uniform", smallest)] if data_seed_of(lab) == 0]
+        validation = analyse_validation(first, validation_runs(store))
+    return {
+        "sizes": sizes,
+        "trends": trends,
+        "out_of_sample": oos,
+        "size_reading": reading,
+        "anneal_vs_grover": anneal_vs_grover.cost_per_cut(ok),
+        "validation": validation,
+        "smallest": smallest,
+    }
 
 
-def _ratio_trend(sizes: dict[int, SizeResult]) -> dict:
-    ns = [n for n, r in sizes.items() for _ in r.fits]
-    ys = [f.ratio for r in sizes.values() for f in r.fits]
-    res = stats.linregress(ns, ys)
-    half = float(stats.t.ppf(0.975, len(ns) - 2) * res.stderr)
-    return {"slope": float(res.slope), "lo": float(res.slope - half), "hi": float(res.slope + half)}
-
-
-# --------------------------------------------------------------------------------- outputs
-def replay_exponents(result: dict[str, Any] | None) -> dict[str, Any]:
-    """The flat ``replay.*`` keys of exponents.json."""
-    if result is None:
-        return {"replay.sizes": [], "replay.note": "no replay runs in the store"}
-    uni = result["sizes"].get("uniform", {})
-    dqa = result["sizes"].get("dqa", {})
-    out: dict[str, Any] = {"replay.sizes": sorted(uni)}
-    for n in sorted(uni):
-        r = uni[n]
-        k = f"replay.n{n}"
-        if not isinstance(r, SizeResult):
-            out[f"{k}.ratio_uniform"] = None
-            out[f"{k}.note"] = r
-            continue
-        s = r.summary()
-        if s["failed_seeds"]:
-            out[f"{k}.failed_seeds"] = s["failed_seeds"]
-        out[f"{k}.ratio_uniform"] = s["ratio"]["mean"]
-        out[f"{k}.ratio_uniform_ci"] = [s["ratio"]["lo"], s["ratio"]["hi"]]
-        out[f"{k}.ratio_uniform_certified"] = s["ratio_certified"]["mean"]
-        out[f"{k}.ratio_uniform_certified_ci"] = [
-            s["ratio_certified"]["lo"],
-            s["ratio_certified"]["hi"],
-        ]
-        d = dqa.get(n)
-        if isinstance(d, SizeResult):
-            sd = d.summary()
-            out[f"{k}.ratio_dqa"] = sd["ratio"]["mean"]
-            out[f"{k}.ratio_dqa_ci"] = [sd["ratio"]["lo"], sd["ratio"]["hi"]]
-        else:
-            out[f"{k}.ratio_dqa"] = None
-            out[f"{k}.ratio_dqa_ci"] = None
-            out[f"{k}.ratio_dqa.note"] = (
-                d
-                if isinstance(d, str)
-                else "dqa not replayed at this size (a statevector per visit; see docs)"
-            )
-        out[f"{k}.alpha_classical"] = s["alpha_classical"]["mean"]
-        out[f"{k}.alpha_classical_ci"] = [s["alpha_classical"]["lo"], s["alpha_classical"]["hi"]]
-        out[f"{k}.alpha_amplified"] = s["alpha_amplified"]["mean"]
-        out[f"{k}.alpha_amplified_ci"] = [s["alpha_amplified"]["lo"], s["alpha_amplified"]["hi"]]
-        if "alpha_sa" in s:
-            out[f"{k}.alpha_sa"] = s["alpha_sa"]["mean"]
-            out[f"{k}.alpha_sa_ci"] = [s["alpha_sa"]["lo"], s["alpha_sa"]["hi"]]
-        out[f"{k}.a"] = s["a"]["mean"]
-        out[f"{k}.a_ci"] = [s["a"]["lo"], s["a"]["hi"]]
-        out[f"{k}.beta"] = s["beta"]["mean"]
-        out[f"{k}.beta_ci"] = [s["beta"]["lo"], s["beta"]["hi"]]
-        out[f"{k}.seeds"] = s["seeds"]
-        out[f"{k}.predicted_ratio"] = s["predicted_ratio"]["mean"]
-        out[f"{k}.predicted_ratio_ci"] = [s["predicted_ratio"]["lo"], s["predicted_ratio"]["hi"]]
-        out[f"{k}.targets"] = [s["targets"]["hi"], s["targets"]["lo"]]
-        out[f"{k}.cost_per_cut_classical"] = s["cost_per_cut_classical"]
-        out[f"{k}.cost_per_cut_amplified"] = s["cost_per_cut_amplified"]
-        out[f"{k}.eps_one_head"] = s["eps_one_head"]
-    for name, t in result.get("trends", {}).items():
-        if "slope" in t:
-            out[f"replay.trend.{name}"] = t["slope"]
-            out[f"replay.trend.{name}_ci"] = [t["lo"], t["hi"]]
-    v = result.get("validation")
-    if v is None:
-        out["replay.validation.agrees"] = None
-        out["replay.validation.note"] = "no validation runs in the store"
-    else:
-        out["replay.validation.agrees"] = v["agrees"]
-        out["replay.validation.note"] = _validation_note(v)
-    return out
-
-
-def _validation_note(v: dict) -> str:
-    if "checks" not in v:
-        return v.get("note", "")
-    parts = [
-        f"{name}: real {c['real']:.3g} vs replay {c['replay']:.3g} "
-        f"(difference {c['diff']:+.3g}, 95% [{c['lo']:+.3g}, {c['hi']:+.3g}])"
-        for name, c in v["checks"].items()
+def _size_reading(ok: dict[int, SizeResult], indices, size_reading):
+    """The size reading on the rule targets of ``indices``, over the seeds every size fitted."""
+    targets = next(iter(ok.values())).targets.eps
+    if any(not np.allclose(r.targets.eps, targets) for r in ok.values()):
+        raise InputError("the sizes do not share one target rule (different training sets)")
+    pick = list(indices)
+    methods = [m for m in next(iter(ok.values())).fits[0].cost_to_target]
+    methods = [
+        m for m in methods if all(m in f.cost_to_target for r in ok.values() for f in r.fits)
     ]
-    t = v["targets"]
-    decades = math.log10(t["hi"] / t["lo"])
-    short = (
-        f" (a short window of {decades:.2f} decades: the real runs are sized for a few epochs)"
-        if decades < 0.5
-        else ""
-    )
-    return (
-        f"real runs ({v['seeds'].get('random', 0)} random, {v['seeds'].get('grover', 0)} grover "
-        f"seeds, searching until a head or the certification budget) against the replay at the "
-        f"smallest size, eps* from {t['hi']:.3g} to {t['lo']:.3g}{short}: " + "; ".join(parts)
-    )
+    costs = {
+        n: {m: [[f.cost_to_target[m][i] for i in pick] for f in r.fits] for m in methods}
+        for n, r in ok.items()
+    }
+    return size_reading(costs, [float(targets[i]) for i in pick])
 
 
-def _fmt(x, digits=2) -> str:
-    if x is None or (isinstance(x, float) and not math.isfinite(x)):
-        return "n/a"
-    return f"{x:.{digits}f}"
-
-
-def _est(e: dict, digits: int = 2) -> str:
-    if e.get("mean") is None:
-        return "n/a"
-    return f"{_fmt(e['mean'], digits)} [{_fmt(e['lo'], digits)}, {_fmt(e['hi'], digits)}]"
-
-
-def replay_verdict(result: dict[str, Any] | None) -> str:
-    """The plain-words verdict paragraph on the training exponent."""
-    if result is None:
-        return "No replay runs: run `grover-train reproduce` to measure the training exponent."
-    uni = {n: r for n, r in result["sizes"].get("uniform", {}).items() if isinstance(r, SizeResult)}
-    if not uni:
-        return "The replay runs could not be fitted (see the table)."
-    parts = []
-    for n, r in sorted(uni.items()):
-        s = r.summary()
-        parts.append(f"n = {n}: {_est(s['ratio'])} (model {_fmt(s['predicted_ratio']['mean'])})")
-    summ = [r.summary() for r in uni.values()]
-    widths = [s["ratio"]["hi"] - s["ratio"]["lo"] for s in summ if s["ratio"]["mean"] is not None]
-    widest = max(widths, default=float("inf"))
-    betas = [s["beta"]["mean"] for s in summ if s["beta"]["mean"] is not None] or [float("nan")]
-    As = [s["a"]["mean"] for s in summ if s["a"]["mean"] is not None] or [float("nan")]
-    trend = result.get("trends", {}).get("ratio_vs_n", {})
-    slope_txt = ""
-    if "slope" in trend:
-        grows = trend["lo"] > 0
-        slope_txt = (
-            f" Across sizes the ratio changes by {_fmt(trend['slope'], 3)} per spin "
-            f"(95% [{_fmt(trend['lo'], 3)}, {_fmt(trend['hi'], 3)}]): "
-            + (
-                "it grows with n, slowly."
-                if grows
-                else "no growth with n is resolved over this range of sizes."
-            )
-        )
-        last_n = max(uni)
-        last = uni[last_n].summary()["ratio"]["mean"]
-        if grows and last is not None and last < 2:
-            reach = last_n + (2 - last) / trend["slope"]
-            earliest = last_n + (2 - last) / trend["hi"]
-            slope_txt += (
-                f" Were that linear trend to hold, the ratio would reach 2 near n = {reach:.0f} "
-                f"(not before n = {earliest:.0f} at the upper end of its interval), far beyond "
-                "the sizes measured; the model's ratio above is the better guide, and it grows "
-                "only as a*beta does."
-            )
-    ab = float(np.mean(As)) * float(np.mean(betas))
-    largest = uni[max(uni)].summary()
-    if largest["a"]["mean"] is not None and largest["beta"]["mean"] is not None:
-        ab = float(largest["a"]["mean"]) * float(largest["beta"]["mean"])
-    limit = 2 * (1 + ab) / (2 + ab)
-    v = result.get("validation")
-    val = ""
-    if v is not None and "checks" in v:
-        val = (
-            " The replay's assigned costs "
-            + ("agree" if v["agrees"] else "do **not** agree")
-            + " with real training runs that search until a head is found (random and grover,"
-            " exact backend, smallest size) within 95% intervals."
-        )
-    caveat = " Intervals are t intervals over seeds."
-    if widest > 0.3:
-        caveat += f" The widest interval is {widest:.2f} wide: read those sizes as unresolved."
-    return (
-        "**Training-level verdict (trajectory replay).** With every search cost charged to the "
-        "same training trajectory, amplitude amplification raises the training exponent over "
-        "classical repetition of the same (uniform) preparation by a factor alpha_amplified / "
-        f"alpha_classical of {'; '.join(parts)}, far below the search-level factor of 2. The "
-        "reason is visible in the fitted model 1/alpha = 1/a + beta*gamma: the head probability "
-        f"p_A falls only as eps^beta with beta ~ {_fmt(float(np.mean(betas)))} while the "
-        f"free-oracle exponent is a ~ {_fmt(float(np.mean(As)))}, so most of the training cost is "
-        "the number of cuts, which search speed does not change; with a*beta = "
-        f"{_fmt(ab)} at the largest size, the model's ratio 2(1 + a beta)/(2 + a beta) is "
-        f"{_fmt(limit)}, and "
-        "reaching 2 needs a*beta >> 1, i.e. p_A spanning many decades during training."
-        + slope_txt
-        + val
-        + " Without the certification term (visits to samples with no head) the ratio is as "
-        "above; with it, each visit costs a fixed budget per method and the ratio moves toward "
-        "1 (table)."
-        + caveat
-        + " This is our reconstruction of the paper's setting (only its abstract is public);"
-        " a different cut rule, data set or preparation would change beta and a, and with them"
-        " the answer."
-    )
-
-
-def replay_table(result: dict[str, Any] | None) -> str:
-    """Markdown table of every fitted size."""
-    if result is None:
-        return ""
-    head = (
-        "| prep | n | seeds | eps* range | ratio (no cert.) | ratio (cert.) | model 2/(1+a_cl/a) "
-        "| alpha classical | alpha amplified | a | beta | cost/cut cl. | cost/cut amp. "
-        "| eps* at 1 head |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
-    )
-    rows = [head]
-    for prep in ("uniform", "dqa"):
-        for n, r in sorted(result["sizes"].get(prep, {}).items()):
-            if not isinstance(r, SizeResult):
-                rows.append(f"| {prep} | {n} | - | - | not fitted: {r} |" + " |" * 9)
-                continue
-            s = r.summary()
-            t = s["targets"]
-            rows.append(
-                f"| {prep} | {n} | {s['seeds']} | {t['hi']:.2f}-{t['lo']:.3f} | "
-                f"{_est(s['ratio'])} | {_est(s['ratio_certified'])} | "
-                f"{_est(s['predicted_ratio'])} | {_est(s['alpha_classical'])} | "
-                f"{_est(s['alpha_amplified'])} | {_est(s['a'])} | {_est(s['beta'])} | "
-                f"{s['cost_per_cut_classical']:.3g} | {s['cost_per_cut_amplified']:.3g} | "
-                f"{_fmt(s['eps_one_head'], 3)} |"
-            )
-    trends = result.get("trends", {})
-    lines = ["\n".join(rows), ""]
-    for prep in ("uniform", "dqa"):
-        for n, r in sorted(result["sizes"].get(prep, {}).items()):
-            if isinstance(r, SizeResult) and "alpha_sa" in (s := r.summary()):
-                lines.append(
-                    f"The sa finder on the same trajectory ({prep}, n = {n}; reads to its first "
-                    "head measured on weight snapshots): alpha "
-                    f"{_est(s['alpha_sa'])} against classical repetition "
-                    f"{_est(s['alpha_classical'])} and amplitude amplification "
-                    f"{_est(s['alpha_amplified'])}, cost per cut {s['cost_per_cut_sa']:.3g} reads."
-                )
-                lines.append("")
-    if trends:
-        lines.append(
-            "Finite-size trends (uniform, all seeds of all sizes, 95% regression intervals): "
-            + "; ".join(
-                f"{name.replace('_', ' ')}: slope {_fmt(t['slope'], 3)} "
-                f"[{_fmt(t['lo'], 3)}, {_fmt(t['hi'], 3)}]"
-                for name, t in trends.items()
-                if "slope" in t
-            )
-            + " (expected for the cost per cut: ln 2 = 0.693 classical, ln 2 / 2 = 0.347"
-            " amplified, once heads are single)."
-        )
-    v = result.get("validation")
-    if v is not None:
-        lines.append("")
-        lines.append(
-            "Validation: "
-            + ("agrees. " if v.get("agrees") else "does not agree. ")
-            + _validation_note(v)
-            + "."
-        )
-    return "\n".join(lines) + "\n"
-
-
-def plot_replay(result: dict[str, Any] | None, store_runs: dict | None, path: Path) -> bool:
-    """Cost-to-target curves (median over seeds, 16-84 % band) per size and method, the ratio
-    against n with the model's prediction, and beta against n. Returns False when empty."""
-    if result is None:
-        return False
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    uni = {n: r for n, r in result["sizes"].get("uniform", {}).items() if isinstance(r, SizeResult)}
-    if not uni:
-        return False
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4.5))
-    ax = axes[0]
-    colors = plt.cm.viridis(np.linspace(0, 0.85, len(uni)))
-    for color, (n, r) in zip(colors, sorted(uni.items()), strict=True):
-        runs = (store_runs or {}).get(("uniform", n), [])
-        for method, style in (("classical", "-"), ("amplified", "--")):
-            Cs = np.array([c.search[method][first_reach(c.eps, r.targets.eps)] for _, c in runs])
-            if not len(Cs):
-                continue
-            lo, med, hi = np.percentile(Cs, [16, 50, 84], axis=0)
-            ax.plot(med, r.targets.eps, style, color=color, label=f"n={n} {method}")
-            ax.fill_betweenx(r.targets.eps, lo, hi, color=color, alpha=0.15)
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_xlabel("queries to reach eps* (no certification)")
-    ax.set_ylabel("target training error eps*")
-    ax.set_title("cost to target (median, 16-84 % over seeds)")
-    ax.legend(fontsize=7, loc="lower left")
-    ns = sorted(uni)
-    summ = [uni[n].summary() for n in ns]
-    ax = axes[1]
-    for key, label, marker in (
-        ("ratio", "measured (no cert.)", "o"),
-        ("ratio_certified", "measured (cert.)", "s"),
-        ("predicted_ratio", "model 2/(1+a_cl/a)", "^"),
-    ):
-        _errorbar(ax, ns, [s[key] for s in summ], marker=marker, label=label)
-    ax.axhline(2.0, color="gray", ls=":", label="search-level ceiling 2")
-    ax.axhline(1.0, color="gray", ls="-", lw=0.5)
-    ax.set_xlabel("n = H + C spins")
-    ax.set_ylabel("alpha_amplified / alpha_classical")
-    ax.set_title("training-exponent ratio against n")
-    ax.legend(fontsize=8)
-    ax = axes[2]
-    for key, label in (("beta", "beta (p_A ~ eps^beta)"), ("a", "a (eps ~ K^-a)")):
-        _errorbar(ax, ns, [s[key] for s in summ], marker="o", label=label)
-    ax.set_xlabel("n")
-    ax.set_title("model exponents against n (95 % t intervals)")
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return True
-
-
-def _errorbar(ax, ns, estimates, **kw) -> None:
-    pts = [(n, e) for n, e in zip(ns, estimates, strict=True) if e.get("mean") is not None]
-    if not pts:
-        return
-    x = [n for n, _ in pts]
-    m = np.array([e["mean"] for _, e in pts])
-    err = [m - np.array([e["lo"] for _, e in pts]), np.array([e["hi"] for _, e in pts]) - m]
-    ax.errorbar(x, m, yerr=err, capsize=3, **kw)
-
+from grover_train.scaling.replay_report import (  # noqa: E402  (re-exported outputs)
+    plot_replay,
+    replay_exponents,
+    replay_section,
+    replay_table,
+    replay_verdict,
+)
 
 __all__ = [
     "analyse_replay",
     "analyse_validation",
-    "estimate",
     "plot_replay",
     "replay_exponents",
     "replay_runs",
@@ -623,18 +424,3 @@ __all__ = [
     "replay_verdict",
     "validation_specs",
 ]
-
-
-def replay_section(result: dict[str, Any] | None) -> str:
-    """The report's leading section: verdict, table, plots."""
-    if result is None:
-        return ""
-    return (
-        "## Training-level verdict\n\n"
-        + replay_verdict(result)
-        + "\n\n"
-        + replay_table(result)
-        + "\n`replay_scaling.png`: cost-to-target curves (solid classical repetition, dashed "
-        "amplitude amplification), the ratio against n with the model's prediction, and the "
-        "model exponents a and beta against n.\n\n"
-    )

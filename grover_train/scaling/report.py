@@ -26,6 +26,7 @@ import numpy as np
 from grover_train import jsonify
 from grover_train.errors import InputError
 from grover_train.scaling.fits import TrainingFit
+from grover_train.scaling.replay_fit import MIN_DECADES as _MIN_DECADES
 from grover_train.scaling.search_level import SearchFit, fit_search_scaling, points_from_runs
 from grover_train.scaling.training_level import (
     FINDER_LABELS,
@@ -42,9 +43,10 @@ PAPER = {"backprop": 0.78, "annealing": 1.01, "coherent_max_factor": 2.0}
 #: uniform sampling is classical repetition of the uniform A; the simulated quantum annealer
 #: is the classical counterpart of the digitized annealer used as A)
 SAME_PREP = {"grover-uniform": "random", "grover-dqa": "sqa"}
-#: fewest seeds and decades of eps* for an ordering or ratio to be called resolved
+#: fewest seeds and decades of eps* for an ordering or ratio to be called resolved; the
+#: decades are the target rule's (replay_fit.MIN_DECADES: 0.4 down to 0.0125)
 MIN_SEEDS = 8
-MIN_DECADES = 1.0
+MIN_DECADES = _MIN_DECADES
 
 
 def open_store(path: str | os.PathLike):
@@ -574,6 +576,8 @@ def write_report(
         exps["hardware.break_even"] = hw["noise"].break_even
         exps["hardware.lambda"] = hw["noise"].lam
         exps["hardware.ft_crossover_n"] = hw["ft"].get("crossover_n")
+    avb_keys, avb_md = anneal_vs_backprop_hook(out)
+    exps.update(avb_keys)
     exps = jsonify.finite(exps)
     (out / "exponents.json").write_text(json.dumps(exps, indent=2, allow_nan=False) + "\n")
     has_search = plot_search(result, out / "search_scaling.png")
@@ -614,7 +618,7 @@ ranges. The replay above is the measurement.
 
 {verdict(result)}
 
-{anneal_section(result)}{hardware_md}
+{avb_md or anneal_section(result)}{hardware_md}
 {_failures_text(failures)}{deep_section(out)}## Plots
 
 - `search_scaling.png`: mean queries to the first head against 1/p_A (circles: uniform A,
@@ -643,12 +647,31 @@ See `docs/measuring.md` for the rules and the model behind the verdict.
     names = ["report.md", "exponents.json", "training_scaling.png"]
     names += ["search_scaling.png"] if has_search else []
     names += ["replay_scaling.png"] if has_replay else []
-    names += [n for n in ("deep_comparison.png",) if (out / n).exists()]
+    extra = ("anneal_vs_grover.png", "anneal_vs_backprop.png", "deep_comparison.png")
+    names += [n for n in extra if (out / n).exists()]
     files = [str(out / n) for n in names]
     from grover_train.scaling.replay_study import replay_verdict
 
     lead = replay_verdict(result["replay"]) + "\n\n" if result["replay"] is not None else ""
     return {**exps, "files": files, "table": tbl, "verdict": lead + verdict(result)}
+
+
+def anneal_vs_backprop_hook(out: Path) -> tuple[dict[str, Any], str]:
+    """The ``anneal_vs_backprop.*`` keys and report section of issue 19's item 5, from the
+    result :mod:`grover_train.scaling.anneal_vs_backprop` saved in ``out`` (({}, "") when the
+    module or its result is not there).
+
+    >>> anneal_vs_backprop_hook(Path("/nonexistent"))
+    ({}, '')
+    """
+    try:
+        from grover_train.scaling import anneal_vs_backprop as avb
+    except ImportError:
+        return {}, ""
+    result = avb.load(out)
+    if result is None:
+        return {}, ""
+    return avb.exponent_keys(result), avb.section(result).rstrip() + "\n\n"
 
 
 def deep_section(out: Path) -> str:

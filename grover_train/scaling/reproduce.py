@@ -92,7 +92,9 @@ def reproduce(
 
     for sweep in sweeps:
         run(sweep)
-    if anneal:
+    if anneal and anneal_vs_backprop_hook(out, quick=quick, workers=workers, timings=timings):
+        pass  # issue 19 item 5: its own module wrote anneal_vs_backprop.json into out
+    elif anneal:
         # tuned on the validation split first, then compared on fresh seeds with that choice
         run(Sweep(f"anneal-tuning-{tag}", "train", anneal_tuning_specs(quick=quick)))
         budget = tuned_anneal_budget(store, f"anneal-tuning-{tag}")
@@ -115,6 +117,20 @@ def reproduce(
     report = write_report(store, out, num_boot=num_boot)
     timings["report"] = round(time.perf_counter() - t0, 1)
     return {"store": str(store), "sweeps": counts, "timings_s": timings, **report}
+
+
+def anneal_vs_backprop_hook(out: Path, *, quick: bool, workers: int, timings: dict) -> bool:
+    """Run annealing vs backprop with :mod:`grover_train.scaling.anneal_vs_backprop` when that
+    module is installed (its result file is what the report reads); False without it, and the
+    older tuning and comparison sweeps run instead."""
+    try:
+        from grover_train.scaling import anneal_vs_backprop as avb
+    except ImportError:
+        return False
+    t0 = time.perf_counter()
+    avb.run_once(out, quick=quick, workers=workers)
+    timings["anneal-vs-backprop"] = round(time.perf_counter() - t0, 1)
+    return True
 
 
 def run_deep_once(out: Path, *, quick: bool, progress: bool = False) -> bool:

@@ -1,0 +1,169 @@
+"""Annealing vs Grover across sizes: the cost of one cut on the replay trajectories.
+
+At every replayed size the ``sa`` finder's reads to its first head are measured on every
+``sa_every``-th head visit (:mod:`grover_train.scaling.replay`); on *those same visits* the
+exact expected queries of classical repetition (1/p_A) and of BBHT amplitude amplification
+are charged, so the three costs per cut are paired visit by visit.
+
+Queries are each method's own unit (an annealing read, an energy evaluation, an oracle call),
+so the table also gives a hardware-neutral unit, **Ising-term operations**: how many times a
+term (one field h_i or one coupling J_ij) of the landscape's energy is applied.
+
+- classical repetition: one query evaluates the energy once: T = n + |E| terms;
+- sa: a read is ``sweeps`` Metropolis sweeps; each spin-update attempt reads the spin's own
+  field and its couplings, so a sweep applies n + 2|E| terms;
+- amplified: one oracle call computes the energy into a register and uncomputes it (2T term
+  applications, each a controlled addition on hardware) and the diffusion touches n qubits:
+  2T + n per query. On gate hardware each term costs a register-wide controlled addition,
+  so this is a lower bound on two-qubit gates, and counts no error correction.
+
+For the one-hidden-layer landscape (H hidden, C output spins) |E| = H C: every hidden spin
+couples to every output spin.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy import stats
+
+#: the methods in table order
+METHODS = ("sa", "classical", "amplified")
+#: output spins C of the replayed task
+CLASSES = 3
+
+
+def sa_sweeps() -> int:
+    """Metropolis sweeps per read of the ``sa`` finder as the replay runs it (its default).
+
+    >>> sa_sweeps()
+    100
+    """
+    from grover_train.finders import get_finder
+
+    return int(get_finder("sa").num_sweeps)
+
+
+def ops_per_query(method: str, hidden: int, classes: int = CLASSES, sweeps: int = 100) -> int:
+    """Ising-term operations of one query of ``method`` on an (H, C) landscape.
+
+    >>> [ops_per_query(m, 8) for m in METHODS]   # n = 11, |E| = 24, T = 35
+    [5900, 35, 81]
+    """
+    n, edges = hidden + classes, hidden * classes
+    terms = n + edges
+    if method == "classical":
+        return terms
+    if method == "amplified":
+        return 2 * terms + n
+    if method == "sa":
+        return sweeps * (n + 2 * edges)
+    raise ValueError(f"unknown method {method!r}: use one of {', '.join(METHODS)}")
+
+
+@dataclass(frozen=True)
+class CutCost:
+    """Mean queries per cut of one method at one size, 95 % t interval over seeds."""
+
+    mean: float
+    lo: float
+    hi: float
+    ops: float  # the mean in Ising-term operations
+
+
+def _t(values: list[float]) -> tuple[float, float, float]:
+    v = np.asarray(values, dtype=float)
+    m = float(v.mean())
+    if v.size < 2:
+        return m, math.nan, math.nan
+    half = float(stats.t.ppf(0.975, v.size - 1) * v.std(ddof=1) / math.sqrt(v.size))
+    return m, m - half, m + half
+
+
+def cost_per_cut(sizes: Mapping[int, Any]) -> dict[int, dict[str, CutCost]]:
+    """Per size n (with sa measured): method -> :class:`CutCost`, from each seed's
+    ``sa_per_cut`` (:class:`grover_train.scaling.replay_fit.SeedFit`)."""
+    out: dict[int, dict[str, CutCost]] = {}
+    sweeps = sa_sweeps()
+    for n, res in sorted(sizes.items()):
+        per_seed = [f.sa_per_cut for f in res.fits if f.sa_per_cut]
+        if not per_seed:
+            continue
+        hidden = n - CLASSES
+        row = {}
+        for m in METHODS:
+            mean, lo, hi = _t([d[m] for d in per_seed])
+            row[m] = CutCost(mean, lo, hi, mean * ops_per_query(m, hidden, sweeps=sweeps))
+        out[n] = row
+    return out
+
+
+def exponents_keys(table: Mapping[int, Mapping[str, CutCost]]) -> dict[str, Any]:
+    """Flat ``anneal_vs_grover.*`` keys of exponents.json."""
+    out: dict[str, Any] = {"anneal_vs_grover.sizes": sorted(table)}
+    out["anneal_vs_grover.unit"] = (
+        "queries (sa: annealing reads; classical: energy evaluations; amplified: oracle calls); "
+        "cost_per_cut_ops in Ising-term operations (docs/measuring.md)"
+    )
+    for n, row in sorted(table.items()):
+        out[f"anneal_vs_grover.n{n}.cost_per_cut"] = {m: row[m].mean for m in METHODS}
+        out[f"anneal_vs_grover.n{n}.cost_per_cut_ci"] = {m: [row[m].lo, row[m].hi] for m in METHODS}
+        out[f"anneal_vs_grover.n{n}.cost_per_cut_ops"] = {m: row[m].ops for m in METHODS}
+    return out
+
+
+def markdown(table: Mapping[int, Mapping[str, CutCost]]) -> str:
+    """The report's table ("" when sa was not measured)."""
+    if not table:
+        return ""
+    lines = [
+        "| n | sa reads | classical queries | amplified queries | sa ops | classical ops "
+        "| amplified ops |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for n, row in sorted(table.items()):
+        q = " | ".join(f"{row[m].mean:.3g} [{row[m].lo:.3g}, {row[m].hi:.3g}]" for m in METHODS)
+        o = " | ".join(f"{row[m].ops:.3g}" for m in METHODS)
+        lines.append(f"| {n} | {q} | {o} |")
+    return "\n".join(lines)
+
+
+def plot(table: Mapping[int, Mapping[str, CutCost]], path: Path) -> bool:
+    """Cost per cut against n, in queries and in Ising-term operations (False when empty)."""
+    if not table:
+        return False
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    ns = sorted(table)
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
+    colors = {"sa": "tab:green", "classical": "tab:blue", "amplified": "tab:red"}
+    for m in METHODS:
+        mean = np.array([table[n][m].mean for n in ns])
+        lo = np.array([table[n][m].lo for n in ns])
+        hi = np.array([table[n][m].hi for n in ns])
+        err = np.nan_to_num(np.array([mean - lo, hi - mean]), nan=0.0)
+        axes[0].errorbar(ns, mean, yerr=err, marker="o", capsize=3, color=colors[m], label=m)
+        axes[1].plot(ns, [table[n][m].ops for n in ns], "o-", color=colors[m], label=m)
+    axes[0].set_ylabel("queries per cut (own unit; 95 % t interval)")
+    axes[1].set_ylabel("Ising-term operations per cut")
+    for ax in axes:
+        ax.set_yscale("log")
+        ax.set_xlabel("n = H + 3 spins")
+        ax.legend(fontsize=8)
+    axes[0].set_title("cost of one cut on the replay trajectories")
+    axes[1].set_title("in a hardware-neutral unit")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return True
+
+
+__all__ = ["METHODS", "CutCost", "cost_per_cut", "exponents_keys", "markdown", "ops_per_query"]
