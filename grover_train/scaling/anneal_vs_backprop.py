@@ -76,7 +76,9 @@ class AnnealVsBackpropOptions:
             comparison.
         validation_fraction: share of the tuning data's training set held out for validation.
         validation_target: the validation error (1 - validation accuracy) whose first
-            crossing's cost ranks the reads.
+            crossing's cost ranks the reads: 0.15 lies in the late regime, where the reads
+            decide whether rare heads are found (0.2 and 0.25 are crossed within the first
+            few thousand queries, where any budget finds heads and fewer reads always win).
         tuning_budget: queries per tuning run at most.
         sqa_reads, sqa_sweeps: OpenJij reads per batch and sweeps per read.
         backprop_batch, backprop_eta: backprop's mini-batch and Adam step size.
@@ -99,14 +101,14 @@ class AnnealVsBackpropOptions:
     read_grid: tuple[int, ...] = (4, 8, 16)
     tuning_pairs: tuple[tuple[int, int], ...] = ((1000, 1000), (1001, 1001), (1002, 1002))
     validation_fraction: float = 0.2
-    validation_target: float = 0.25
+    validation_target: float = 0.15
     tuning_budget: int = 20_000
     sqa_reads: int = 4
     sqa_sweeps: int = 20
     backprop_batch: int = 16
     backprop_eta: float = 0.005
-    budget_sa: int = 250_000
-    budget_sqa: int = 250_000
+    budget_sa: int = 150_000
+    budget_sqa: int = 150_000
     budget_backprop: int = 100_000
     sqa_pairs: int | None = None
 
@@ -128,12 +130,16 @@ def default_options(quick: bool) -> AnnealVsBackpropOptions:
 
 
 def default_pairs(quick: bool) -> tuple[list[int], list[int]]:
-    """(seeds, data seeds): 8 pairs quick, 16 full; the data seed varies with the run seed.
+    """(seeds, data seeds): 10 pairs quick, 18 full; the data seed varies with the run seed.
 
-    >>> default_pairs(True)[0] == default_pairs(True)[1] == list(range(8))
+    The difference needs >= 8 (quick) and >= 16 (full) pairs in which both methods reach the
+    lowest target; sa stalls above it on some data seeds (1 of 8 in the first quick runs), so
+    two pairs more are run. Every pair run is reported, a stalled one with its reason.
+
+    >>> default_pairs(True)[0] == default_pairs(True)[1] == list(range(10))
     True
     """
-    n = 8 if quick else 16
+    n = 10 if quick else 18
     return list(range(n)), list(range(n))
 
 
@@ -766,7 +772,9 @@ def exponent_keys(result: AnnealVsBackpropResult | None) -> dict[str, Any]:
         return {}
     p = "anneal_vs_backprop."
     out: dict[str, Any] = {
-        p + "seeds": len(result.pairs),
+        # the pairs the paired difference rests on (both sa and backprop fitted)
+        p + "seeds": 0 if result.difference is None else result.difference.num_seeds,
+        p + "pairs_run": len(result.pairs),
         p + "pairs": [list(x) for x in result.pairs],
         p + "decades": result.decades,
         p + "targets": result.targets,
@@ -849,6 +857,17 @@ def section(result: AnnealVsBackpropResult | None) -> str:
             f"| alpha_sa - alpha_backprop (paired) | {PAPER_ANNEALING - PAPER_BACKPROP:.2f} | "
             f"{d.mean:.2f} [{d.lo:.2f}, {d.hi:.2f}] | {d.num_seeds} pairs{bca} | | |"
         )
+    stalled = [
+        f"{r.method} on pair {_key(r)} (lowest eps {r.eps.min():.3g} within {r.spent} queries)"
+        for r in result.runs
+        if _key(r) in result.failed.get(r.method, {})
+    ]
+    if stalled:
+        lines += [
+            "",
+            "Not fitted (the run never reached the lowest target; its pair is left out of the "
+            "difference, which favours the method that stalled): " + "; ".join(stalled) + ".",
+        ]
     lines += ["", f"**Verdict.** {result.verdict}", ""]
     if result.tuning is not None:
         tu = result.tuning
