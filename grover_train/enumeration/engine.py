@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import math
 import os
+import time
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -54,12 +55,28 @@ MEMORY_FRACTION = 0.5
 # ---------------------------------------------------------------------------- memory
 
 
+#: seconds a reading of the available memory is reused: training checks a table per search
+#: (thousands a second), and reading /proc for each cost more than the search itself
+MEMORY_READING_S = 0.2
+_reading: list[float] = [-1.0, 0.0]
+
+
 def available_memory() -> int:
-    """Bytes of memory available now: MemAvailable, capped by a cgroup limit if one is set.
+    """Bytes of memory available now: MemAvailable, capped by a cgroup limit if one is set
+    (read at most every :data:`MEMORY_READING_S` seconds).
 
     >>> available_memory() > 0
     True
     """
+    now = time.monotonic()
+    if 0 <= now - _reading[0] < MEMORY_READING_S:
+        return int(_reading[1])
+    avail = _read_available_memory()
+    _reading[:] = [now, float(avail)]
+    return avail
+
+
+def _read_available_memory() -> int:
     avail = None
     try:
         with open("/proc/meminfo") as f:
