@@ -13,12 +13,14 @@ resources and ``info`` keys; tests/test_backend_kit.py runs it on every register
 
     testing.check_backend(my_backend)
 
+and dimod's own sampler tests on it (``testing.check_dimod_bqm_tests(lambda: my_finder)``).
+
 Every function raises :class:`AssertionError` with a message saying what is wrong.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import dimod
 import numpy as np
@@ -464,6 +466,71 @@ def check_backend(backend, *, seed: int = 0) -> None:
     check_backend_resources(backend)
 
 
+class _SeededSampler(dimod.Sampler):
+    """A finder whose calls without a seed get one from a seeded stream: dimod's tests call
+    ``sample(bqm)`` alone, and a test must not depend on luck."""
+
+    def __init__(self, finder: dimod.Sampler, seed: int, defaults: Mapping) -> None:
+        self.finder, self._rng, self.defaults = finder, make_rng(seed), dict(defaults)
+
+    @property
+    def parameters(self) -> dict:
+        return dict(self.finder.parameters)
+
+    @property
+    def properties(self) -> dict:
+        return dict(self.finder.properties)
+
+    def sample(self, bqm, **kwargs) -> dimod.SampleSet:
+        kwargs.setdefault("seed", child_seed(self._rng))
+        return self.finder.sample(bqm, **{**self.defaults, **kwargs})
+
+
+def check_dimod_bqm_tests(
+    finder_factory: Callable[[], dimod.Sampler],
+    *,
+    seed: int = 0,
+    max_num_variables: int | None = None,
+    defaults: Mapping | None = None,
+) -> int:
+    """Run dimod's own sampler tests (:func:`dimod.testing.load_sampler_bqm_tests`: empty,
+    one-variable and path models of every BQM type and vartype) on the finders
+    ``finder_factory`` builds, seeded from ``seed``; ``defaults`` are sample keywords the tests
+    do not give (e.g. a small ``budget`` for a slow device backend). Returns how many ran.
+
+    Raises:
+        AssertionError: naming every failing test and its last error line.
+
+    >>> from grover_train.finders import get_finder
+    >>> check_dimod_bqm_tests(lambda: get_finder('random'))
+    32
+    """
+    import unittest
+
+    from dimod.testing import load_sampler_bqm_tests
+
+    stream = make_rng(seed)
+
+    def factory() -> dimod.Sampler:
+        return _SeededSampler(finder_factory(), child_seed(stream), defaults or {})
+
+    factory.__name__ = "factory"
+
+    @load_sampler_bqm_tests(factory, max_num_variables=max_num_variables)
+    class DimodBQMTests(unittest.TestCase):
+        pass
+
+    suite = unittest.TestLoader().loadTestsFromTestCase(DimodBQMTests)
+    result = unittest.TestResult()
+    suite.run(result)
+    bad = [
+        f"{test.id().rsplit('.', 1)[-1]}: {trace.strip().splitlines()[-1]}"
+        for test, trace in [*result.failures, *result.errors]
+    ]
+    assert not bad, f"{len(bad)} of {result.testsRun} dimod sampler tests fail: " + "; ".join(bad)
+    return result.testsRun
+
+
 __all__ = [
     "BACKEND_ATOL",
     "SHOT_SIGMAS",
@@ -474,6 +541,7 @@ __all__ = [
     "check_backend_repeats",
     "check_backend_resources",
     "check_backend_seeds",
+    "check_dimod_bqm_tests",
     "ENERGY_ATOL",
     "INFO_KEYS",
     "assert_finder_api",

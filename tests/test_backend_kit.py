@@ -209,3 +209,12 @@ def test_kit_instances_have_heads_and_non_heads():
         assert 0 < problem.marked.sum() < 2**problem.num_variables
         assert len(as_phases(iterates)) >= 1
     assert math.isclose(testing.BACKEND_ATOL, 1e-9)
+
+
+def test_dimod_sampler_tests_pass_on_grover_with_every_backend(backend):
+    # dimod's own suite (empty, one-variable and path models); a small budget keeps the
+    # device backends (ISA circuits, shots) quick
+    from grover_train.finders.coherent.grover import GroverFinder
+
+    finder = GroverFinder(backend=backend)
+    assert testing.check_dimod_bqm_tests(lambda: finder, defaults={"budget": 8}) == 32

@@ -17,6 +17,7 @@ from test_hardening import checksums, refused
 
 from grover_train.cli.main import main
 from grover_train.errors import InputError
+from grover_train.finders import FINDERS, get_finder
 from grover_train.interop import MAX_ENERGY_SCALE, as_bqm, check_serializable, load_bqm_file
 
 GOOD = dimod.BQM(
@@ -430,3 +431,28 @@ def test_a_circuit_refused_at_the_first_search_is_one_line_and_leaves_no_folder(
     err = _quiet_refusal([*TRAIN_AER, "--max-qubits", "28", "--out", str(out)], capsys, tmp_path)
     assert "simulates at most 28 qubits" in err and "value qubits" in err
     assert not out.exists()
+
+
+# ------------------------------------------------------------------ item 9: dimod's own tests
+@pytest.mark.parametrize("name", sorted(FINDERS))
+def test_dimod_sampler_tests_pass_on_every_finder(name):
+    from grover_train import testing
+
+    options = {"num_reads": 2, "num_sweeps": 10} if name == "sqa" else {}  # quick: no quality
+    if name == "dwave":  # no account here: Ocean's simulated annealer stands in for the QPU
+        from dwave.samplers import SimulatedAnnealingSampler
+
+        options = {"sampler": SimulatedAnnealingSampler()}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # dwave-samplers on all-zero biases
+        assert testing.check_dimod_bqm_tests(lambda: get_finder(name, **options)) == 32
+
+
+def test_sqa_takes_any_hashable_labels():
+    bqm = dimod.BQM(
+        {"a": -1.0, (0, 1): 1.0, 3: -0.5}, {("a", (0, 1)): -2.0, (3, "a"): 1.0}, 0, "SPIN"
+    )
+    ss = get_finder("sqa", num_reads=8).sample(bqm, seed=0)
+    ground = dimod.ExactSolver().sample(bqm).first
+    assert list(ss.variables) == list(bqm.variables) and ss.first.energy == ground.energy
+    assert ss.first.sample == ground.sample

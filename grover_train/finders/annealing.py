@@ -436,7 +436,10 @@ class SQAFinder(HeadFinder):
             if v is not None
         }
         col = ReadCollector(problem, budget, max_heads)
-        order = problem.variables
+        # OpenJij sorts labels and fails on mixed or tuple ones: it sees variables 0..n-1 in
+        # the problem's order (dimod's relabelling), so column i is problem.variables[i]
+        bqm, _ = problem.bqm.relabel_variables_as_integers(inplace=False)
+        order = list(range(problem.num_variables))
         while not col.done:
             k = col.next_batch(self.num_reads)
             if not problem.num_variables:  # OpenJij rejects empty models
@@ -444,7 +447,7 @@ class SQAFinder(HeadFinder):
                 continue
             # OpenJij returns one row per read (no aggregation), in read order.
             res = self._sampler.sample(
-                problem.bqm,
+                bqm,
                 num_reads=k,
                 num_sweeps=self.num_sweeps,
                 seed=child_seed(rng) % 2**31,

@@ -93,6 +93,8 @@ class GroverFinder(HeadFinder):
         }
 
     def _check_size(self, problem: SearchProblem) -> None:
+        if problem.num_variables == 0:
+            return  # one state, no qubits: see _find
         self.backend.check_size(problem)
         check_preparation = getattr(self.backend, "check_preparation", None)
         if check_preparation is not None:  # e.g. exact: does its table path fit in memory?
@@ -134,11 +136,18 @@ class GroverFinder(HeadFinder):
             disable=not self.progress,
             leave=False,
         )
-        runner = RoundRunner(problem, self.prep, self.backend, rng, budget, progress=bar.update)
-        shots_before = getattr(self.backend, "shots_run", None)
+        backend = self.backend
+        if problem.num_variables == 0:
+            # a model without variables has one state and no qubits: a circuit library cannot
+            # build it (Aer, PennyLane), the exact backend's trivial simulation is the answer
+            from grover_train.finders.coherent.backends import get_backend
+
+            backend = get_backend("exact")
+        runner = RoundRunner(problem, self.prep, backend, rng, budget, progress=bar.update)
+        shots_before = getattr(backend, "shots_run", None)
         try:
             # one Batch/Session per search on devices (a Session when the schedule adapts)
-            with self.backend.execution(adaptive=self.schedule != "bbht"):
+            with backend.execution(adaptive=self.schedule != "bbht"):
                 self._run(runner, max_heads=max_heads, **opts)
         finally:
             bar.close()
@@ -147,7 +156,7 @@ class GroverFinder(HeadFinder):
         rows = states_to_samples(z, problem.num_variables, problem.bqm.vartype)
         rounds = runner.rounds
         circuits = sum(1 for r in rounds if not r.get("start"))
-        resources = self.backend.resources(problem, self.prep, runner.max_calls_iterates)
+        resources = backend.resources(problem, self.prep, runner.max_calls_iterates)
         thresholds = []
         for r in rounds:
             if r["threshold"] is not None and r["threshold"] not in thresholds:
@@ -159,9 +168,7 @@ class GroverFinder(HeadFinder):
             "circuits": circuits,
             # one shot per round (every measurement is checked); a batched device may run
             # more (discarded rounds, twirling randomizations): its own count then
-            "shots": circuits
-            if shots_before is None
-            else int(self.backend.shots_run - shots_before),
+            "shots": circuits if shots_before is None else int(backend.shots_run - shots_before),
             "jobs": runner.jobs,
             "wasted_queries": runner.wasted_queries,
             "wasted_rounds": runner.wasted_rounds,
@@ -172,17 +179,17 @@ class GroverFinder(HeadFinder):
             "oracle_calls": sum(r["r"] for r in rounds),
             "thresholds": thresholds,
             "rounds": rounds,
-            "execution_mode": getattr(self.backend, "mode_used", None),
+            "execution_mode": getattr(backend, "mode_used", None),
             "best_energy": min((r["energy"] for r in rounds), default=None),
             # the quantized oracle's record; None when the backend marks the heads itself
             "oracle": None,
         }
-        oracle = self.backend.oracle_record(problem)
+        oracle = backend.oracle_record(problem)
         if oracle is not None:  # the quantized oracle at the problem's threshold
             inexact = [
                 t
                 for t in thresholds
-                if not self.backend.oracle_record(problem.with_threshold(t))["exact"]
+                if not backend.oracle_record(problem.with_threshold(t))["exact"]
             ]
             info["oracle"] = {**oracle, "inexact_thresholds": inexact}
         return FindResult([rows] if len(rows) else [], queries=runner.queries, info=info)
