@@ -166,3 +166,20 @@ def test_result_round_trips_and_the_report_section(tiny, tmp_path):
     assert tiny.verdict in md
     assert avb.plot(back, tmp_path / "p.png") and (tmp_path / "p.png").stat().st_size > 0
     assert avb.section(None) == "" and avb.exponent_keys(None) == {}
+
+
+def test_run_once_reuses_a_folder_with_the_same_options_and_pairs(tiny, tmp_path, monkeypatch):
+    monkeypatch.setattr(avb, "default_options", lambda quick: TINY)
+    monkeypatch.setattr(avb, "default_pairs", lambda quick: ([0, 1, 2], [0, 1, 2]))
+    text = json.dumps(avb.jsonify.finite(tiny.to_dict()), allow_nan=False)
+    (tmp_path / avb.JSON_NAME).write_text(text)
+
+    def never(*args, **kwargs):
+        raise AssertionError("the saved result should have been reused")
+
+    monkeypatch.setattr(avb, "run_anneal_vs_backprop", never)
+    assert avb.run_once(tmp_path, quick=True).verdict == tiny.verdict
+    # other pairs: run again
+    monkeypatch.setattr(avb, "default_pairs", lambda quick: ([0, 1], [0, 1]))
+    with pytest.raises(AssertionError, match="reused"):
+        avb.run_once(tmp_path, quick=True)
