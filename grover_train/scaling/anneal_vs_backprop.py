@@ -780,7 +780,8 @@ def exponent_keys(result: AnnealVsBackpropResult | None) -> dict[str, Any]:
         p + "targets": result.targets,
         p + "hidden": result.options.get("hidden"),
         p + "sa_reads": result.options.get("sa_reads"),
-        p + "paper": {"annealing": PAPER_ANNEALING, "backprop": PAPER_BACKPROP},
+        p + "paper_annealing": PAPER_ANNEALING,
+        p + "paper_backprop": PAPER_BACKPROP,
         p + "wall_s": result.wall_s,
     }
     for m in METHODS:
@@ -790,6 +791,14 @@ def exponent_keys(result: AnnealVsBackpropResult | None) -> dict[str, Any]:
         out[p + f"{m}_seeds"] = len(result.alphas.get(m, {}))
         if result.failed.get(m):
             out[p + f"{m}_failed"] = dict(result.failed[m])
+        if e is None:
+            ran = any(r.method == m for r in result.runs)
+            if ran:
+                out[p + f"{m}_note"] = "fewer than 2 runs reached the lowest target"
+            elif m == "sqa":
+                out[p + f"{m}_note"] = "full run only: an sqa read costs about ten sa reads"
+            else:
+                out[p + f"{m}_note"] = "not run"
     d = result.difference
     out[p + "difference"] = None if d is None else d.mean
     out[p + "difference_ci"] = None if d is None else [d.lo, d.hi]
