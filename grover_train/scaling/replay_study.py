@@ -69,7 +69,7 @@ FULL_SA_EVERY = 5
 #: epochs the validation runs' budgets are sized for
 VALIDATION_EPOCHS = {"quick": 5, "full": 40}
 #: validation seeds (per finder)
-VALIDATION_SEEDS = {"quick": 8, "full": 16}
+VALIDATION_SEEDS = {"quick": 4, "full": 16}
 #: the widest 95 % half-width of the validation's ratio difference that still has power
 VALIDATION_POWER = 0.15
 
