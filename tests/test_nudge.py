@@ -106,16 +106,15 @@ def _free_top(sub, x, head, free):
 
 
 @pytest.mark.parametrize("gamma, free", [(0.5, "head"), (3.0, "head"), (1.0, "closed")])
-def test_nudged_cut_is_the_gradient_of_the_energy_gap_by_brute_force(gamma, free, monkeypatch):
+def test_nudged_cut_is_the_gradient_of_the_energy_gap_by_brute_force(gamma, free):
     """For windows of every layer: the update equals -d/dtheta mean_S [E_l(P(S)) - E_l(S)]
     for every parameter of the network and the readouts, with P(S) the nudged positive built by
     enumeration; with a nudge, layers below the window's layer move too."""
-    monkeypatch.setattr(ro, "NUDGE", gamma)
-    monkeypatch.setattr(ro, "NUDGE_FREE", free)
     rng = np.random.default_rng(3)
     lower_moved = 0
     for trial in range(4):
         net, r = tiny(4 + trial, hidden=(3, 2, 3))
+        r.options = ro.ReadoutOptions(nudge=gamma, nudge_free=free)
         for layer in range(net.num_layers):
             x, k = rng.choice([-1.0, 1.0], size=4), int(rng.integers(3))
             p = layer_window(net, r, x, k, layer)
@@ -148,7 +147,7 @@ def test_nudged_cut_is_the_gradient_of_the_energy_gap_by_brute_force(gamma, free
     assert lower_moved > 0
 
 
-def test_without_nudge_the_cut_is_the_local_readout_cut(monkeypatch):
+def test_without_nudge_the_cut_is_the_local_readout_cut():
     rng = np.random.default_rng(5)
     net, r = tiny(1, hidden=(3, 2, 3))
     x, k = rng.choice([-1.0, 1.0], size=4), 1
@@ -156,19 +155,19 @@ def test_without_nudge_the_cut_is_the_local_readout_cut(monkeypatch):
     for p in ps:
         heads = window_heads(net, r, p, count=1)
         a = ro.local_delta(net, r, p.layer, x, p.positive, heads)
-        monkeypatch.setattr(ro, "NUDGE", 1e-12)  # on, but too weak to flip any unit
+        r.options = ro.ReadoutOptions(nudge=1e-12)  # on, but too weak to flip any unit
         b = ro.local_delta(net, r, p.layer, x, p.positive, heads)
-        monkeypatch.setattr(ro, "NUDGE", 0.0)
+        r.options = ro.ReadoutOptions()
         for u, v in zip(a[0][0], b[0][0], strict=True):
             assert np.array_equal(u, v)
         assert np.array_equal(a[0][2], b[0][2])
 
 
-def test_nudged_training_learns_and_counts_the_sweep(monkeypatch):
+def test_nudged_training_learns_and_counts_the_sweep():
     ds, kw = small_digits()
     plain = train_model(ds, budget=2000, **kw)
-    monkeypatch.setattr(ro, "NUDGE", 1.0)
-    nudged = train_model(ds, budget=2000, **kw)
+    nudged = train_model(ds, budget=2000, readout_options={"nudge": 1.0}, **kw)
+    assert nudged.summary["readout_options"]["nudge"] == 1.0
     assert nudged.summary["queries"] >= 2000 and nudged.summary["max_qubits_used"] <= 7
     start = deep.identity_init(DragonNetwork.random(16, [6, 6], 3, seed=0))
     assert nudged.summary["test_accuracy"] > start.accuracy(ds.X_test, ds.y_test) + 0.1
@@ -185,19 +184,17 @@ def test_anchor_pulls_square_layers_above_the_first_towards_the_identity():
         assert np.allclose(net.W[m], 0.8 * before[m] + 0.2 * np.eye(len(before[m])))
 
 
-def test_anchor_can_leave_the_last_layer_free(monkeypatch):
-    monkeypatch.setattr(ro, "ANCHOR_TOP", False)
+def test_anchor_can_leave_the_last_layer_free():
     net = DragonNetwork.random(4, [4, 4, 4], 2, seed=0)
     before = [w.copy() for w in net.W]
-    ro.anchor_identity(net, 0.1, 2.0)
+    ro.anchor_identity(net, 0.1, 2.0, top=False)
     assert np.allclose(net.W[1], 0.8 * before[1] + 0.2 * np.eye(4))
     assert np.array_equal(net.W[2], before[2]) and np.array_equal(net.W[0], before[0])
 
 
-def test_anchored_training_keeps_the_upper_layer_near_the_identity(monkeypatch):
+def test_anchored_training_keeps_the_upper_layer_near_the_identity():
     ds, kw = small_digits()
     free = train_model(ds, budget=2000, **kw)
-    monkeypatch.setattr(ro, "ANCHOR", 5.0)
-    held = train_model(ds, budget=2000, **kw)
+    held = train_model(ds, budget=2000, readout_options=ro.ReadoutOptions(anchor=5.0), **kw)
     dist = [np.linalg.norm(r.net.W[1] - np.eye(6)) for r in (free, held)]
     assert dist[1] < 0.5 * dist[0]

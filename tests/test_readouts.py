@@ -131,14 +131,14 @@ def _numeric_cut(net, r, layer, x, positive, heads, get, block=0):
 
 
 @pytest.mark.parametrize("middle, blocks", [(1.0, None), (0.25, None), (1.0, 5)])
-def test_local_cut_is_the_gradient_of_the_energy_gap_by_brute_force(middle, blocks, monkeypatch):
+def test_local_cut_is_the_gradient_of_the_energy_gap_by_brute_force(middle, blocks):
     """The update equals -d/dtheta [E_l(positive) - mean_S E_l(head)] for every parameter of
     the whole network and of the readouts, computed by finite differences of the definition
     (times the middle layer's weighting), with one readout per layer and one per window
     block (``blocks``: the block's local network; the other blocks' readouts do not move)."""
-    monkeypatch.setattr(ro, "MIDDLE_WEIGHT", middle)
     rng = np.random.default_rng(3)
     net, r = tiny(4, hidden=(3, 2, 3), max_qubits=blocks)
+    r.options = ro.ReadoutOptions(middle_weight=middle)
     for t in range(2 * net.num_layers):
         layer = t % net.num_layers
         x, k = _spins(rng, 4), int(rng.integers(3))
@@ -151,7 +151,7 @@ def test_local_cut_is_the_gradient_of_the_energy_gap_by_brute_force(middle, bloc
 
         def numeric(get, layer=layer, x=x, p=p, heads=heads, g=g):
             # times the readout weighting of the layer (1 for the first and the last)
-            w = ro.layer_weight(layer, net.num_layers)
+            w = ro.layer_weight(layer, net.num_layers, middle)
             return w * _numeric_cut(net, r, layer, x, p.positive, heads, get, g)
 
         assert_cut_is((dW, db, dU, dc), aux, numeric, net.num_layers)
@@ -185,15 +185,14 @@ def test_finish_phase_searches_only_the_last_layer():
     early = {ro.window_layer(ro.scheduled_window(plan, t, 3, phase=0.5)) for t in range(12)}
     late = {ro.window_layer(ro.scheduled_window(plan, t, 3, phase=0.95)) for t in range(12)}
     assert early == {0, 1, 2} and late == {2}
-    assert ro.FINISH > 0  # the default finishes with the last layer
+    assert ro.ReadoutOptions().finish > 0  # the default finishes with the last layer
 
 
-def test_greedy_schedule_searches_one_layer_per_third_bottom_up(monkeypatch):
-    monkeypatch.setattr(ro, "GREEDY", True)
-    monkeypatch.setattr(ro, "FINISH", 0.0)
+def test_greedy_schedule_searches_one_layer_per_third_bottom_up():
+    greedy = ro.ReadoutOptions(greedy=True, finish=0.0)
     plan = deep.plan_windows([8, 8, 8], 3, 7, shape="readouts")  # 2 windows per layer
     for phase, layer in [(0.1, 0), (0.5, 1), (0.9, 2)]:
-        seen = {ro.scheduled_window(plan, t, 3, phase=phase).name for t in range(4)}
+        seen = {ro.scheduled_window(plan, t, 3, phase=phase, options=greedy).name for t in range(4)}
         assert {ro.window_layer(w) for w in plan if w.name in seen} == {layer}
         assert len(seen) == 2  # both windows of the layer, in turn
 
@@ -210,8 +209,8 @@ def test_one_layer_readouts_training_is_layer_training():
 def test_deep_readouts_training_learns_every_layer_and_resumes_exactly(monkeypatch):
     # the finish phase is relative to the command's budget: without it a resumed run to a
     # larger budget is the uninterrupted run
-    monkeypatch.setattr(ro, "FINISH", 0.0)
     ds, kw = small_digits()
+    kw["readout_options"] = ro.ReadoutOptions(finish=0.0)
     ends = record_step_ends(monkeypatch)  # a resume starts at a step's end
     full = train_model(ds, budget=3000, **kw)
     middle = min(ends, key=lambda q: abs(q - 1500))
@@ -228,6 +227,14 @@ def test_deep_readouts_training_learns_every_layer_and_resumes_exactly(monkeypat
     for a, b in zip(full.net.W, back.net.W, strict=True):
         assert np.allclose(a, b)
     assert np.allclose(back.net.meta["train_state"]["readouts"]["V"][0], saved["V"][0])
+    # the run says how it was trained, and a resume without options continues with those
+    assert full.summary["readout_options"]["finish"] == 0.0 and saved["options"]["finish"] == 0.0
+    quiet = {k: v for k, v in kw.items() if k != "readout_options"}
+    again = train_model(ds, budget=3000, init=half.net, resume=True, **quiet)
+    for a, b in zip(full.net.W, again.net.W, strict=True):
+        assert np.allclose(a, b)
+    with pytest.raises(InputError, match="readout options differ"):
+        train_model(ds, budget=3000, init=half.net, resume=True, readout_options={}, **quiet)
     # a resume under another --max-qubits would search windows that are in no readout block
     with pytest.raises(InputError, match="resume with the --max-qubits it was started with"):
         train_model(ds, budget=3000, init=half.net, resume=True, **{**kw, "max_qubits": 5})
@@ -266,16 +273,15 @@ def test_cli_reports_validation_accuracy_and_refuses_a_bad_fraction(tmp_path, ca
 def test_runs_saved_before_block_readouts_resume_as_they_were_trained(monkeypatch):
     """A saved state without "blocks" (one readout per layer, 1-D biases) resumes under the
     same --max-qubits as one readout per layer, exactly the run it was."""
-    monkeypatch.setattr(ro, "FINISH", 0.0)
     ds, kw = small_digits()
     ends = record_step_ends(monkeypatch)
-    monkeypatch.setattr(ro, "BLOCK_READOUTS", False)
+    kw["readout_options"] = {"finish": 0.0, "block_readouts": False}
     full = train_model(ds, budget=2000, **kw)
     half = train_model(ds, budget=min(ends, key=lambda q: abs(q - 1000)), **kw)
     saved = half.net.meta["train_state"]["readouts"]
     assert saved["blocks"] == [[[0, 6]]]
     half.net.meta["train_state"]["readouts"] = {"V": saved["V"], "d": [saved["d"][0][0]]}
-    monkeypatch.setattr(ro, "BLOCK_READOUTS", True)  # today's default
+    kw["readout_options"] = {"finish": 0.0}  # today's default blocks: the file decides
     back = train_model(ds, budget=2000, init=half.net, resume=True, **kw)
     for a, b in zip(full.net.W + [full.net.U], back.net.W + [back.net.U], strict=True):
         assert np.array_equal(a, b)

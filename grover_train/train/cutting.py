@@ -44,7 +44,7 @@ from grover_train.train.problems import (
     positive_config,
     sample_problems,
 )
-from grover_train.train.readouts import Readouts, local_delta
+from grover_train.train.readouts import ReadoutOptions, Readouts, local_delta
 
 #: defaults tuned on digits (10 classes, --hidden 32, sa); see docs/training.md
 DEFAULTS = {
@@ -89,6 +89,9 @@ class HeadCutting(Updater):
             weights. Default ``"epoch"``: the steps of one epoch; 0 turns averaging off.
         weight_decay: L2 shrinkage of W and U per step (times eta).
         init_scale: variance scale of the random initial weights.
+        readout_options: settings of the local readouts of deep networks
+            (:class:`grover_train.train.readouts.ReadoutOptions`, or a dict of its fields);
+            recorded in the summary and the saved state, restored on resume.
         input_noise: flip each input spin with this probability when a sample is used.
 
     >>> from grover_train.data.datasets import load_dataset
@@ -121,6 +124,7 @@ class HeadCutting(Updater):
         average: int | str | None = None,
         windows: str | None = None,
         batched: bool = True,
+        readout_options: ReadoutOptions | dict | None = None,
     ) -> None:
         super().__init__(
             finder_options,
@@ -140,6 +144,13 @@ class HeadCutting(Updater):
         )
         self.finder = finder
         self.max_qubits = max_qubits
+        #: settings of the local readouts of deep networks (None: the defaults, or on resume
+        #: the saved run's)
+        self.readout_options = (
+            ReadoutOptions.from_dict(readout_options)
+            if isinstance(readout_options, dict)
+            else readout_options
+        )
         #: search a one-layer step's samples in one batched call (False: one at a time, the
         #: reference path; the heads agree in distribution, see docs/training.md)
         self.batched = bool(batched)
@@ -183,8 +194,18 @@ class HeadCutting(Updater):
             self.readouts = (
                 _ro.check_resume_blocks(saved, net.hidden, net.num_classes, self.max_qubits)
                 if saved
-                else Readouts.random(net, seed, max_qubits=self.max_qubits)
+                else Readouts.random(
+                    net, seed, max_qubits=self.max_qubits, options=self.readout_options
+                )
             )
+            given = self.readout_options
+            if given is not None and saved and "options" not in saved:
+                self.readouts.options = given  # saved before its options were: as given
+            elif given is not None and given != self.readouts.options:
+                raise InputError(
+                    "the readout options differ from those of the run being resumed "
+                    f"({self.readouts.options.to_dict()}): resume without readout options"
+                )
 
     def step(self, batch: Batch) -> StepResult:
         """Search every sample of the batch for heads and apply the batch's mean cut."""
@@ -265,12 +286,13 @@ class HeadCutting(Updater):
             apply(net, scale(delta, 1.0 / size), eta_t, p["weight_decay"])
         if aux is not None:
             shrink = 1.0 - eta_t * p["weight_decay"]
-            eta_r = eta_t * _ro.READOUT_ETA
+            eta_r = eta_t * readouts.options.readout_eta
             for i, (dV, dd) in enumerate(aux):
                 readouts.V[i] = shrink * readouts.V[i] + eta_r / size * dV
                 readouts.d[i] = readouts.d[i] + eta_r / size * dd
-        if readouts is not None and _ro.ANCHOR:
-            _ro.anchor_identity(net, eta_t)
+        if readouts is not None and readouts.options.anchor:
+            o = readouts.options
+            _ro.anchor_identity(net, eta_t, o.anchor, o.anchor_top)
         return StepResult(
             queries=queries - batch.queries,
             samples=size,
@@ -344,6 +366,11 @@ class HeadCutting(Updater):
             "max_qubits_used": self.max_qubits_used,
             "batched": self.batched,
             "reads_run": self.reads_run,
+            **(
+                {"readout_options": self.readouts.options.to_dict()}
+                if self.readouts is not None
+                else {}
+            ),
         }
 
 

@@ -1,6 +1,6 @@
 """A nudged positive phase for deep networks (equilibrium-propagation style), tried and off by
-default: ``readouts.NUDGE = 0`` (docs/deep.md, "Tried: a nudged positive phase and an identity
-anchor": it lowered validation accuracy in every form measured).
+default: ``ReadoutOptions(nudge=0)`` (docs/deep.md, "Tried: a nudged positive phase and an
+identity anchor": it lowered validation accuracy in every form measured).
 
 With local readouts the cut of a window of layer l moves only W_l, b_l and the layer's readout:
 the layers below are the forward pass both in the positive configuration and in every head,

@@ -200,7 +200,11 @@ def _readout_problems(net, readouts, x, label, margin, max_qubits, step, sweeps,
         raise ValueError("windows='readouts' needs the auxiliary readouts of the network")
     plan = _readout_plan(tuple(net.hidden), net.num_classes, max_qubits)
     if step is not None:
-        plan = [ro.scheduled_window(plan, int(step), net.num_layers, phase=phase)]
+        plan = [
+            ro.scheduled_window(
+                plan, int(step), net.num_layers, phase=phase, options=readouts.options
+            )
+        ]
     sweeps = deep.DEFAULT_SWEEPS if sweeps is None else int(sweeps)
     # the forward pass, once for all windows
     fwd = [x]

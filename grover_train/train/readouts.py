@@ -8,16 +8,17 @@ layer l with that readout on top::
     E_l(h_1..h_l, y | x) = - sum_{m<=l} h_m.(W_m h_{m-1} + b_m) - y.(V_l h_l + d_l)
 
 and A_L (the last layer) is the whole network with its real readout U, c. With
-:data:`BLOCK_READOUTS` (the default) every window block of a lower layer has its own readout
+``block_readouts`` (the default) every window block of a lower layer has its own readout
 (its columns of ``V[l]`` and a bias row of ``d[l]``): the block is a local network of its own,
-and its window is that whole network (docs/deep.md, "Block readouts"). A window of layer
-l holds a block of that layer's units plus the C outputs; the layers below stay at their
-forward pass and the other units of layer l at their positive values, so each search is a
-one-hidden-layer head-cutting problem with input h_{l-1}. Its threshold is E+ of A_l plus the
-margin, and its energies are A_l's energies: **a head found in a window of layer l is a head
-of A_l's landscape** (for the last layer: of the whole network's landscape). The cut of such
-a head changes W_l, b_l and the readout of layer l only (the layers below are the same forward
-pass in the positive configuration and in the head, so their terms cancel).
+and its window is that whole network (docs/deep.md, "Block readouts"). Every setting of the
+readouts is a field of :class:`ReadoutOptions`, carried by the :class:`Readouts` it trains.
+A window of layer l holds a block of that layer's units plus the C outputs; the layers below
+stay at their forward pass and the other units of layer l at their positive values, so each
+search is a one-hidden-layer head-cutting problem with input h_{l-1}. Its threshold is E+ of A_l
+plus the margin, and its energies are A_l's energies: **a head found in a window of layer l is a
+head of A_l's landscape** (for the last layer: of the whole network's landscape). The cut of
+such a head changes W_l, b_l and the readout of layer l only (the layers below are the same
+forward pass in the positive configuration and in the head, so their terms cancel).
 
 The deployable classifier is unchanged: argmin_k E+(x, k) of the whole network (forward pass,
 closed-form last layer, readout U). The auxiliary readouts only train; they are kept in the
@@ -27,7 +28,7 @@ model's ``meta['train_state']['readouts']`` so that a run can be resumed.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field, fields
 
 import numpy as np
 
@@ -36,62 +37,128 @@ from grover_train.model import deep
 from grover_train.model.network import DragonNetwork
 from grover_train.train.delta import cut_delta
 
-#: the cut's positive of a lower layer's units: "clamped" (closed form with the label's
-#: readout); "forward" (the forward pass) made training collapse (docs/deep.md)
-LOWER_POSITIVE = "clamped"
-#: one auxiliary readout per window block of a lower layer (True, the default: every block is a
-#: local classifier of its own, docs/deep.md "Block readouts"), or one per layer (False)
-BLOCK_READOUTS = True
-#: step size of the auxiliary readouts relative to eta, and their initial scale
-READOUT_ETA = 1.0
-READOUT_INIT = 1.0
-#: share of the steps that search the last layer's windows (None: every window in turn)
-TOP_SHARE = None
-#: share of the budget at its end in which only the last layer's windows are searched (chosen
-#: on validation accuracy, docs/deep.md); the phase is relative to the command's budget, so a
-#: run resumed to a larger budget follows the larger budget's schedule from then on
-FINISH = 0.3
-#: progressive freezing (layer m searched only in the first (m + 1) / L of the budget)
-FREEZE = False
-#: greedy layer-wise schedule: the budget in L equal parts, part m searches only layer m's
-#: windows (bottom-up; each layer then trains on the settled layers below it)
-GREEDY = False
-#: diagnostic: hidden layers (0-based) that are never searched (docs/deep.md, Limits)
-SKIP_LAYERS: tuple[int, ...] = ()
-#: step-size factor of the cuts of the layers between the first and the last (docs/deep.md)
-MIDDLE_WEIGHT = 1.0
-#: nudge gamma of the nudged positive phase (:mod:`grover_train.train.nudge`): the cut of a
-#: window of layer l also moves the layers below it; 0 (the default): off
-NUDGE = 0.0
-#: the free phase's last layer of the nudge: "head" (the head's) or "closed" (its minimum
-#: given the head's outputs), :func:`grover_train.train.nudge.nudged_delta`
-NUDGE_FREE = "head"
-#: pull of the square layers above the first towards the identity, per step times eta
-#: (:func:`anchor_identity`; 0: off, the default)
-ANCHOR = 0.0
-#: whether the anchor also holds the last hidden layer (False: the layers in between only)
-ANCHOR_TOP = True
+
+@dataclass(frozen=True)
+class ReadoutOptions:
+    """The settings of the local readouts (docs/deep.md): every one is an option of the
+    run, recorded in its summary and in the saved training state, restored on resume.
+
+    Attributes:
+        lower_positive: the cut's positive of a lower layer's units: ``"clamped"`` (closed
+            form with the label's readout); ``"forward"`` (the forward pass) made training
+            collapse (docs/deep.md).
+        block_readouts: one auxiliary readout per window block of a lower layer (True: every
+            block a local classifier of its own, "Block readouts"), or one per layer.
+        readout_eta: step size of the auxiliary readouts relative to eta.
+        readout_init: variance scale of the initial auxiliary readouts.
+        top_share: share of the steps that search the last layer's windows (None: every
+            window in turn).
+        finish: share of the budget at its end in which only the last layer's windows are
+            searched (chosen on validation accuracy); relative to the command's budget, so a
+            run resumed to a larger budget follows the larger budget's schedule from then on.
+        freeze: progressive freezing (layer m searched only in the first (m + 1) / L of the
+            budget).
+        greedy: greedy layer-wise schedule: the budget in L equal parts, part m searches only
+            layer m's windows (bottom-up).
+        skip_layers: diagnostic: hidden layers (0-based) that are never searched.
+        middle_weight: step-size factor of the cuts of the layers between the first and the
+            last.
+        nudge: gamma of the nudged positive phase (:mod:`grover_train.train.nudge`); 0: off.
+        nudge_free: the nudge's free phase of the last layer: ``"head"`` or ``"closed"``.
+        anchor: pull of the square layers above the first towards the identity, per step
+            times eta (:func:`anchor_identity`; 0: off).
+        anchor_top: whether the anchor also holds the last hidden layer.
+
+    Raises:
+        InputError: a value out of its range, or an unknown name in :meth:`from_dict`.
+
+    >>> ReadoutOptions().finish, ReadoutOptions.from_dict({"FINISH": 0.0}).finish
+    (0.3, 0.0)
+    """
+
+    lower_positive: str = "clamped"
+    block_readouts: bool = True
+    readout_eta: float = 1.0
+    readout_init: float = 1.0
+    top_share: float | None = None
+    finish: float = 0.3
+    freeze: bool = False
+    greedy: bool = False
+    skip_layers: tuple[int, ...] = ()
+    middle_weight: float = 1.0
+    nudge: float = 0.0
+    nudge_free: str = "head"
+    anchor: float = 0.0
+    anchor_top: bool = True
+
+    def __post_init__(self) -> None:
+        if self.lower_positive not in ("clamped", "forward"):
+            raise InputError(
+                f"lower_positive must be 'clamped' or 'forward', got {self.lower_positive!r}"
+            )
+        if self.nudge_free not in ("head", "closed"):
+            raise InputError(f"nudge_free must be 'head' or 'closed', got {self.nudge_free!r}")
+        for name in ("readout_eta", "readout_init", "middle_weight", "nudge", "anchor"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, int | float) or not v >= 0:
+                raise InputError(f"{name} must be a number >= 0, got {v!r}")
+            if not np.isfinite(v):
+                raise InputError(f"{name} must be finite, got {v!r}")
+        for name in ("finish", "top_share"):
+            v = getattr(self, name)
+            if v is None and name == "top_share":
+                continue
+            if isinstance(v, bool) or not isinstance(v, int | float) or not 0 <= v <= 1:
+                raise InputError(f"{name} must be a share in [0, 1], got {v!r}")
+        for name in ("block_readouts", "freeze", "greedy", "anchor_top"):
+            if not isinstance(getattr(self, name), bool):
+                raise InputError(f"{name} must be true or false, got {getattr(self, name)!r}")
+        try:
+            skip = tuple(int(v) for v in self.skip_layers)
+        except (TypeError, ValueError):
+            raise InputError(
+                f"skip_layers must list hidden layers, got {self.skip_layers!r}"
+            ) from None
+        object.__setattr__(self, "skip_layers", skip)
+
+    @classmethod
+    def from_dict(cls, values: dict | None) -> ReadoutOptions:
+        """Options from a mapping of field names (any case: the study's ``"FINISH"`` is
+        ``finish``); an unknown name is refused."""
+        names = {f.name for f in fields(cls)}
+        given = {str(k).lower(): v for k, v in dict(values or {}).items()}
+        unknown = sorted(set(given) - names)
+        if unknown:
+            raise InputError(f"unknown readout option(s) {unknown}: choose from {sorted(names)}")
+        return cls(**given)
+
+    def to_dict(self) -> dict:
+        """The options as a JSON-able dict (the summary's and the saved state's)."""
+        d = asdict(self)
+        d["skip_layers"] = list(self.skip_layers)
+        return d
 
 
-def anchor_identity(net: DragonNetwork, eta: float, strength: float | None = None) -> None:
+def anchor_identity(net: DragonNetwork, eta: float, strength: float, top: bool = True) -> None:
     """Pull every square hidden layer above the first towards a copy of its input, in place:
     W_m <- W_m - eta * strength * (W_m - I). A layer then changes its input's code only where
     its cuts keep pushing (docs/deep.md: an untrained near-identity middle layer kept the
-    information its own readout's cuts removed).
+    information its own readout's cuts removed). ``top``: the last hidden layer too.
 
     >>> net = DragonNetwork.random(4, [3, 3], 2, seed=0)
     >>> anchor_identity(net, 1.0, 1.0); bool(np.allclose(net.W[1], np.eye(3)))
     True
     """
-    strength = ANCHOR if strength is None else strength
-    for m in range(1, net.num_layers if ANCHOR_TOP else net.num_layers - 1):
+    for m in range(1, net.num_layers if top else net.num_layers - 1):
         w = net.W[m]
         if strength and w.shape[0] == w.shape[1]:
             net.W[m] = w - eta * strength * (w - np.eye(w.shape[0]))
 
 
-def readout_blocks(hidden: Sequence[int], num_classes: int, max_qubits=None) -> list:
-    """The readout blocks of every hidden layer below the last: with :data:`BLOCK_READOUTS`
+def readout_blocks(
+    hidden: Sequence[int], num_classes: int, max_qubits=None, block_readouts: bool = True
+) -> list:
+    """The readout blocks of every hidden layer below the last: with ``block_readouts``
     the window blocks of ``plan_windows(..., shape="readouts")`` (each block its own local
     classifier), else one block per layer.
 
@@ -101,7 +168,7 @@ def readout_blocks(hidden: Sequence[int], num_classes: int, max_qubits=None) -> 
     [[(0, 8)]]
     """
     hidden = list(hidden)
-    if not BLOCK_READOUTS:
+    if not block_readouts:
         return [[(0, h)] for h in hidden[:-1]]
     plan = deep.plan_windows(hidden, num_classes, max_qubits, shape="readouts")
     return [
@@ -126,6 +193,8 @@ class Readouts:
     V: list[np.ndarray]
     d: list[np.ndarray]
     blocks: list | None = None
+    #: the settings these readouts train with (saved with them)
+    options: ReadoutOptions = field(default_factory=ReadoutOptions)
 
     def __post_init__(self) -> None:
         self.d = [np.atleast_2d(np.asarray(v, dtype=float)) for v in self.d]
@@ -141,16 +210,23 @@ class Readouts:
 
     @classmethod
     def random(
-        cls, net: DragonNetwork, seed: int, scale: float | None = None, max_qubits=None
+        cls,
+        net: DragonNetwork,
+        seed: int,
+        scale: float | None = None,
+        max_qubits=None,
+        options: ReadoutOptions | None = None,
     ) -> Readouts:
-        """Gaussian readouts with variance scale / H_l (as the real readout U), zero biases,
-        blocks from :func:`readout_blocks` for ``max_qubits``."""
-        scale = READOUT_INIT if scale is None else scale
+        """Gaussian readouts with variance scale / H_l (as the real readout U; default
+        ``options.readout_init``), zero biases, blocks from :func:`readout_blocks` for
+        ``max_qubits``."""
+        options = options or ReadoutOptions()
+        scale = options.readout_init if scale is None else scale
         rng = np.random.default_rng(np.random.SeedSequence([int(seed), 5]))
         C = net.num_classes
         V = [rng.normal(0, np.sqrt(scale / h), size=(C, h)) for h in net.hidden[:-1]]
-        blocks = readout_blocks(net.hidden, C, max_qubits)
-        return cls(V, [np.zeros((len(b), C)) for b in blocks], blocks)
+        blocks = readout_blocks(net.hidden, C, max_qubits, options.block_readouts)
+        return cls(V, [np.zeros((len(b), C)) for b in blocks], blocks, options)
 
     def block(self, layer: int, a: int, b: int) -> int:
         """The index of the readout block of ``layer`` that holds the units a:b."""
@@ -167,14 +243,18 @@ class Readouts:
             "V": [v.tolist() for v in self.V],
             "d": [v.tolist() for v in self.d],
             "blocks": [[list(s) for s in layer] for layer in self.blocks],
+            "options": self.options.to_dict(),
         }
 
     @classmethod
     def from_json(cls, data: dict) -> Readouts:
+        """Readouts saved by :meth:`to_json`; a state saved before the options were saved
+        trains with today's defaults."""
         return cls(
             [np.asarray(v, dtype=float) for v in data["V"]],
             [np.asarray(v, dtype=float) for v in data["d"]],
             data.get("blocks"),
+            ReadoutOptions.from_dict(data.get("options")),
         )
 
 
@@ -248,25 +328,33 @@ def layer_net(
 
 
 def scheduled_window(
-    plan: list[deep.Window], step: int, num_layers: int, top_share=None, phase: float = 0.0
+    plan: list[deep.Window],
+    step: int,
+    num_layers: int,
+    top_share=None,
+    phase: float = 0.0,
+    options: ReadoutOptions | None = None,
 ):
     """The window searched at training ``step``: a share ``top_share`` of the steps go to the
     last layer's windows (round robin), the others to the windows of the layers below (round
-    robin, top-down); ``None``: every window in turn.
+    robin, top-down); ``None``: ``options.top_share`` (None there too: every window in
+    turn). ``options`` (default: :class:`ReadoutOptions`) also holds the finish phase, the
+    freezing and greedy schedules and the skipped layers.
 
     >>> plan = deep.plan_windows([4, 4], 2, 4, shape="readouts")
     >>> [scheduled_window(plan, t, 2, 0.5).name for t in range(4)]
     ['h2[2:4]+y', 'h1[2:4]+y', 'h2[0:2]+y', 'h1[0:2]+y']
     """
-    top_share = TOP_SHARE if top_share is None else top_share
-    if phase >= 1.0 - FINISH:  # the last part of the budget: the last layer only
+    o = options or ReadoutOptions()
+    top_share = o.top_share if top_share is None else top_share
+    if phase >= 1.0 - o.finish:  # the last part of the budget: the last layer only
         top_share = 1.0
-    if SKIP_LAYERS:  # diagnostic: layers (0-based) never searched keep their initial weights
-        plan = [w for w in plan if window_layer(w) not in SKIP_LAYERS]
-    if FREEZE:  # progressive freezing: layer m is searched only while phase < (m + 1) / L
+    if o.skip_layers:  # diagnostic: layers (0-based) never searched keep their initial weights
+        plan = [w for w in plan if window_layer(w) not in o.skip_layers]
+    if o.freeze:  # progressive freezing: layer m is searched only while phase < (m + 1) / L
         low_m = min(int(phase * num_layers), num_layers - 1)
         plan = [w for w in plan if window_layer(w) >= low_m]
-    if GREEDY:
+    if o.greedy:
         here = min(int(phase * num_layers), num_layers - 1)
         mine = [w for w in plan if window_layer(w) == here] or plan
         return mine[step % len(mine)]
@@ -280,14 +368,14 @@ def scheduled_window(
     return low[(step - done_top) % len(low)]
 
 
-def layer_weight(layer: int, num_layers: int) -> float:
-    """Step-size factor of a layer's cut: :data:`MIDDLE_WEIGHT` for the layers strictly between
+def layer_weight(layer: int, num_layers: int, middle_weight: float = 1.0) -> float:
+    """Step-size factor of a layer's cut: ``middle_weight`` for the layers strictly between
     the first and the last, 1 for those two.
 
-    >>> [layer_weight(m, 3) for m in range(3)] == [1.0, MIDDLE_WEIGHT, 1.0]
-    True
+    >>> [layer_weight(m, 3, 0.5) for m in range(3)]
+    [1.0, 0.5, 1.0]
     """
-    return float(MIDDLE_WEIGHT) if 0 < layer < num_layers - 1 else 1.0
+    return float(middle_weight) if 0 < layer < num_layers - 1 else 1.0
 
 
 def window_layer(window: deep.Window) -> int:
@@ -330,13 +418,14 @@ def local_delta(
             raise ValueError(f"layer {layer + 1} has several readout blocks: pass the window's")
         g = readouts.block(layer, *(block or readouts.blocks[layer][0]))
     sub = layer_net(net, readouts, layer, None if last else g)
-    if NUDGE and layer > 0:  # the layers below learn what this layer needs (nudge.py)
+    o = readouts.options
+    if o.nudge and layer > 0:  # the layers below learn what this layer needs (nudge.py)
         from grover_train.train.nudge import nudged_delta
 
-        dW, db, dU, dc = nudged_delta(sub, x, positive, heads, float(NUDGE), NUDGE_FREE)
+        dW, db, dU, dc = nudged_delta(sub, x, positive, heads, float(o.nudge), o.nudge_free)
     else:
         dW, db, dU, dc = cut_delta(sub, x, positive, heads)
-    w = layer_weight(layer, net.num_layers)
+    w = layer_weight(layer, net.num_layers, o.middle_weight)
     if w != 1.0:  # readout weighting of the layers between the first and the last
         dW, db, dU, dc = [a * w for a in dW], [a * w for a in db], dU * w, dc * w
     aux = [
@@ -355,7 +444,7 @@ def local_delta(
     return (dW, db, np.zeros_like(net.U), np.zeros_like(net.c)), aux
 
 
-__all__ = ["Readouts", "layer_net", "local_delta", "window_layer"]
+__all__ = ["ReadoutOptions", "Readouts", "layer_net", "local_delta", "window_layer"]
 
 
 def window_problem(net, readouts, x, fwd, label, e, window, margin, sweeps, problem_cls, full_cls):
@@ -381,7 +470,9 @@ def window_problem(net, readouts, x, fwd, label, e, window, margin, sweeps, prob
     below = fwd[layer]
     f = net.W[layer] @ below + net.b[layer]
     h_pos = np.where(f + V.T @ e >= 0, 1.0, -1.0)
-    if not last and LOWER_POSITIVE == "forward":  # the variant that collapsed (docs/deep.md)
+    if (
+        not last and readouts.options.lower_positive == "forward"
+    ):  # the variant that collapsed (docs/deep.md)
         h_pos = np.where(f >= 0, 1.0, -1.0)
     # energy of the layers below (forward pass): the same in every configuration
     E_below = 0.0
@@ -431,7 +522,9 @@ def window_problem(net, readouts, x, fwd, label, e, window, margin, sweeps, prob
                 g = f + V.T @ y
                 h = np.where(~inside & (h * g < 0), -h, h)
                 problem.classical_queries += 2
-            if NUDGE and layer > 0:  # the nudged phase: one top-down sweep of the layers below
+            if (
+                readouts.options.nudge and layer > 0
+            ):  # the nudged phase: one top-down sweep of the layers below
                 problem.classical_queries += 1
             heads.append(full_cls([*fwd[1 : layer + 1], h], y))
         return heads

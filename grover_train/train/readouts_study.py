@@ -3,11 +3,12 @@ split, then where each layer stands.
 
 ``python -m grover_train.train.readouts_study '{"budget": 600000, "FINISH": 0.3}'`` trains
 ``--hidden 32,32,32 --max-qubits 24 --finder sa`` (seed 0 unless ``"seed"`` is given;
-``"finder": "backprop"`` trains backprop on the same split, without windows; any
-other key is a ``train_model`` option, upper-case keys set the constants of
-:mod:`grover_train.train.readouts`) and prints one JSON line: validation and test accuracy,
-the validation accuracy of every local network A_l (raw, not averaged, weights) and of a
-linear probe (logistic regression) on the forward pass of every layer (h_0 = x).
+``"finder": "backprop"`` trains backprop on the same split, without windows; any other key is a
+``train_model`` option, upper-case keys are fields of
+:class:`grover_train.train.readouts.ReadoutOptions`, e.g. ``"FINISH"`` is ``finish``) and prints
+one JSON line: validation and test accuracy, the validation accuracy of every local network A_l
+(raw, not averaged, weights) and of a linear probe (logistic regression) on the forward pass of
+every layer (h_0 = x).
 """
 
 from __future__ import annotations
@@ -54,8 +55,9 @@ def main(argv: list[str] | None = None) -> dict:
     from grover_train.train.run import train_model
 
     opts = json.loads((argv or sys.argv[1:] or ["{}"])[0])
-    for key in [k for k in opts if k.isupper()]:
-        setattr(ro, key, opts.pop(key))
+    readout = ro.ReadoutOptions.from_dict(
+        {k: opts.pop(k) for k in [k for k in opts if k.isupper()]}
+    )
     seed = int(opts.pop("seed", 0))
     hidden = opts.pop("hidden", [32, 32, 32])
     budget = int(opts.pop("budget", 150_000))
@@ -65,9 +67,12 @@ def main(argv: list[str] | None = None) -> dict:
         opts.update(finder_options={"num_reads": 8, "num_sweeps": 10}, max_qubits=mq)
     ds = split_validation(load_dataset("digits", seed=seed), 0.15, seed)
     t0 = time.perf_counter()
+    if finder != "backprop":
+        opts["readout_options"] = readout
     r = train_model(
         ds, hidden=hidden, finder=finder, budget=budget, seed=seed, progress=False, **opts
     )
+    opts.pop("readout_options", None)
     s, state = r.summary, r.net.meta["train_state"]
     out = {
         "validation_accuracy": s["validation_accuracy"],
@@ -82,22 +87,7 @@ def main(argv: list[str] | None = None) -> dict:
         out["local_validation"] = [round(v, 3) for v in acc]
     opts.pop("finder_options", None)
     out.update(seed=seed, budget=budget, hidden=hidden, finder=finder, options=opts)
-    out["constants"] = {
-        k: getattr(ro, k)
-        for k in (
-            "BLOCK_READOUTS",
-            "FINISH",
-            "FREEZE",
-            "GREEDY",
-            "TOP_SHARE",
-            "READOUT_ETA",
-            "READOUT_INIT",
-            "NUDGE",
-            "NUDGE_FREE",
-            "ANCHOR",
-            "ANCHOR_TOP",
-        )
-    }
+    out["readout_options"] = readout.to_dict()
     print(json.dumps(out), flush=True)
     return out
 

@@ -88,6 +88,7 @@ def train_model(
     input_noise: float | None = None,
     average: int | str | None = None,
     windows: str | None = None,
+    readout_options=None,
     num_evals: int = 50,
     checkpoint: Callable[[DragonNetwork], None] | None = None,
     checkpoint_every: float = 300.0,
@@ -106,8 +107,8 @@ def train_model(
         init, resume, progress, metrics_path, num_evals, checkpoint, checkpoint_every: of the
             training loop, :func:`grover_train.train.loop.train`.
         batch_size, eta, margin, max_heads, eval_size, max_qubits, search_budget, eta_decay,
-        weight_decay, eta_schedule, init_scale, input_noise, average, windows: options of
-            the method (:class:`grover_train.train.cutting.HeadCutting`,
+        weight_decay, eta_schedule, init_scale, input_noise, average, windows,
+        readout_options: options of the method (:class:`grover_train.train.cutting.HeadCutting`,
             :class:`grover_train.train.backprop.Backprop`); None: its default.
 
     Returns:
@@ -141,6 +142,7 @@ def train_model(
         input_noise=input_noise,
         average=average,
         windows=windows,
+        readout_options=readout_options,
     )
     result = train(
         dataset,
