@@ -17,7 +17,8 @@ from grover_train.finders.coherent.backends import (
     get_backend,
     register_backend,
 )
-from grover_train.finders.coherent.backends.base import as_phases, no_circuit_resources
+from grover_train.finders.coherent.backends.base import no_circuit_resources
+from grover_train.finders.coherent.iterates import as_phases
 
 # the stand-in device below has no calibration data, which Aer's noise-model builder notes
 pytestmark = pytest.mark.filterwarnings("ignore:Qiskit backend .* has no QubitProperties")

@@ -14,13 +14,13 @@ from qiskit import QuantumCircuit
 from qiskit.quantum_info import Operator, Statevector
 
 from grover_train.errors import BudgetError, InputError, UnknownNameError
-from grover_train.finders.coherent.backends.base import as_phases
 from grover_train.finders.coherent.circuits import (
     circuit_resources,
     grover_iterate,
     prep_circuit,
     search_circuit,
 )
+from grover_train.finders.coherent.iterates import as_phases
 from grover_train.finders.coherent.oracle import (
     diagonal_oracle,
     energy_bounds,

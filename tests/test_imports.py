@@ -2,12 +2,14 @@
 
 The graph is built statically with :mod:`ast` from every ``import`` statement of the package,
 also those inside functions (a lazy import is still a dependency; it only hides a cycle from
-Python's import machinery). Imports under ``if TYPE_CHECKING:`` are left out: they never run.
+Python's import machinery), and from registry strings (``"module:Class"``, loaded at run
+time). Imports under ``if TYPE_CHECKING:`` are left out: they never run.
 """
 
 from __future__ import annotations
 
 import ast
+import re
 from functools import cache
 from pathlib import Path
 
@@ -45,6 +47,45 @@ def _imports_of(node: ast.AST):
         yield from _imports(node)
 
 
+_TARGET = re.compile(r"grover_train(?:\.\w+)+(?::\w+)?")
+
+
+def _registry_targets(tree: ast.AST) -> set[str]:
+    """Modules named by registry strings ("module:Class", also built as ``_PREFIX + "x:Y"``
+    from a module-level string constant): a registry entry loads its module at run time, so
+    it is a dependency as much as an import is."""
+    consts: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+            and isinstance(node.value, ast.Constant)
+            and isinstance(node.value.value, str)
+        ):
+            consts[node.targets[0].id] = node.value.value
+
+    def value(node) -> str | None:
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return node.value
+        if isinstance(node, ast.Name):
+            return consts.get(node.id)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+            left, right = value(node.left), value(node.right)
+            return None if left is None or right is None else left + right
+        return None
+
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Expr):  # docstrings and bare strings name nothing
+            continue
+        if isinstance(node, ast.Constant | ast.BinOp):
+            text = value(node)
+            if text and _TARGET.fullmatch(text) and ":" in text:
+                found.add(text.split(":")[0])
+    return found
+
+
 @cache
 def import_graph() -> dict[str, frozenset[str]]:
     """module -> the grover_train modules it imports (a package's ``__init__`` is the package)."""
@@ -53,7 +94,9 @@ def import_graph() -> dict[str, frozenset[str]]:
     graph: dict[str, frozenset[str]] = {}
     for (name, is_package), path in files.items():
         targets: set[str] = set()
-        for node in _imports(ast.parse(path.read_text(), str(path))):
+        tree = ast.parse(path.read_text(), str(path))
+        targets.update(_registry_targets(tree))
+        for node in _imports(tree):
             if isinstance(node, ast.Import):
                 targets.update(a.name for a in node.names)
                 continue
@@ -118,6 +161,10 @@ def test_the_graph_sees_known_edges():
     assert "grover_train.finders.base" in graph["grover_train.finders.annealing"]
     # a lazy import inside a function counts
     assert "grover_train.scaling.search_level" in graph["grover_train.scaling.runners"]
+    # so does a registry string, built from a prefix constant ("module:Class")
+    backends = graph["grover_train.finders.coherent.backends"]
+    assert "grover_train.finders.coherent.backends.ibm" in backends
+    assert "grover_train.finders.random" in graph["grover_train.finders.registry"]
     assert len(graph) > 80
 
 

@@ -53,7 +53,7 @@ def test_twenty_float_models_aer_equals_exact_whenever_it_says_exact():
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             rec = aer.oracle_record(problem)
-        quant = aer._quantizer.quantization(problem)
+        quant = aer.quantization(problem)
         marks = oracle_marks(quant, rec["integer_threshold"], n) & ~problem.excluded
         assert rec["scale"] == quant.scale and rec["offset"] == quant.offset
         assert rec["band"][0] <= tau <= rec["band"][1]

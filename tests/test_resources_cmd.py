@@ -104,7 +104,7 @@ def test_resources_count_circuits_aer_cannot_simulate(tmp_path, capsys):
 
 def test_fake_device_sizes_match_the_devices():
     from grover_train.finders.coherent.backends.ibm import fake_backend
-    from grover_train.finders.coherent.device_fit import fake_device_sizes, smallest_fake_device
+    from grover_train.finders.coherent.devices import fake_device_sizes, smallest_fake_device
 
     sizes = dict(fake_device_sizes())
     for name in ("manila", "nairobi", "guadalupe", "melbourne"):

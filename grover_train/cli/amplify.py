@@ -76,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         backend = build_backend(args.backend, parse_backend_options(args.backend_option))
     except AccountError as exc:  # name a local fake device this circuit fits on
-        from grover_train.finders.coherent.device_fit import account_error_with_fit
+        from grover_train.finders.coherent.circuit_report import account_error_with_fit
 
         raise account_error_with_fit(exc, bqm, threshold) from exc
     problem = SearchProblem(bqm, threshold)

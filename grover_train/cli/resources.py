@@ -44,7 +44,7 @@ def register(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     from grover_train.cli.checks import build_backend
     from grover_train.cli.search import check_threshold, load_bqm, parse_backend_options
-    from grover_train.finders.coherent.device_fit import account_error_with_fit, circuit_report
+    from grover_train.finders.coherent.circuit_report import account_error_with_fit, circuit_report
     from grover_train.finders.coherent.prep import Preparation
 
     if args.iterations < 0:

@@ -31,7 +31,8 @@ import numpy as np
 
 from grover_train.enumeration import states_to_samples
 from grover_train.errors import InputError, UnknownNameError
-from grover_train.finders.coherent.backends.base import Backend, Iterates, num_oracle_calls
+from grover_train.finders.coherent.backends.base import Backend
+from grover_train.finders.coherent.iterates import Iterates, num_oracle_calls
 from grover_train.finders.coherent.prep import Preparation
 from grover_train.finders.search_problem import SearchProblem
 

@@ -21,7 +21,8 @@ import inspect
 from dataclasses import dataclass
 
 from grover_train.errors import OptionError, UnknownNameError
-from grover_train.finders.coherent.backends.base import Backend, as_phases, num_oracle_calls
+from grover_train.finders.coherent.backends.base import Backend
+from grover_train.finders.coherent.iterates import as_phases, num_oracle_calls
 
 
 @dataclass(frozen=True)

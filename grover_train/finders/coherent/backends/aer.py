@@ -27,18 +27,14 @@ from qiskit_aer.library import SaveProbabilities
 from qiskit_aer.noise import NoiseModel, depolarizing_error
 
 from grover_train.errors import InputError, OptionError, TooManyQubitsError
-from grover_train.finders.coherent.backends.base import (
-    Backend,
-    as_phases,
-    check_shots,
-    shot_stream,
-)
+from grover_train.finders.coherent.backends.base import Backend, check_shots, shot_stream
 from grover_train.finders.coherent.circuits import (
     ORACLES,
     circuit_resources,
     grover_iterate,
     prep_circuit,
 )
+from grover_train.finders.coherent.iterates import as_phases
 from grover_train.finders.coherent.marking import OracleQuantizer, bqm_key
 from grover_train.finders.coherent.oracle import value_register_size
 from grover_train.finders.search_problem import SearchProblem
@@ -206,6 +202,12 @@ class AerBackend(Backend):
         if self.oracle == "diagonal":
             return n
         return n + value_register_size(self._quantizer.quantization(problem))
+
+    def quantization(self, problem: SearchProblem):
+        """The hardware oracle's quantization at this problem's threshold
+        (:class:`~grover_train.finders.coherent.marking.OracleQuantizer`, cached; also for the
+        diagonal oracle, whose circuit report counts the hardware oracle's register)."""
+        return self._quantizer.quantization(problem)
 
     def oracle_record(self, problem: SearchProblem) -> dict | None:
         """The hardware oracle's quantization and marking at this threshold

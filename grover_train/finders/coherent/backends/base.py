@@ -13,59 +13,19 @@ index bit i = BINARY value of ``list(bqm.variables)[i]`` (Qiskit qubit i).
 from __future__ import annotations
 
 import contextlib
-import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 import numpy as np
 
 from grover_train.errors import BudgetError, InputError, TooManyQubitsError
+from grover_train.finders.coherent.iterates import Iterates
 from grover_train.finders.coherent.prep import Preparation
 from grover_train.finders.search_problem import SearchProblem
 from grover_train.rng import make_rng
 from grover_train.validate import positive_int
 
-Iterates = int | Sequence[tuple[float, float]]
 #: the random stream of a call (None where the backend draws nothing)
 Rng = np.random.Generator | None
-
-
-def as_phases(iterates: Iterates) -> list[tuple[float, float]]:
-    """The iterates as a list of (alpha, beta) pairs.
-
-    >>> as_phases(2) == [(math.pi, math.pi)] * 2
-    True
-    >>> as_phases([(1.0, 2.0)])
-    [(1.0, 2.0)]
-    """
-    if isinstance(iterates, bool):
-        raise BudgetError(
-            f"iterates must be a non-negative integer or (alpha, beta) pairs, got {iterates!r}"
-        )
-    if isinstance(iterates, int | np.integer):
-        if iterates < 0:
-            raise BudgetError(f"the number of Grover iterations must be >= 0, got {iterates}")
-        return [(math.pi, math.pi)] * int(iterates)
-    out = []
-    for pair in iterates:
-        try:
-            a, b = (float(x) for x in pair)
-        except (TypeError, ValueError) as exc:
-            raise InputError(
-                f"each iterate must be an (alpha, beta) pair of numbers, got {pair!r}"
-            ) from exc
-        if not (math.isfinite(a) and math.isfinite(b)):
-            raise InputError(f"iterate phases must be finite, got {pair!r}")
-        out.append((a, b))
-    return out
-
-
-def num_oracle_calls(iterates: Iterates) -> int:
-    """How many oracle calls the iterates make (one per iterate).
-
-    >>> num_oracle_calls(3), num_oracle_calls([(1.0, 1.0)] * 5)
-    (3, 5)
-    """
-    return len(as_phases(iterates))
 
 
 def check_shots(shots: object) -> int:

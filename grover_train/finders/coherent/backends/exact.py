@@ -26,15 +26,14 @@ import numpy as np
 from grover_train.enumeration import MAX_STREAM_VARIABLES, check_memory
 from grover_train.finders.coherent.backends.base import (
     Backend,
-    Iterates,
     Rng,
-    as_phases,
     cdf_picker,
     check_shots,
     draw_states,
     energy_order,
     no_circuit_resources,
 )
+from grover_train.finders.coherent.iterates import Iterates, as_phases
 from grover_train.finders.coherent.prep import Preparation
 from grover_train.finders.search_problem import SearchProblem
 

@@ -28,14 +28,10 @@ from grover_train.errors import (
     TooManyQubitsError,
     UnknownNameError,
 )
-from grover_train.finders.coherent.backends.base import (
-    Backend,
-    as_phases,
-    check_shots,
-    shot_stream,
-)
+from grover_train.finders.coherent.backends.base import Backend, check_shots, shot_stream
 from grover_train.finders.coherent.circuits import circuit_resources, search_circuit
-from grover_train.finders.coherent.device_fit import fake_short_name, fit_hint
+from grover_train.finders.coherent.devices import fake_short_name, fit_hint
+from grover_train.finders.coherent.iterates import as_phases
 from grover_train.finders.coherent.marking import OracleQuantizer, bqm_key
 from grover_train.finders.coherent.oracle import value_register_size
 from grover_train.finders.search_problem import SearchProblem
@@ -203,6 +199,11 @@ class IBMBackend(Backend):
         n = problem.num_variables
         return n + value_register_size(self._quantizer.quantization(problem))
 
+    def quantization(self, problem: SearchProblem):
+        """The hardware oracle's quantization at this problem's threshold
+        (:class:`~grover_train.finders.coherent.marking.OracleQuantizer`, cached)."""
+        return self._quantizer.quantization(problem)
+
     def oracle_record(self, problem: SearchProblem) -> dict:
         """The hardware oracle's quantization and marking at this threshold."""
         return self._quantizer.record(problem)
@@ -217,7 +218,8 @@ class IBMBackend(Backend):
                 f"device that fits is {fit_hint(width)}; or use a smaller landscape"
             )
 
-    def _pass_manager(self):
+    def pass_manager(self):
+        """The preset pass manager to the device's ISA (built once, seeded)."""
         if self._pm is None:
             from qiskit.transpiler import generate_preset_pass_manager
 
@@ -247,7 +249,7 @@ class IBMBackend(Backend):
             measure=True,
             quantization=quant,
         )
-        isa = self._pass_manager().run(logical)
+        isa = self.pass_manager().run(logical)
         entry = {"isa": isa, "logical": logical, "info": logical.metadata["oracle_info"]}
         self._cache[key] = entry
         while len(self._cache) > 32:

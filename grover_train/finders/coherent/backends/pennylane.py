@@ -29,7 +29,8 @@ import math
 import numpy as np
 
 from grover_train.errors import InputError, TooManyQubitsError
-from grover_train.finders.coherent.backends.base import Backend, as_phases
+from grover_train.finders.coherent.backends.base import Backend
+from grover_train.finders.coherent.iterates import as_phases
 from grover_train.finders.ising import ising_arrays
 from grover_train.finders.search_problem import SearchProblem
 

@@ -11,13 +11,8 @@ from __future__ import annotations
 import numpy as np
 
 from grover_train.enumeration import MAX_ENUMERATION_VARIABLES
-from grover_train.finders.coherent.backends.base import (
-    Backend,
-    Iterates,
-    Rng,
-    as_phases,
-    no_circuit_resources,
-)
+from grover_train.finders.coherent.backends.base import Backend, Rng, no_circuit_resources
+from grover_train.finders.coherent.iterates import Iterates, as_phases
 from grover_train.finders.coherent.prep import Preparation, problem_phase_diagonal
 from grover_train.finders.search_problem import SearchProblem
 

@@ -6,93 +6,20 @@ reports problem and value (ancilla) qubits, two-qubit gates and depth, and the *
 success of one shot** from the device's reported error rates: the product of (1 - error) over
 every ISA gate and measurement (the "estimated success probability" of the circuit, a standard
 fidelity proxy), and, with a threshold, the head probability F * p_ideal + (1 - F) * p_uniform
-that a depolarized shot would give. :func:`smallest_fake_device` names the smallest local fake
-device with enough qubits.
+that a depolarized shot would give. It reads the backends through their public methods
+(``quantization``, ``pass_manager``, ``oracle_record``); the fake devices it names are in
+:mod:`grover_train.finders.coherent.devices`.
 """
 
 from __future__ import annotations
 
 import math
-import re
-from functools import lru_cache
 
 import dimod
 import numpy as np
 
 from grover_train.errors import TooManyQubitsError
-
-
-def fake_short_name(name: str) -> str:
-    """The short name of a fake device, as ``fake:<name>`` takes it.
-
-    >>> [fake_short_name(n) for n in ("FakeManilaV2", "fake_manila", "manila")]
-    ['manila', 'manila', 'manila']
-    """
-    s = name.lower().replace("_", "").replace("-", "")
-    s = s[4:] if s.startswith("fake") else s
-    return re.sub(r"v2$", "", s)
-
-
-@lru_cache(maxsize=1)
-def fake_device_sizes() -> tuple[tuple[str, int], ...]:
-    """(short name, qubits) of every BackendV2 fake device, smallest first (cached).
-
-    >>> dict(fake_device_sizes())['manila']
-    5
-    """
-
-    from qiskit.providers import BackendV2
-    from qiskit_ibm_runtime import fake_provider
-
-    sizes = {}
-    for name in dir(fake_provider):
-        cls = getattr(fake_provider, name)
-        if not (name.startswith("Fake") and isinstance(cls, type) and issubclass(cls, BackendV2)):
-            continue
-        if "Provider" in name:
-            continue
-        try:
-            sizes[fake_short_name(name)] = _snapshot_qubits(cls)
-        except Exception:  # a fake whose snapshot does not load is simply not offered
-            continue
-    return tuple(sorted(sizes.items(), key=lambda kv: (kv[1], kv[0])))
-
-
-def _snapshot_qubits(cls) -> int:
-    """Qubits of a fake device from its configuration snapshot (reading the JSON is ~100x
-    cheaper than building the device); instantiating it when there is no snapshot file."""
-    import json
-    import os
-    import warnings
-
-    path = os.path.join(getattr(cls, "dirname", ""), getattr(cls, "conf_filename", "") or "")
-    if os.path.isfile(path):
-        with open(path) as f:
-            return int(json.load(f)["n_qubits"])
-    with warnings.catch_warnings():  # some snapshots warn that they are not typical
-        warnings.simplefilter("ignore", UserWarning)
-        return int(cls().num_qubits)
-
-
-def smallest_fake_device(num_qubits: int) -> tuple[str, int] | None:
-    """The smallest fake device with at least ``num_qubits`` qubits, as (name, qubits).
-
-    >>> smallest_fake_device(8)
-    ('melbourne', 15)
-    """
-    return next(((n, q) for n, q in fake_device_sizes() if q >= num_qubits), None)
-
-
-def fit_hint(num_qubits: int) -> str:
-    """'fake:NAME (Q qubits)' for the smallest fitting fake device, or a plain note.
-
-    >>> fit_hint(8)
-    'fake:melbourne (15 qubits)'
-    """
-    best = smallest_fake_device(num_qubits)
-    if best is None:
-        return f"no fake device has {num_qubits} qubits"
-    return f"fake:{best[0]} ({best[1]} qubits)"
+from grover_train.finders.coherent.devices import fit_hint
 
 
 def _two_qubit(qc) -> int:
@@ -171,7 +98,7 @@ def circuit_report(
         prep = Preparation(prep)
     n = bqm.num_variables
     problem = SearchProblem(bqm, 0.0 if threshold is None else threshold, exclude)
-    quant = backend._quantizer.quantization(problem)
+    quant = backend.quantization(problem)
     m = value_register_size(quant)
     width = n + m
     device_qubits = getattr(backend, "device_qubits", None)
@@ -198,7 +125,7 @@ def circuit_report(
         "prep": prep.label() if hasattr(prep, "label") else str(prep),
     }
     if device_qubits is not None:
-        pm = backend._pass_manager()
+        pm = backend.pass_manager()
         isa_it, isa_all = pm.run(bound(iterate)), pm.run(bound(whole))
         per_it = {"two_qubit_gates": _two_qubit(isa_it), "depth": isa_it.depth()}
         total = {"two_qubit_gates": _two_qubit(isa_all), "depth": isa_all.depth()}
