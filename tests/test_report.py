@@ -193,9 +193,9 @@ TINY_VALIDATION = [
 
 
 def test_reproduce_is_resumable_and_writes_the_report(tmp_path, monkeypatch, capsys):
+    from grover_train.scaling import deep_comparison as windows
     from grover_train.scaling import hardware_report, replay_study, search_level, training_level
     from grover_train.scaling import reproduce as reproduce_mod
-    from grover_train.train import windows
 
     hardware = []  # the noise study has its own tests; here only that reproduce calls it
     monkeypatch.setattr(

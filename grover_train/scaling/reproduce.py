@@ -141,7 +141,7 @@ def run_deep_once(out: Path, *, quick: bool, progress: bool = False) -> bool:
     """
     import json
 
-    from grover_train.train.windows import default_budget, run_deep_comparison
+    from grover_train.scaling.deep_comparison import default_budget, run_deep_comparison
 
     path = out / "deep_comparison.json"
     if path.exists():
