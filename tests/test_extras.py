@@ -22,6 +22,7 @@ CORE = {
     "scikit-learn",
     "matplotlib",
     "tqdm",
+    "numba",
 }
 #: modules of the extras, hidden from the interpreter as if they were not installed
 BLOCKER = """
