@@ -376,3 +376,20 @@ def test_size_reading_recovers_known_kappas_with_paired_intervals():
     assert r.kappa["classical"].lo <= 0.69 <= r.kappa["classical"].hi
     assert r.kappa["amplified"].lo <= 0.345 <= r.kappa["amplified"].hi
     assert r.ratio.lo <= 2.0 <= r.ratio.hi and r.ratio.value == pytest.approx(2.0, abs=0.15)
+
+
+def test_anneal_vs_grover_charges_every_method_on_the_same_visits():
+    from grover_train.scaling.anneal_vs_grover import ops_per_query
+    from grover_train.scaling.expected_cost import expected_bbht
+
+    t = run_replay(ReplaySetup.grown(5, num_samples=80, max_epochs=3, sa_every=2), seed=0)
+    c = assign_costs(t)
+    measured = np.isfinite(t.sa_reads)
+    assert measured.sum() >= 5 and np.all(t.had_head[measured])
+    assert c.sa_count[-1] == measured.sum()
+    assert c.sa_sum[-1] == pytest.approx(t.sa_reads[measured].sum(), rel=1e-12)
+    p = t.p_prep[measured]
+    assert c.on_sa["classical"][-1] == pytest.approx(np.sum(1 / p), rel=1e-12)
+    assert c.on_sa["amplified"][-1] == pytest.approx(np.sum(expected_bbht(p, 8)), rel=1e-12)
+    # Ising-term operations: T = n + H C terms; sa 100 sweeps of n + 2 H C; oracle 2 T + n
+    assert [ops_per_query(m, 5) for m in ("classical", "sa", "amplified")] == [23, 3800, 54]
