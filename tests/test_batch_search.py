@@ -244,10 +244,10 @@ def test_batched_training_with_a_reference_finder_is_the_reference_path():
 
 
 def test_batched_sa_training_reaches_the_reference_accuracy():
-    """sa on pooled 3-class digits, 8 seeds per path, 6,000 queries: the batched path's test
+    """sa on pooled 3-class digits, 6 seeds per path, 4,000 queries: the batched path's test
     accuracies are not distinguishable from the sample-by-sample path's (Welch t-test,
-    p > 0.01; another random stream, the same method). Measured: 0.673 vs 0.645 over 16
-    seeds, spread 0.05 per path."""
+    p > 0.01; another random stream, the same method). Measured: 0.606 vs 0.597 (p = 0.84);
+    at 6,000 queries over 16 seeds 0.673 vs 0.645, spread 0.05 per path."""
     ds = load_dataset("digits", seed=0, classes=[0, 1, 2], pool=True)
     acc = {}
     for batched in (True, False):
@@ -256,11 +256,12 @@ def test_batched_sa_training_reaches_the_reference_accuracy():
                 ds,
                 HeadCutting("sa", {"num_reads": 8, "num_sweeps": 10}, batched=batched),
                 hidden=8,
-                budget=6000,
+                budget=4000,
                 seed=s,
                 progress=False,
+                num_evals=4,
             ).summary["test_accuracy"]
-            for s in range(8)
+            for s in range(6)
         ]
-    assert min(np.mean(acc[True]), np.mean(acc[False])) > 0.55
+    assert min(np.mean(acc[True]), np.mean(acc[False])) > 0.5
     assert stats.ttest_ind(acc[True], acc[False], equal_var=False).pvalue > 0.01, acc
