@@ -179,3 +179,85 @@ def test_dqa_ratio_is_not_taken_against_a_stand_in_annealer(tmp_path):
     r = res["ratios"]["grover-dqa"]
     assert "ratio" not in r and "sqa not run" in r["reason"]
     assert "grover-dqa vs sqa: not measured" in verdict(res)
+
+
+def _hand_written_bootstrap(groups, statistic, num_boot, level, seed):
+    """The loop bootstrap_ci ran before it called scipy.stats.bootstrap (the cross-check)."""
+    rng = np.random.default_rng(seed)
+    values = []
+    for _ in range(num_boot):
+        pick = rng.integers(0, len(groups), size=len(groups))
+        values.append(float(statistic([groups[i] for i in pick])))
+    return np.quantile(values, [(1 - level) / 2, (1 + level) / 2])
+
+
+@pytest.mark.parametrize("dist", ["normal", "exponential"])
+def test_bootstrap_ci_agrees_with_the_hand_written_loop(dist):
+    """scipy's percentile interval and the old loop's: other resamples, the same interval up
+    to resampling noise (2000 resamples: endpoints within 10 % of the width)."""
+    rng = np.random.default_rng(4)
+    data = list(getattr(rng, dist)(size=60))
+    ci = bootstrap_ci(data, lambda g: float(np.median(g)), num_boot=2000, seed=1)
+    lo, hi = _hand_written_bootstrap(data, lambda g: float(np.median(g)), 2000, 0.95, 1)
+    width = hi - lo
+    assert abs(ci.low - lo) < 0.1 * width and abs(ci.high - hi) < 0.1 * width
+    assert ci.estimate == float(np.median(data)) and ci.num_boot == 2000 and ci.failed == 0
+
+
+def test_bootstrap_bca_and_basic_intervals():
+    """On a symmetric statistic the three methods agree closely; on a skewed one BCa shifts
+    the interval the way the skew points (up for an exponential's mean)."""
+    rng = np.random.default_rng(8)
+    sym = list(rng.normal(0.0, 1.0, size=80))
+    cis = {
+        m: bootstrap_ci(sym, np.mean, num_boot=1500, method=m)
+        for m in ("percentile", "basic", "BCa")
+    }
+    width = cis["percentile"].high - cis["percentile"].low
+    for m in ("basic", "BCa"):
+        assert abs(cis[m].low - cis["percentile"].low) < 0.1 * width
+        assert abs(cis[m].high - cis["percentile"].high) < 0.1 * width
+    skew = list(rng.exponential(1.0, size=30) ** 2)
+    p = bootstrap_ci(skew, np.mean, num_boot=1500, method="percentile")
+    b = bootstrap_ci(skew, np.mean, num_boot=1500, method="BCa")
+    assert b.high > p.high and b.low > p.low
+    with pytest.raises(InputError, match="unknown bootstrap method"):
+        bootstrap_ci(sym, np.mean, method="studentized")
+
+
+def test_bootstrap_failed_resamples_are_counted_and_left_out():
+    data = list(np.arange(10.0))
+
+    def mean_of_varied(g):
+        if len(set(g)) < 7:  # a resample with many repeats "cannot be fitted"
+            raise InputError("too few distinct groups")
+        return float(np.mean(g))
+
+    ci = bootstrap_ci(data, mean_of_varied, num_boot=400, seed=3)
+    assert ci.failed > 0 and ci.num_boot + ci.failed == 400
+    assert np.isfinite(ci.low) and ci.low < 4.5 < ci.high
+    bca = bootstrap_ci(data, mean_of_varied, num_boot=400, seed=3, method="BCa")
+    assert bca.failed == ci.failed and np.isnan(bca.low)  # BCa has no reading with gaps
+    one = bootstrap_ci([2.0], np.mean, num_boot=50)
+    assert (one.low, one.high, one.num_boot) == (2.0, 2.0, 50)
+    flat = bootstrap_ci([1.0, 1.0, 1.0], np.mean, num_boot=50, method="BCa")
+    assert (flat.low, flat.high) == (1.0, 1.0)
+
+
+def test_fit_power_law_standard_error_is_the_textbook_one():
+    """linregress's slope equals the old np.polyfit slope; its standard error is
+    sqrt(SSE / (n - 2) / Sxx) in log space, and the true slope lies within 3 of them."""
+    rng = np.random.default_rng(5)
+    x = np.logspace(0, 4, 25)
+    y = 3.0 * x**-0.7 * np.exp(rng.normal(0, 0.2, x.size))
+    f = fit_power_law(x, y)
+    lx, ly = np.log(x), np.log(y)
+    slope, intercept = np.polyfit(lx, ly, 1)
+    assert f.slope == pytest.approx(slope, abs=1e-12)
+    assert f.prefactor == pytest.approx(np.exp(intercept), rel=1e-12)
+    sse = np.sum((ly - intercept - slope * lx) ** 2)
+    sxx = np.sum((lx - lx.mean()) ** 2)
+    assert f.slope_stderr == pytest.approx(np.sqrt(sse / (x.size - 2) / sxx), rel=1e-9)
+    assert abs(f.slope + 0.7) < 3 * f.slope_stderr
+    assert np.isnan(fit_power_law([1.0, 2.0], [1.0, 3.0]).slope_stderr)
+    assert f.to_dict()["slope_stderr"] == f.slope_stderr

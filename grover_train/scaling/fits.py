@@ -13,16 +13,22 @@ queries with eps > 0 is used (and the fit says so in ``window_rule``).
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import numpy as np
+from scipy import stats
 
 from grover_train.errors import InputError
 from grover_train.rng import make_rng
 
 #: Fewest points a fitted window may hold.
 MIN_WINDOW_POINTS = 4
+
+#: Interval methods of :func:`bootstrap_ci` (those of ``scipy.stats.bootstrap``).
+BOOTSTRAP_METHODS = ("percentile", "basic", "BCa")
 
 
 @dataclass(frozen=True)
@@ -35,6 +41,9 @@ class PowerLawFit:
         r2: coefficient of determination in log space.
         num_points: points used.
         x_min, x_max: range of x used; ``decades`` = log10(x_max / x_min).
+        slope_stderr: standard error of the slope (``scipy.stats.linregress``, residual
+            scatter with num_points - 2 degrees of freedom); NaN for two points.
+        intercept_stderr: standard error of log(prefactor), likewise.
     """
 
     slope: float
@@ -43,6 +52,8 @@ class PowerLawFit:
     num_points: int
     x_min: float
     x_max: float
+    slope_stderr: float = float("nan")
+    intercept_stderr: float = float("nan")
 
     @property
     def decades(self) -> float:
@@ -57,7 +68,8 @@ class PowerLawFit:
 
 @dataclass(frozen=True)
 class BootstrapCI:
-    """A point estimate with a percentile bootstrap interval."""
+    """A point estimate with a bootstrap interval (percentile unless the caller asked for
+    another method; ``num_boot`` counts the resamples that gave a value, ``failed`` the rest)."""
 
     estimate: float
     low: float
@@ -74,15 +86,16 @@ class BootstrapCI:
 
 
 def fit_power_law(x: Sequence[float], y: Sequence[float]) -> PowerLawFit:
-    """Fit y = A x^slope by least squares on log y = log A + slope log x.
+    """Fit y = A x^slope by least squares on log y = log A + slope log x
+    (``scipy.stats.linregress``, which also gives the slope's standard error).
 
     Args:
         x, y: positive values of equal length (at least 2 distinct x).
 
     >>> x = np.array([1.0, 10.0, 100.0])
     >>> f = fit_power_law(x, 3 * x**0.5)
-    >>> round(f.slope, 6), round(f.prefactor, 6), f.decades
-    (0.5, 3.0, 2.0)
+    >>> round(f.slope, 6), round(f.prefactor, 6), f.decades, round(f.slope_stderr, 9)
+    (0.5, 3.0, 2.0, 0.0)
     """
     x = np.asarray(x, dtype=float).ravel()
     y = np.asarray(y, dtype=float).ravel()
@@ -93,12 +106,25 @@ def fit_power_law(x: Sequence[float], y: Sequence[float]) -> PowerLawFit:
     if np.any(~np.isfinite(x)) or np.any(~np.isfinite(y)) or np.any(x <= 0) or np.any(y <= 0):
         raise InputError("a power-law fit needs finite positive x and y (drop zeros first)")
     lx, ly = np.log(x), np.log(y)
-    slope, intercept = np.polyfit(lx, ly, 1)
+    res = stats.linregress(lx, ly)
+    slope, intercept = float(res.slope), float(res.intercept)
     resid = ly - (intercept + slope * lx)
     ss_tot = float(np.sum((ly - ly.mean()) ** 2))
+    # r2 from the residuals, not res.rvalue**2: linregress gives r = 0 for a flat y, where the
+    # fit is exact (r2 = 1, as before)
     r2 = 1.0 - float(np.sum(resid**2)) / ss_tot if ss_tot > 0 else 1.0
+    # two points leave no residual degrees of freedom: linregress says 0, the honest answer
+    # is "unknown"
+    se, ise = (float(res.stderr), float(res.intercept_stderr)) if x.size > 2 else (np.nan, np.nan)
     return PowerLawFit(
-        float(slope), float(np.exp(intercept)), r2, int(x.size), float(x.min()), float(x.max())
+        slope,
+        float(np.exp(intercept)),
+        r2,
+        int(x.size),
+        float(x.min()),
+        float(x.max()),
+        se,
+        ise,
     )
 
 
@@ -131,22 +157,28 @@ def late_window(queries: Sequence[float], eps: Sequence[float]) -> tuple[np.ndar
 
 
 def bootstrap_ci(
-    groups: Sequence,
-    statistic: Callable[[list], float],
+    groups: Sequence[Any],
+    statistic: Callable[[list[Any]], float],
     *,
     num_boot: int = 1000,
     level: float = 0.95,
-    seed: int | None = 0,
+    seed: int | np.random.Generator | None = 0,
+    method: str = "percentile",
 ) -> BootstrapCI:
-    """Percentile bootstrap over ``groups`` (e.g. seeds or landscapes), resampled with
-    replacement; ``statistic(list_of_groups)`` is computed on each resample. Resamples for
-    which the statistic fails (raises InputError or gives NaN) are counted in ``failed`` (the
-    report states the count) and left out of the quantiles.
+    """Bootstrap over ``groups`` (e.g. seeds or landscapes), resampled with replacement by
+    ``scipy.stats.bootstrap``; ``statistic(list_of_groups)`` is computed on each resample.
+    ``method``: "percentile" (the default), "basic" or "BCa" (bias-corrected and
+    accelerated; it also evaluates the statistic on the len(groups) leave-one-out lists).
+    Resamples for which the statistic fails (raises InputError or gives NaN/inf) are counted
+    in ``failed`` (the report states the count) and left out of the quantiles.
 
     >>> rng = np.random.default_rng(1)
     >>> data = list(rng.normal(2.0, 1.0, size=200))
     >>> ci = bootstrap_ci(data, lambda g: float(np.mean(g)), num_boot=500, seed=0)
-    >>> ci.low < 2.0 < ci.high
+    >>> ci.low < 2.0 < ci.high, ci.num_boot, ci.failed
+    (True, 500, 0)
+    >>> bca = bootstrap_ci(data, lambda g: float(np.mean(g)), num_boot=500, method="BCa")
+    >>> bca.low < 2.0 < bca.high
     True
     """
     groups = list(groups)
@@ -154,25 +186,57 @@ def bootstrap_ci(
         raise InputError("bootstrap needs at least one group")
     if not 0 < level < 1:
         raise InputError(f"confidence level must be in (0, 1), got {level}")
+    if method not in BOOTSTRAP_METHODS:
+        raise InputError(
+            f"unknown bootstrap method {method!r}: choose one of {', '.join(BOOTSTRAP_METHODS)}"
+        )
+    if int(num_boot) < 1:
+        raise InputError(f"num_boot must be a positive integer, got {num_boot}")
     estimate = float(statistic(groups))
-    rng = make_rng(seed)
-    values = []
-    failed = 0
-    for _ in range(int(num_boot)):
-        pick = rng.integers(0, len(groups), size=len(groups))
+    if len(groups) == 1:
+        # scipy needs two observations; every resample of one group is that group
+        ok = np.isfinite(estimate)
+        v = estimate if ok else float("nan")
+        return BootstrapCI(estimate, v, v, level, int(num_boot) if ok else 0, 0 if ok else 1)
+
+    def on_indices(idx: np.ndarray) -> float:
         try:
-            v = float(statistic([groups[i] for i in pick]))
+            v = float(statistic([groups[int(i)] for i in idx]))
         except InputError:
-            failed += 1
-            continue
-        if np.isfinite(v):
-            values.append(v)
-        else:
-            failed += 1
-    if not values:
+            return float("nan")
+        return v if np.isfinite(v) else float("nan")
+
+    # the groups are resampled by index, so any Python objects (curves, landscapes) work;
+    # random_state= takes a Generator on every scipy >= 1.11 (rng= only from 1.15)
+    with warnings.catch_warnings():
+        # a degenerate or partly failed distribution is reported through ``failed`` / NaN
+        warnings.simplefilter("ignore", RuntimeWarning)
+        warnings.simplefilter("ignore", stats.DegenerateDataWarning)
+        res = stats.bootstrap(
+            (np.arange(len(groups)),),
+            on_indices,
+            n_resamples=int(num_boot),
+            vectorized=False,
+            confidence_level=level,
+            method=method,
+            random_state=make_rng(seed),
+        )
+    dist = np.asarray(res.bootstrap_distribution, dtype=float)
+    values = dist[np.isfinite(dist)]
+    failed = int(dist.size - values.size)
+    if not values.size:
         return BootstrapCI(estimate, float("nan"), float("nan"), level, 0, failed)
-    lo, hi = np.quantile(values, [(1 - level) / 2, (1 + level) / 2])
-    return BootstrapCI(estimate, float(lo), float(hi), level, len(values), failed)
+    lo, hi = float(res.confidence_interval.low), float(res.confidence_interval.high)
+    if not failed and np.ptp(values) == 0:
+        lo = hi = float(values[0])  # every resample agrees (BCa would say NaN)
+    elif failed and method != "BCa":
+        # scipy's quantiles propagate NaN; these are the same quantiles over the resamples
+        # that gave a value (BCa has no such reading: it stays NaN when resamples failed)
+        q_lo, q_hi = np.quantile(values, [(1 - level) / 2, (1 + level) / 2])
+        lo, hi = (
+            (q_lo, q_hi) if method == "percentile" else (2 * estimate - q_hi, 2 * estimate - q_lo)
+        )
+    return BootstrapCI(estimate, float(lo), float(hi), level, int(values.size), failed)
 
 
 def curve_on_grid(curves: Sequence[tuple[np.ndarray, np.ndarray]], grid: np.ndarray) -> np.ndarray:
