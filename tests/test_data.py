@@ -187,3 +187,21 @@ def test_mnist_npz_without_arrays(tmp_path):
     np.savez(bad, images=np.zeros((2, 4)))
     with pytest.raises(DatasetError, match="must hold x_train, y_train, x_test, y_test"):
         load_dataset("mnist", mnist_path=bad)
+
+
+def test_split_is_the_published_one_and_stratified_like_sklearn(raw_digits):
+    """The seeded split every published number used (pinned), and sklearn's stratified
+    train_test_split as the cross-check: its test set is another draw, but the per-class
+    counts agree within one sample (why _split stays hand-written: see its docstring)."""
+    from sklearn.model_selection import train_test_split
+
+    from grover_train.data.datasets import _split
+
+    y = raw_digits[1]
+    train, test = _split(y, 0, 0.2)
+    assert test[:8].tolist() == [1716, 825, 1494, 925, 1002, 1049, 1039, 48]
+    assert train[:8].tolist() == [324, 1289, 797, 780, 503, 389, 848, 982]
+    assert sorted([*train, *test]) == list(range(y.size))
+    _, sk_test = train_test_split(np.arange(y.size), test_size=0.2, stratify=y, random_state=0)
+    ours, theirs = np.bincount(y[test], minlength=10), np.bincount(y[sk_test], minlength=10)
+    assert np.abs(ours - theirs).max() <= 1 and abs(len(test) - len(sk_test)) <= 1

@@ -28,3 +28,25 @@ def test_a_good_num_evals_reaches_the_run():
 def test_eval_every_is_not_a_key_of_train_runs():
     with pytest.raises(InputError, match=r"unknown key 'eval_every'.*num_evals"):
         _check(eval_every=5)
+
+
+def test_grid_expands_to_sklearns_parameter_grid_in_file_order():
+    """The runs are sklearn's ParameterGrid (the cross-check), in the TOML's key order: the
+    last key varies fastest (ParameterGrid sorts the keys, hence the hand-written product)."""
+    from sklearn.model_selection import ParameterGrid
+
+    grid = {"seed": [0, 1], "hidden": [4, 8, 16], "budget": [100, 200]}
+    fixed = {"finder": "random"}
+    doc = {"sweep": {"name": "s", "kind": "train"}, "grid": grid, "fixed": fixed}
+    specs = parse_sweep(doc, "s.toml").specs
+    expected = [{"kind": "train", **fixed, **p} for p in ParameterGrid(grid)]
+    assert sorted(map(_items, specs)) == sorted(map(_items, expected)) and len(specs) == 12
+    assert [(s["seed"], s["hidden"], s["budget"]) for s in specs[:3]] == [
+        (0, 4, 100),
+        (0, 4, 200),
+        (0, 8, 100),
+    ]
+
+
+def _items(spec):
+    return tuple(sorted(spec.items()))

@@ -285,6 +285,10 @@ def _expand(grid: dict, fixed: dict, kind: str, known: set[str] | None, where: s
     for key, value in [*fixed.items(), *((k, v) for k, vs in grid.items() for v in vs)]:
         _check_value(key, value, kind, known, where)
     keys = list(grid)
+    # itertools.product, not sklearn.model_selection.ParameterGrid: ParameterGrid sorts the
+    # keys, so runs would be listed and run in another order than the TOML reads (the last
+    # key of the file varies fastest here); the set of runs is the same (test_sweep_schema.py
+    # checks), and checking values before expanding needs the loop above anyway
     for combo in itertools.product(*(grid[k] for k in keys)):
         spec = {"kind": kind, **fixed, **dict(zip(keys, combo, strict=True))}
         if "finder" in spec:
