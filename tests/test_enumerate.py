@@ -181,3 +181,35 @@ def test_bad_input():
     big = dimod.BQM({i: 1.0 for i in range(40)}, {}, 0.0, "SPIN")
     with pytest.raises(TooManyQubitsError, match="2\\^40"):
         Enumeration(big)
+
+
+def test_available_memory_is_psutils_capped_by_the_cgroup(tmp_path, monkeypatch):
+    """psutil's available memory, the room under a cgroup limit when that is smaller; "max"
+    or unreadable cgroup files leave psutil's figure. On Linux psutil's figure is the
+    MemAvailable line of /proc/meminfo that the hand-written reader used (the cross-check)."""
+    import collections
+    import sys
+
+    import psutil
+
+    mem = collections.namedtuple("mem", "available")
+    monkeypatch.setattr(psutil, "virtual_memory", lambda: mem(5000))
+    (tmp_path / "max").write_text("2000\n")
+    (tmp_path / "cur").write_text("500\n")
+    (tmp_path / "unlimited").write_text("max\n")
+    (tmp_path / "bad").write_text("lots\n")
+    read = en._read_available_memory
+    assert read(((str(tmp_path / "max"), str(tmp_path / "cur")),)) == 1500
+    assert read(((str(tmp_path / "unlimited"), str(tmp_path / "cur")),)) == 5000
+    assert read(((str(tmp_path / "bad"), str(tmp_path / "cur")),)) == 5000
+    assert read(((str(tmp_path / "nope"), str(tmp_path / "cur")),)) == 5000
+    (tmp_path / "cur").write_text("9000\n")  # over the limit: nothing left, not negative
+    assert read(((str(tmp_path / "max"), str(tmp_path / "cur")),)) == 0
+    monkeypatch.undo()
+    if sys.platform.startswith("linux"):
+        with open("/proc/meminfo") as f:
+            line = next(x for x in f if x.startswith("MemAvailable:"))
+        before = int(line.split()[1]) * 1024
+        now = psutil.virtual_memory().available
+        # read a moment apart on a shared machine: the same figure within 1 GiB
+        assert abs(now - before) < 2**30, (now, before)

@@ -23,6 +23,7 @@ CORE = {
     "matplotlib",
     "tqdm",
     "numba",
+    "psutil",
 }
 #: modules of the extras, hidden from the interpreter as if they were not installed
 BLOCKER = """
@@ -55,7 +56,7 @@ def test_core_dependencies_and_extras():
     assert {_name(r) for r in extras["all"]} == named
     assert "torch==2.13.0" in extras["torch"]  # the CPU build installed here
     assert '".[all,dev]"' in (ROOT / "Makefile").read_text()
-    assert {"pyarrow", "hypothesis"} <= {_name(r) for r in extras["all"] + extras["dev"]}
+    assert {"pyarrow", "hypothesis", "mypy"} <= {_name(r) for r in extras["all"] + extras["dev"]}
     assert {_name(r) for r in extras["docs"]} <= {_name(r) for r in extras["dev"]}
 
 

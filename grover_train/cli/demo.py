@@ -71,6 +71,7 @@ def format_table(rows: list[dict]) -> str:
     ...     'train_error': 0.1, 'queries': 10, 'wall_s': 1.0}]).splitlines()[2])
     sa         0.900      0.950    0.100          10      1.0
     """
+    # plain f-strings, not tabulate: one fixed layout, and tabulate is no dependency of ours
     head = (
         f"{'finder':<10} {'test acc':>8} {'train acc':>10} {'eps':>8} {'queries':>11} {'wall s':>8}"
     )

@@ -31,7 +31,6 @@ a fresh :class:`Enumeration` per call; for many queries on one landscape keep on
 from __future__ import annotations
 
 import math
-import os
 import time
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping
@@ -76,28 +75,23 @@ def available_memory() -> int:
     return avail
 
 
-def _read_available_memory() -> int:
-    avail = None
-    try:
-        with open("/proc/meminfo") as f:
-            for line in f:
-                if line.startswith("MemAvailable:"):
-                    avail = int(line.split()[1]) * 1024
-                    break
-    except OSError:
-        pass
-    if avail is None:
-        try:
-            avail = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-        except (ValueError, OSError, AttributeError):
-            avail = 8 * 2**30  # no way to ask: assume a small laptop
-    for limit_file, usage_file in (
-        ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"),
-        (
-            "/sys/fs/cgroup/memory/memory.limit_in_bytes",
-            "/sys/fs/cgroup/memory/memory.usage_in_bytes",
-        ),
-    ):
+#: (limit, usage) files of a cgroup v2 and a cgroup v1 memory controller
+CGROUP_MEMORY_FILES = (
+    ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"),
+    ("/sys/fs/cgroup/memory/memory.limit_in_bytes", "/sys/fs/cgroup/memory/memory.usage_in_bytes"),
+)
+
+
+def _read_available_memory(
+    cgroup_files: tuple[tuple[str, str], ...] = CGROUP_MEMORY_FILES,
+) -> int:
+    """psutil's available memory (MemAvailable on Linux, the same figure on macOS and
+    Windows), capped by the room left under a cgroup limit: psutil reports the host's memory,
+    not a container's, so the limit is read here (psutil has no reading of it)."""
+    import psutil  # a dependency of qiskit-aer and ours; imported late, off the CLI's start
+
+    avail = int(psutil.virtual_memory().available)
+    for limit_file, usage_file in cgroup_files:
         try:
             with open(limit_file) as f:
                 raw = f.read().strip()

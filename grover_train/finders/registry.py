@@ -186,6 +186,9 @@ register(
         "amplitude amplification",
         "coherent",
         (_PREP, _SCHEDULE, _BACKEND),
+        # training: amplitude amplification over the sa reads, the preparation that trains the
+        # digits network within minutes of simulation (docs/coherent.md, Coherent training)
+        MappingProxyType({"prep": "anneal"}),
         label_option=("prep", "uniform"),
     )
 )

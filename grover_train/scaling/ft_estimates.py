@@ -214,6 +214,9 @@ def run_ft_study(
 
 def ft_table(study: dict[str, Any]) -> str:
     """Markdown table of the estimates, the classical query and the crossover."""
+    # rows written by hand, not DataFrame.to_markdown / tabulate: to_markdown needs tabulate,
+    # which no extra installs (and pandas is itself optional), and each cell has its own format
+    # (intervals, "no gain" rows) that would be built in this same loop before handing over
     lines = [
         "| profile | n | logical qubits | T count + rotations (per iterate) | T states | code "
         "distance | physical qubits | wall time per query | classical query | "

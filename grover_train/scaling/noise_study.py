@@ -477,6 +477,9 @@ def run_noise_study(
 
 def noise_table(study: NoiseStudy) -> str:
     """Markdown: break-even p2 per n and preparation, the model fit, the exponents."""
+    # rows written by hand, not DataFrame.to_markdown / tabulate: to_markdown needs tabulate,
+    # which no extra installs (and pandas is itself optional), and each cell has its own format
+    # (intervals, "no gain" rows) that would be built in this same loop before handing over
     lines = [
         "| prep | n | break-even p2 (mean of log10) | 95% interval | seeds (no gain) |",
         "|---|---|---|---|---|",

@@ -151,6 +151,10 @@ class HeadCutting(Updater):
             if isinstance(readout_options, dict)
             else readout_options
         )
+        #: a coherent finder sizes the per-sample budget from its preparation when none is
+        #: given (:func:`grover_train.finders.coherent.budget.sized_budget`)
+        self._budget_given = search_budget is not None
+        self._budget_check = None
         #: search a one-layer step's samples in one batched call (False: one at a time, the
         #: reference path; the heads agree in distribution, see docs/training.md)
         self.batched = bool(batched)
@@ -171,10 +175,15 @@ class HeadCutting(Updater):
         if v is not None and (not isinstance(v, int | np.integer) or v < 2):
             raise InputError(f"--max-qubits must be an integer >= 2, got {v!r}")
         # too small for the outputs + 1 (or one unit per layer for columns), unknown shape
-        plan_windows(hidden, dataset.num_classes, v, shape=p["windows"] or "readouts")
+        plan = plan_windows(hidden, dataset.num_classes, v, shape=p["windows"] or "readouts")
         if not isinstance(self.finder, HeadFinder):
             self.finder = get_finder(self.finder, **self.finder_options)
         self.name = getattr(self.finder, "name", str(self.finder))
+        sizer = getattr(self.finder, "train_search_budget", None)
+        if sizer is not None and not self._budget_given:
+            # the largest window searched: what BBHT's expected cost is sized for
+            n = max(w.num_hidden for w in plan) + dataset.num_classes
+            p["search_budget"] = int(sizer(n))
 
     def fresh(self, net: DragonNetwork) -> DragonNetwork:
         """Deep networks start near identity above layer 1 (docs/deep.md)."""
@@ -189,6 +198,9 @@ class HeadCutting(Updater):
         self.reads_run = int(state.get("reads_run", 0))
         # local readouts of the layers below the last (docs/deep.md); kept in train_state
         self.readouts = None
+        # a coherent finder's budget check: one warning when the budget is far too small
+        make_check = getattr(self.finder, "budget_check", None)
+        self._budget_check = make_check(self.options["search_budget"]) if make_check else None
         if self.options["windows"] == "readouts" and net.num_layers > 1:
             saved = state.get("readouts")
             self.readouts = (
@@ -253,6 +265,8 @@ class HeadCutting(Updater):
                 )
                 queries += int(ss.info["queries"])
                 self.reads_run += int(ss.info.get("reads_run", ss.info["queries"]))
+                if self._budget_check is not None:
+                    self._budget_check.add(ss.info.get("p_prep"), prob.num_variables)
                 self.max_qubits_used = max(self.max_qubits_used, prob.num_variables)
                 # the deepest max_heads heads (a finder may return more)
                 rows = ss.record.sample[np.argsort(ss.record.energy, kind="stable")]
@@ -279,6 +293,8 @@ class HeadCutting(Updater):
                 d = cut_delta(net, x, positive, heads)
                 delta = d if delta is None else add(delta, d)
         self.cuts += found
+        if self._budget_check is not None:
+            self._budget_check.check()
         if p["eta_schedule"] == "cuts":  # this batch's cuts count, as in the replay
             eta_t = p["eta"] / (1.0 + p["eta_decay"] * self.cuts / N)
         size = len(batch.index)
@@ -305,6 +321,8 @@ class HeadCutting(Updater):
         steps count sample by sample, as the budget runs out)."""
         if not self.batched or self.net.num_layers != 1 or self._whole is False:
             return False
+        if self._budget_check is not None and not self._budget_check.done:
+            return False  # sample by sample until the budget check has its readings
         if self._whole is None:
             H, C = self.net.hidden[0], self.net.num_classes
             self._whole = self.max_qubits is None or self.max_qubits >= H + C

@@ -28,7 +28,8 @@ class GroverFinder(HeadFinder):
     """Coherent head finder.
 
     Args:
-        prep: "uniform" or "dqa".
+        prep: "uniform", "dqa" or "anneal" (amplitude amplification over ``sa`` reads of
+            ``sweeps`` sweeps; exact backend only, :mod:`.anneal_prep`).
         schedule: "bbht", "dh" or "fixed-point".
         backend: a backend name (see :func:`get_backend`) or a :class:`Backend`.
         steps, dt: DQA ramp (ignored for uniform).
@@ -63,14 +64,21 @@ class GroverFinder(HeadFinder):
         backend: str | Backend = "exact",
         steps: int = 8,
         dt: float = 0.8,
+        sweeps: int = 10,
         backend_options: dict | None = None,
         progress: bool = False,
         **schedule_options,
     ) -> None:
-        self.prep = Preparation(prep, steps=steps, dt=dt)
+        self.prep = Preparation(prep, steps=steps, dt=dt, sweeps=sweeps)
         self.schedule = schedule
         self._run = get_schedule(schedule)
         self.backend = get_backend(backend, **(backend_options or {}))
+        if self.prep.kind == "anneal" and self.backend.name != "exact":
+            # A is an annealer simulated from its reads: no circuit to build or run
+            raise OptionError(
+                f"prep 'anneal' runs on the exact backend only, not {self.backend.name!r}: "
+                "pass backend='exact' (--backend exact) or prep 'uniform'/'dqa'"
+            )
         self.max_variables = self.backend.max_qubits
         self.progress = progress
         self.schedule_options = dict(schedule_options)
@@ -99,6 +107,29 @@ class GroverFinder(HeadFinder):
         check_preparation = getattr(self.backend, "check_preparation", None)
         if check_preparation is not None:  # e.g. exact: does its table path fit in memory?
             check_preparation(problem, self.prep)
+
+    def train_search_budget(self, num_variables: int) -> int:
+        """Per-sample budget in training when none is given: BBHT's expected cost at the
+        preparation's design p_A (:func:`~grover_train.finders.coherent.budget.sized_budget`).
+
+        >>> GroverFinder().train_search_budget(10)
+        52
+        """
+        from grover_train.finders.coherent.budget import sized_budget
+
+        return sized_budget(self.prep, num_variables)
+
+    def budget_check(self, budget: int):
+        """The training loop's check of ``budget`` against the landscapes' p_A (one warning)."""
+        from grover_train.finders.coherent.budget import BudgetCheck
+
+        return BudgetCheck(self.prep, int(budget), label=self.name)
+
+    def _p_prep(self, problem: SearchProblem, backend: Backend) -> float | None:
+        streams = getattr(backend, "streams", None)
+        if backend.name != "exact" or streams is None or streams(problem, self.prep):
+            return None
+        return float(backend.p_marked(problem, self.prep, 0))
 
     def _for_minimum(self) -> tuple[GroverFinder, dict]:
         """Minimum finding (no threshold): Dürr-Høyer from a random state's energy, whatever
@@ -163,6 +194,10 @@ class GroverFinder(HeadFinder):
                 thresholds.append(r["threshold"])
         info = {
             "prep": self.prep.label(),
+            # p_A of this landscape when the simulator knows it without extra work (exact
+            # backend, in-memory path): what the training budget check reads
+            "p_prep": self._p_prep(problem, backend),
+            "prep_reads": runner.prep_reads,
             "schedule": self.schedule,
             "backend": self.backend.name,
             "circuits": circuits,

@@ -89,6 +89,7 @@ class RoundRunner:
     jobs: int = 0  # backend jobs submitted (a batched backend runs many rounds per job)
     wasted_queries: int = 0  # queries of rounds run but discarded (threshold changed)
     wasted_rounds: int = 0
+    prep_reads: int = 0  # annealing reads of the anneal preparation's A and A^dagger
 
     @property
     def batch_size(self) -> int:
@@ -100,6 +101,20 @@ class RoundRunner:
     @property
     def remaining(self) -> int:
         return self.budget - self.queries
+
+    def round_cost(self, r: int) -> int:
+        """Queries of a round with r iterates: r + 1, plus the anneal preparation's reads."""
+        return r + 1 + self.prep.reads_per_round(r)
+
+    def max_iterates(self) -> int:
+        """The most iterates a round within the remaining budget can run (-1: none fits)."""
+        if self.prep.kind == "anneal":  # 3r + 2 <= remaining
+            return (self.remaining - 2) // 3
+        return self.remaining - 1
+
+    def can_run(self) -> bool:
+        """Whether a round without iterates still fits in the budget."""
+        return self.remaining >= self.round_cost(0)
 
     def energy(self, z: int) -> float:
         row = states_to_samples(np.array([z]), self.problem.num_variables, self.problem.bqm.vartype)
@@ -166,7 +181,9 @@ class RoundRunner:
         calls = num_oracle_calls(iterates)
         energy = self.energy(z)
         head = self.is_head(z, threshold)
-        self.charge(calls + 1)
+        reads = self.prep.reads_per_round(calls)
+        self.prep_reads += reads
+        self.charge(calls + 1 + reads)
         if calls >= self.max_calls:
             self.max_calls, self.max_calls_iterates = calls, iterates
         if head and self.is_head(z, self.problem.threshold):
@@ -177,7 +194,8 @@ class RoundRunner:
                 "threshold": float(threshold),
                 "found": head,
                 "energy": energy,
-                "queries": calls + 1,
+                "queries": calls + 1 + reads,
+                **({"prep_reads": reads} if reads else {}),
                 **record,
             }
         )
@@ -196,7 +214,7 @@ def run_bbht(
     top = _m_max(runner.problem, m_max)
     m, size = 1.0, 2
     t = runner.problem.threshold
-    while runner.remaining >= 1 and len(runner.heads) < max_heads:
+    while runner.can_run() and len(runner.heads) < max_heads:
         if runner.batch_size > 1:
             # jobs of 2, 4, 8, ... rounds up to the batch size: a search that succeeds early
             # discards little
@@ -206,7 +224,7 @@ def run_bbht(
             size = min(2 * size, runner.batch_size)
             continue
         r = int(runner.rng.integers(0, math.ceil(m)))
-        r = min(r, runner.remaining - 1)
+        r = min(r, runner.max_iterates())
         _, _, found = runner.run(t, r, m=m)
         if not found:
             m = min(lam * m, top)
@@ -235,7 +253,7 @@ def run_dh(
             runner.heads[z] = e
         t = min(t, e)
     m, size = 1.0, 2
-    while runner.remaining >= 1:
+    while runner.can_run():
         if runner.batch_size > 1:
             # rounds at the current threshold in one job; a success lowers the threshold,
             # so the rest of that job is discarded (charged as wasted queries); jobs start at
@@ -248,7 +266,7 @@ def run_dh(
                 m, size = m_next, min(2 * size, runner.batch_size)
             continue
         r = int(runner.rng.integers(0, math.ceil(m)))
-        r = min(r, runner.remaining - 1)
+        r = min(r, runner.max_iterates())
         _, e, found = runner.run(t, r, m=m)
         if found:
             t = e
@@ -271,11 +289,51 @@ def run_fixed_point(
     floor = float(w_min) if w_min is not None else 2.0**-runner.problem.num_variables
     w = float(w0)
     t = runner.problem.threshold
-    while runner.remaining >= 1 and len(runner.heads) < max_heads:
-        phases = ylc_phases(w, delta, max_iterates=runner.remaining - 1)
+    while runner.can_run() and len(runner.heads) < max_heads:
+        phases = ylc_phases(w, delta, max_iterates=runner.max_iterates())
         _, _, found = runner.run(t, phases, w=w)
         if not found:
             w = max(w / shrink, floor)
+
+
+def bbht_expected_cost(
+    p: float,
+    lam: float = 6 / 5,
+    m_max: float | None = None,
+    prep_reads: bool = False,
+    tol: float = 1e-12,
+) -> tuple[float, int]:
+    """Expected queries of :func:`run_bbht` until its first head, when one preparation
+    measures a head with probability ``p`` (P_A(marked)), computed exactly from the schedule:
+    round j (reached if every earlier round missed) draws r uniformly from
+    {0, ..., ceil(m_j) - 1}, finds a head with probability sin^2((2r + 1) theta),
+    sin^2 theta = p, and costs r + 1 queries (plus 2r + 1 annealing reads when
+    ``prep_reads``: the ``anneal`` preparation's A and A^dagger). Returns (expected queries,
+    rounds summed); inf when p = 0. ``m_max`` defaults to no cap.
+
+    >>> round(bbht_expected_cost(1.0)[0], 6)          # the first round (r = 0) always succeeds
+    1.0
+    >>> c = bbht_expected_cost(2.0 ** -18, m_max=2 ** 9)[0]
+    >>> 1.0 < c / math.sqrt(2 ** 18) < 4.5             # O(sqrt(N / k)), BBHT's 9/2 bound
+    True
+    """
+    if not (0.0 <= p <= 1.0):
+        raise InputError(f"p must be a probability in [0, 1], got {p!r}")
+    _check_lambda(lam)
+    if p == 0.0:
+        return math.inf, 0
+    theta = math.asin(math.sqrt(p))
+    top = math.inf if m_max is None else float(m_max)
+    m, reach, total, j = 1.0, 1.0, 0.0, 0
+    while reach > tol and j < 100_000:
+        r = np.arange(math.ceil(m))
+        success = float(np.mean(np.sin((2 * r + 1) * theta) ** 2))
+        cost = float(np.mean(r + 1 + (2 * r + 1 if prep_reads else 0)))
+        total += reach * cost
+        reach *= 1.0 - success
+        m = min(lam * m, top)
+        j += 1
+    return total, j
 
 
 def _check_lambda(lam: float) -> None:

@@ -40,6 +40,10 @@ from grover_train.finders.search_problem import SearchProblem
 #: Largest n at which the uniform preparation keeps the in-memory path (the sorted table and the
 #: draws of earlier versions, seed for seed); above it the uniform search streams.
 TABLE_PATH_VARIABLES = 22
+#: From this many variables the dqa preparation samples from the head mask and cumulative sums
+#: of its probabilities at the threshold instead of the energy-sorted table: at training sizes
+#: (18 spins) the sort cost as much as the compiled DQA ramp (issue 24); same distribution.
+MASKED_DQA_VARIABLES = 15
 #: Bytes per state of the in-memory path: energies, masks, the sorted order and its energies,
 #: prep probabilities and cumulative sums (measured peak, rounded up).
 TABLE_PATH_BYTES = {"uniform": 64, "dqa": 112}
@@ -78,6 +82,21 @@ def _prep_cdfs(problem: SearchProblem, prep: Preparation):
     return (order, *entry["sums"])
 
 
+def _masked_sums(problem: SearchProblem, prep: Preparation):
+    """(heads, their cumulative prep probabilities, the other states, theirs, p_A) at the
+    problem's threshold, from the head mask (cached per threshold)."""
+
+    def build():
+        probs = prep.probabilities(problem)
+        marked = problem.marked
+        heads, rest = np.flatnonzero(marked), np.flatnonzero(~marked)
+        hcdf, rcdf = np.cumsum(probs[heads]), np.cumsum(probs[rest])
+        pa = float(hcdf[-1]) if heads.size else 0.0
+        return heads, hcdf, rest, rcdf, pa
+
+    return problem.cached(("exact-masked", prep, problem.threshold), build)
+
+
 class ExactBackend(Backend):
     """Analytic amplitude amplification (docs/design.md section 5).
 
@@ -101,8 +120,8 @@ class ExactBackend(Backend):
     def check_preparation(self, problem: SearchProblem, prep: Preparation) -> None:
         """Refuse, before any work, a search whose in-memory path does not fit in memory."""
         self.check_size(problem)
-        if self.streams(problem, prep):
-            return
+        if self.streams(problem, prep) or prep.kind == "anneal":
+            return  # no 2^n table: streamed, or a pool of annealing reads
         if prep.kind == "uniform":
             what, fix = "the exact backend's sorted table", ""
         else:
@@ -137,6 +156,10 @@ class ExactBackend(Backend):
         self.check_size(problem)
         if self.streams(problem, prep):
             p = problem.num_heads() / 2.0**problem.num_variables
+        elif self._masked(problem, prep):
+            p = _masked_sums(problem, prep)[4]
+        elif prep.kind == "anneal":
+            p = prep.p_marked(problem)  # the pool's estimate (.anneal_prep)
         else:
             k = energy_order(problem).num_marked(problem.threshold)
             _, cdf, _ = _prep_cdfs(problem, prep)  # after num_marked: it may reorder
@@ -161,6 +184,14 @@ class ExactBackend(Backend):
         self.check_size(problem)
         if self.streams(problem, prep):
             return self._sample_streamed(problem, prep, iterates, shots, rng)
+        if prep.kind == "anneal":
+            return self._sample_anneal(problem, prep, iterates, shots, rng)
+        if self._masked(problem, prep):
+            heads, hcdf, rest, rcdf, _ = _masked_sums(problem, prep)
+            pm = self.p_marked(problem, prep, iterates)
+            pick_head = cdf_picker(heads, hcdf) if heads.size else None
+            pick_rest = cdf_picker(rest, rcdf) if rest.size else None
+            return draw_states(pm, shots, rng, pick_head, pick_rest)
         k = energy_order(problem).num_marked(problem.threshold)
         order, cdf, excl_cdf = _prep_cdfs(problem, prep)  # after num_marked: it may reorder
         pa = float(cdf[k - 1]) if k else 0.0
@@ -211,6 +242,23 @@ class ExactBackend(Backend):
         pick_rest = nth(N - k, problem.nth_other) if k < N else None
         pm = self.p_marked(problem, prep, iterates)
         return draw_states(pm, shots, rng, pick_head, pick_rest)
+
+    @staticmethod
+    def _masked(problem: SearchProblem, prep: Preparation) -> bool:
+        return prep.kind == "dqa" and problem.num_variables >= MASKED_DQA_VARIABLES
+
+    def _sample_anneal(self, problem, prep, iterates, shots: int, rng) -> np.ndarray:
+        """The anneal preparation: the two-level formula on the pool's p_A estimate, a head or
+        a non-head of the pool (:mod:`grover_train.finders.coherent.anneal_prep`)."""
+        from grover_train.finders.coherent.anneal_prep import read_pool, sample_anneal
+
+        p, _, _ = read_pool(problem, prep.sweeps).split(problem.threshold, rng)
+        if p <= 0.0 or p >= 1.0:
+            as_phases(iterates)
+            pm = min(max(p, 0.0), 1.0)
+        else:
+            pm = abs(two_level_amplitudes(p, iterates)[0]) ** 2
+        return sample_anneal(problem, prep.sweeps, pm, shots, rng)
 
     def resources(self, problem: SearchProblem, prep: Preparation, iterates: Iterates) -> dict:
         """n qubits and no value register; no gate-level circuit (gates and depth None)."""
