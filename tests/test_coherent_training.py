@@ -202,3 +202,25 @@ def test_training_warns_once_when_the_budget_is_far_too_small():
         warnings.simplefilter("error", BudgetWarning)
         r = _tiny_run(None)
     assert r.summary["search_budget"] == sized_budget(Preparation("uniform"), 7)
+
+
+def test_auto_prep_is_anneal_on_exact_and_uniform_on_circuit_backends():
+    assert get_finder("grover", prep="auto").prep.kind == "anneal"
+    assert get_finder("grover", prep="auto", backend="statevector").prep.kind == "uniform"
+
+
+def test_train_cli_defaults_to_the_anneal_prep_with_a_sized_budget(tmp_path):
+    """``train --finder grover`` without coherent options: prep auto (anneal on exact) and the
+    per-sample budget sized for it on the run's windows (4 + 3 spins here)."""
+    import json
+
+    from grover_train.cli.main import main
+
+    out = tmp_path / "run"
+    args = ["train", "--dataset", "digits", "--classes", "0,1,2", "--pool", "--hidden", "8"]
+    args += ["--max-qubits", "10", "--finder", "grover", "--budget", "300", "--no-progress"]
+    assert main([*args, "--out", str(out)]) in (0, None)
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["finder_options"]["prep"] == "auto"
+    assert summary["search_budget"] == sized_budget(Preparation("anneal"), 7)
+    assert summary["queries"] >= 300

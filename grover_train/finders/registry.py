@@ -128,7 +128,9 @@ def register(entry: FinderEntry) -> FinderEntry:
 _READS = FinderOption("num_reads", int, "reads per batch")
 _SWEEPS = FinderOption("num_sweeps", int, "sweeps per read")
 _ANNEAL_TRAIN = MappingProxyType({"num_reads": 8, "num_sweeps": 10})
-_PREP = FinderOption("prep", str, "state preparation: uniform or dqa")
+_PREP = FinderOption(
+    "prep", str, "state preparation: uniform, dqa or anneal (auto: anneal on exact, else uniform)"
+)
 _SCHEDULE = FinderOption("schedule", str, "round schedule: bbht, dh or fixed-point")
 # the backend registry lists the names (search --help); importing it here would be a cycle
 
@@ -186,9 +188,10 @@ register(
         "amplitude amplification",
         "coherent",
         (_PREP, _SCHEDULE, _BACKEND),
-        # training: amplitude amplification over the sa reads, the preparation that trains the
-        # digits network within minutes of simulation (docs/coherent.md, Coherent training)
-        MappingProxyType({"prep": "anneal"}),
+        # training: amplitude amplification over the sa reads on the exact backend (the
+        # preparation that trains the digits network within minutes of simulation; docs/
+        # coherent.md, Coherent training), uniform on the circuit backends
+        MappingProxyType({"prep": "auto"}),
         label_option=("prep", "uniform"),
     )
 )

@@ -29,7 +29,8 @@ class GroverFinder(HeadFinder):
 
     Args:
         prep: "uniform", "dqa" or "anneal" (amplitude amplification over ``sa`` reads of
-            ``sweeps`` sweeps; exact backend only, :mod:`.anneal_prep`).
+            ``sweeps`` sweeps; exact backend only, :mod:`.anneal_prep`); "auto" (what
+            ``train`` uses by default): anneal on the exact backend, else uniform.
         schedule: "bbht", "dh" or "fixed-point".
         backend: a backend name (see :func:`get_backend`) or a :class:`Backend`.
         steps, dt: DQA ramp (ignored for uniform).
@@ -69,10 +70,12 @@ class GroverFinder(HeadFinder):
         progress: bool = False,
         **schedule_options,
     ) -> None:
-        self.prep = Preparation(prep, steps=steps, dt=dt, sweeps=sweeps)
         self.schedule = schedule
         self._run = get_schedule(schedule)
         self.backend = get_backend(backend, **(backend_options or {}))
+        if prep == "auto":  # the training default: anneal where it is simulated, else uniform
+            prep = "anneal" if self.backend.name == "exact" else "uniform"
+        self.prep = Preparation(prep, steps=steps, dt=dt, sweeps=sweeps)
         if self.prep.kind == "anneal" and self.backend.name != "exact":
             # A is an annealer simulated from its reads: no circuit to build or run
             raise OptionError(
