@@ -67,6 +67,8 @@ class TeacherSpec:
             product mod 2 of the two halves of the input, a new pairing and sign pattern per
             data seed).
         student: hidden layers of the deep student.
+        num_samples: samples per data seed instead of the options' (a larger training set
+            that a one-hidden-layer student cannot memorise).
 
     >>> TeacherSpec((12, 16, 16, 3)).name, TeacherSpec((12, 6, 6, 2), "inner_product").name
     ('random 12-16-16-3', 'inner product 12-6-6-2')
@@ -75,11 +77,13 @@ class TeacherSpec:
     sizes: tuple[int, ...]
     kind: str = "random"
     student: tuple[int, ...] = (20, 20)
+    num_samples: int | None = None
 
     @property
     def name(self) -> str:
         kind = "inner product" if self.kind == "inner_product" else self.kind
-        return f"{kind} {'-'.join(str(int(v)) for v in self.sizes)}"
+        n = "" if self.num_samples is None else f", {self.num_samples} samples"
+        return f"{kind} {'-'.join(str(int(v)) for v in self.sizes)}{n}"
 
     @property
     def num_inputs(self) -> int:
@@ -102,6 +106,7 @@ TEACHERS: tuple[TeacherSpec, ...] = (
     TeacherSpec((16, 6, 6, 3)),
     TeacherSpec((16, 8, 8, 8, 3), student=(16, 16, 16)),
     TeacherSpec((20, 20, 20, 3)),
+    TeacherSpec((16, 12, 12, 3), num_samples=6000),
     TeacherSpec((12, 6, 6, 2), "inner_product"),
 )
 
@@ -149,7 +154,7 @@ def default_options(quick: bool) -> DeepTaskOptions:
     if not quick:
         return DeepTaskOptions()
     return DeepTaskOptions(
-        teachers=(TEACHERS[1], TEACHERS[4]),
+        teachers=(TEACHERS[1], TEACHERS[5]),
         budget=50_000,
         etas=(0.02,),
         search_seeds=(100,),
@@ -166,9 +171,10 @@ def inner_product_teacher(pairs: int, seed) -> DragonNetwork:
     random sign per input and a random pairing, drawn from ``seed``).
 
     Layer 1: unit i = AND of pair i, sign(s_a x_a + s_b x_b - 1). Layer 2: thermometer of the
-    count n of true ANDs, unit j = +1 iff n >= j (j = 1..m). Readout: U = +-(eps/2) a with
-    alternating a_j = (-1)^(j+1) and c = (-eps/2, eps/2), so that with |U| below every field
-    E+(x, 0) - E+(x, 1) = -2 eps (sum_j a_j h2_j - 1): class 1 for odd n.
+    count n of true ANDs, unit j = +1 iff n >= j (j = 1..m). Readout: U = -+(1/4) a with
+    alternating a_j = (-1)^(j+1) and c = +-(1 - sum_j a_j) / 4, so that with |U^T y| = 1/2
+    below every field (odd integers) E+(x, 0) - E+(x, 1) = +1 for odd n (class 1), -1 for
+    even n (class 0).
 
     >>> net = inner_product_teacher(3, seed=0)
     >>> net.num_inputs, net.hidden, net.num_classes
@@ -191,8 +197,11 @@ def inner_product_teacher(pairs: int, seed) -> DragonNetwork:
     b2 = (m + 1 - 2 * j).astype(float)  # sum h1 = 2n - m: field 2(n - j) + 1, never 0
     a = (-1.0) ** (j + 1)
     small = 0.5  # |U^T y| = 0.5 < |field| >= 1: the closed form reads the signs of layer 2
-    U = np.stack([small * a / 2, -small * a / 2])
-    c = np.array([-small / 2, small / 2])
+    U = np.stack([-small * a / 2, small * a / 2])
+    # E+(x, 0) - E+(x, 1) = sum_j a_j h2_j - 2 (c_0 - c_1), and sum_j a_j h2_j = 2 odd(n) - A
+    # with A = sum_j a_j (0 for even m, 1 for odd m): c_0 - c_1 = (1 - A) / 2 gives 2 odd(n) - 1
+    half = (1.0 - a.sum()) / 4
+    c = np.array([half, -half])
     return DragonNetwork([W1, W2], [b1, b2], U, c)
 
 
@@ -283,7 +292,7 @@ def max_window_spins(hidden: Sequence[int], num_classes: int, max_qubits: int) -
     from grover_train.model.deep import plan_windows
 
     windows = plan_windows(list(hidden), int(num_classes), int(max_qubits), shape="readouts")
-    return max(len(w.units) + int(num_classes) for w in windows)
+    return max(w.num_spins for w in windows)
 
 
 # ---------------------------------------------------------------- runs
@@ -304,7 +313,7 @@ def train_error(
     from grover_train.train.result import Evaluator
     from grover_train.train.run import train_model
 
-    ds = teacher_dataset(spec, seed, options.num_samples)
+    ds = teacher_dataset(spec, seed, spec.num_samples or options.num_samples)
     t0 = time.perf_counter()
     result = train_model(
         ds,
@@ -474,7 +483,7 @@ def flat_keys(result: dict) -> dict:
     g = c.get("gain") or {}
     sa = result.get("sa")  # item 2, when it ran
     return {
-        "deep.teacher": c.get("spec", {}).get("sizes"),
+        "deep.teacher": [int(v) for v in c.get("spec", {}).get("sizes", [])] or None,
         "deep.teacher_name": c.get("teacher"),
         "deep.seeds": len(c.get("per_seed", [])),
         "deep.backprop_depth_gain": g.get("geo_mean"),
