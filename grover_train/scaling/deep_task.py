@@ -456,18 +456,19 @@ def verdict_text(confirmed: dict, threshold: float) -> str:
     n = len(confirmed["per_seed"])
     lo, hi = g["ci"]
     what = (
-        f"the best teacher of the search ({confirmed['teacher']}): backprop's deep student "
-        f"fits its labels {g['geo_mean']:.2f}x [{lo:.2f}, {hi:.2f}] (95 %, {n} seeds) better "
-        "than the better one-hidden-layer student (same spins or same parameters, same queries)"
+        f"on the teacher with the largest search gain ({confirmed['teacher']}) the depth gain "
+        "under backprop (the better one-hidden-layer student's training error, same spins or "
+        f"same parameters, over the deep student's, same queries) is {g['geo_mean']:.2g} "
+        f"[{lo:.2g}, {hi:.2g}] (geometric mean, 95 % t interval, {n} seeds)"
     )
     if lo >= threshold:
-        return f"A task that needs depth: {what}, at least {threshold:g}x; item 2 can run on it."
+        return f"A task that needs depth: {what}, at least {threshold:g}; item 2 can run on it."
     if hi < threshold:
         return (
-            f"No task that needs depth at these sizes: on {what}, below the {threshold:g}x the "
-            "annealer test needs, so the annealer was not run (item 2)."
+            f"No task that needs depth at these sizes: {what}, below the {threshold:g} the "
+            "annealer test needs, so the annealer was not run on it (item 2)."
         )
-    return f"Undecided: on {what}, the interval straddles {threshold:g}x; the annealer was not run."
+    return f"Undecided: {what}; the interval straddles {threshold:g}, the annealer was not run."
 
 
 def flat_keys(result: dict) -> dict:
