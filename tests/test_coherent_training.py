@@ -175,6 +175,9 @@ def test_budget_check_warns_once_with_the_budget_that_would_do():
     assert len(rec) == 1
     msg = str(rec[0].message)
     assert "\n" not in msg and f"--search-budget {need}" in msg
+    w = rec[0]
+    shown = warnings.formatwarning(w.message, w.category, w.filename, w.lineno, w.line)
+    assert shown.strip().count("\n") == 0  # printed as one line
     # a budget that suffices: silent
     ok = BudgetCheck(Preparation("uniform"), budget=need)
     for _ in range(CHECK_AFTER):

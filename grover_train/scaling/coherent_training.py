@@ -201,8 +201,20 @@ def run_record(run_dir: str | Path, label: str) -> dict:
     wrote to ``<run_dir>.log`` when present, and test accuracy / training error at each
     :data:`CHECKPOINTS` budget it reached (the last evaluation at or below it)."""
     run_dir = Path(run_dir)
-    summary = json.loads((run_dir / "summary.json").read_text())
-    metrics = [json.loads(line) for line in (run_dir / "metrics.jsonl").open()]
+    if (run_dir / "summary.json").exists():
+        summary = json.loads((run_dir / "summary.json").read_text())
+        metrics = [json.loads(line) for line in (run_dir / "metrics.jsonl").open()]
+    else:  # a run stopped before its end: what its metrics file holds (marked unfinished)
+        metrics = [json.loads(line) for line in (run_dir / "metrics.jsonl.tmp").open()]
+        last = metrics[-1]
+        summary = {
+            "queries": last["queries"],
+            "wall_s": last.get("wall_s"),
+            "test_accuracy": last["test_accuracy"],
+            "train_error": last["train_error"],
+            "unfinished": True,
+            "seed": int(run_dir.name.rsplit("-s", 1)[1]) if "-s" in run_dir.name else None,
+        }
     cpu = None
     log = run_dir.with_suffix(".log")
     if log.exists():
@@ -220,6 +232,7 @@ def run_record(run_dir: str | Path, label: str) -> dict:
                 "train_error": m["train_error"],
             }
     keep = ("seed", "queries", "budget", "test_accuracy", "train_error", "wall_s", "steps")
+    keep += ("unfinished",)
     keep += ("search_budget", "finder", "finder_options", "max_qubits", "versions")
     return {"label": label, **{k: summary.get(k) for k in keep}, "cpu_s": cpu, "at": at}
 
@@ -245,15 +258,22 @@ def comparison_table(records: list[dict]) -> list[dict]:
                     "test_accuracy_mean": float(np.mean(acc)),
                     "test_accuracy_sd": float(np.std(acc, ddof=1)) if len(acc) > 1 else 0.0,
                     "train_error_mean": float(np.mean(err)),
-                    "search_budget": runs[0]["search_budget"],
+                    "search_budget": next(
+                        (r["search_budget"] for r in runs if r.get("search_budget")), None
+                    ),
                     "run_budget": runs[0]["budget"],
-                    "wall_s_mean": float(np.mean([r["wall_s"] for r in runs])),
-                    "cpu_s_mean": float(np.mean([r["cpu_s"] for r in runs]))
-                    if all(r["cpu_s"] is not None for r in runs)
-                    else None,
+                    # whole runs only (a stopped run's seconds cover part of its budget)
+                    "wall_s_mean": _mean([r["wall_s"] for r in runs if not r["unfinished"]]),
+                    "cpu_s_mean": _mean([r["cpu_s"] for r in runs if not r["unfinished"]]),
                 }
             )
     return out
+
+
+def _mean(values: list) -> float | None:
+    """Mean of the values that are not None (None if there are none)."""
+    values = [v for v in values if v is not None]
+    return float(np.mean(values)) if values else None
 
 
 def section(results: dict) -> str:
@@ -272,7 +292,8 @@ def section(results: dict) -> str:
         "(`grover_train/scaling/coherent_training_results.json`, "
         "`python -m grover_train.scaling.coherent_training`), not from this store. Test "
         "accuracy: mean ± sd over the seeds at each query budget (the last evaluation at or "
-        "below it); wall and CPU seconds of the whole run on 2 shared cores.",
+        "below it); wall and CPU seconds of a whole run on 2 shared cores (means over the "
+        "finished runs with a reading).",
         "",
         "| finder | per-sample budget | queries | seeds | test acc | eps | run wall s | "
         "run CPU s |",
@@ -280,10 +301,11 @@ def section(results: dict) -> str:
     ]
     for r in rows:
         cpu = f"{r['cpu_s_mean']:.0f}" if r.get("cpu_s_mean") is not None else "-"
+        wall = f"{r['wall_s_mean']:.0f}" if r.get("wall_s_mean") is not None else "-"
         lines.append(
             f"| {r['label']} | {r['search_budget']} | {r['budget']:,} | {r['seeds']} | "
             f"{r['test_accuracy_mean']:.3f} ± {r['test_accuracy_sd']:.3f} | "
-            f"{r['train_error_mean']:.3f} | {r['wall_s_mean']:.0f} | {cpu} |"
+            f"{r['train_error_mean']:.3f} | {wall} | {cpu} |"
         )
     if results.get("verdict"):
         lines += ["", results["verdict"]]

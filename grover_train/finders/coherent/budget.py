@@ -98,7 +98,7 @@ class BudgetCheck:
         return (
             f"{self.label}: the per-sample search budget ({self.budget} queries) is far below "
             f"what prep {self.prep.label()} needs on these landscapes (median p_A {p_med:.2g} "
-            f"over {len(with_heads)} searches with heads: {need:.0f} queries per head by "
+            f"over {len(with_heads)} searches with heads: {math.ceil(need)} queries per head by "
             f"BBHT); pass --search-budget {math.ceil(need)}"
         )
 
@@ -109,7 +109,9 @@ class BudgetCheck:
         msg = self.message()
         self.done = True
         if msg is not None:
-            warnings.warn(msg, BudgetWarning, stacklevel=2)
+            # no source file or line: Python prints the warning as one line,
+            # "grover-train:0: BudgetWarning: ...", not the training loop's code under it
+            warnings.warn_explicit(msg, BudgetWarning, "grover-train", 0, module="grover_train")
 
 
 __all__ = ["DESIGN_P", "BudgetCheck", "BudgetWarning", "expected_cost", "sized_budget"]
