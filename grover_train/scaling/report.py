@@ -619,7 +619,7 @@ ranges. The replay above is the measurement.
 {verdict(result)}
 
 {avb_md or anneal_section(result)}{hardware_md}
-{_failures_text(failures)}{deep_section(out)}## Plots
+{_failures_text(failures)}{deep_section(out)}{coherent_training_section()}## Plots
 
 - `search_scaling.png`: mean queries to the first head against 1/p_A (circles: uniform A,
   squares: dqa A) with both fitted slopes.
@@ -672,6 +672,14 @@ def anneal_vs_backprop_hook(out: Path) -> tuple[dict[str, Any], str]:
     if result is None:
         return {}, ""
     return avb.exponent_keys(result), avb.section(result).rstrip() + "\n\n"
+
+
+def coherent_training_section() -> str:
+    """The committed comparison of coherent training on the flagship task (issue 24, module
+    :mod:`grover_train.scaling.coherent_training`; "" without it)."""
+    from grover_train.scaling.coherent_training import report_section
+
+    return report_section()
 
 
 def deep_section(out: Path) -> str:
