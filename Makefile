@@ -27,6 +27,7 @@ bench: $(STAMP)
 lint: $(STAMP)
 	$(PY) -m ruff check grover_train tests benchmarks
 	$(PY) -m ruff format --check grover_train tests benchmarks
+	$(PY) -m mypy  # --strict on the public API modules listed in pyproject.toml
 
 format: $(STAMP)
 	$(PY) -m ruff format grover_train tests benchmarks

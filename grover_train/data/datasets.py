@@ -13,8 +13,10 @@ from __future__ import annotations
 import gzip
 import os
 import struct
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -36,8 +38,8 @@ class Dataset:
     y_train: np.ndarray
     X_test: np.ndarray
     y_test: np.ndarray
-    classes: list
-    meta: dict = field(default_factory=dict)
+    classes: list[Any]
+    meta: dict[str, Any] = field(default_factory=dict)
     #: validation split carved from the training data (:func:`split_validation`); empty if none
     X_val: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
     y_val: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
@@ -58,7 +60,7 @@ def load_dataset(
     classes: list[int] | None = None,
     pool: bool = False,
     test_fraction: float = 0.2,
-    mnist_path: str | os.PathLike | None = None,
+    mnist_path: str | os.PathLike[str] | None = None,
     teacher_sizes: tuple[int, ...] = (16, 8, 3),
     num_samples: int | None = None,
 ) -> Dataset:
@@ -83,7 +85,14 @@ def load_dataset(
     return _subset(name, X, y, classes, _split(y, seed, test_fraction), {"pool": pool})
 
 
-def _subset(name, X, y, classes, split, meta) -> Dataset:
+def _subset(
+    name: str,
+    X: np.ndarray,
+    y: np.ndarray,
+    classes: list[int] | None,
+    split: tuple[np.ndarray, np.ndarray],
+    meta: dict[str, Any],
+) -> Dataset:
     train_idx, test_idx = split
     labels = sorted(np.unique(y).tolist())
     if classes:
@@ -95,7 +104,7 @@ def _subset(name, X, y, classes, split, meta) -> Dataset:
         labels = sorted(set(classes))
     lookup = {c: i for i, c in enumerate(labels)}
 
-    def pick(idx):
+    def pick(idx: Iterable[int]) -> tuple[np.ndarray, np.ndarray]:
         idx = np.asarray([i for i in idx if y[i] in lookup], dtype=int)
         return X[idx].astype(float), np.array([lookup[v] for v in y[idx]], dtype=int)
 
@@ -104,7 +113,7 @@ def _subset(name, X, y, classes, split, meta) -> Dataset:
     return Dataset(name, Xtr, ytr, Xte, yte, labels, meta)
 
 
-def _split(y: np.ndarray, seed, test_fraction: float):
+def _split(y: np.ndarray, seed: int | None, test_fraction: float) -> tuple[np.ndarray, np.ndarray]:
     """Stratified split: the same seed always gives the same split.
 
     Not ``sklearn.model_selection.train_test_split(stratify=y)``, on purpose: sklearn rounds
@@ -117,19 +126,20 @@ def _split(y: np.ndarray, seed, test_fraction: float):
     if not 0 < test_fraction < 1:
         raise DatasetError(f"test fraction must be in (0, 1), got {test_fraction}")
     rng = make_rng(seed)
-    train, test = [], []
+    train: list[int] = []
+    test: list[int] = []
     for label in np.unique(y):
         idx = np.flatnonzero(y == label)
         rng.shuffle(idx)
         k = int(round(test_fraction * idx.size))
         test.extend(idx[:k])
         train.extend(idx[k:])
-    train, test = np.array(train), np.array(test)
-    rng.shuffle(train)
-    return train, test
+    train_idx, test_idx = np.array(train), np.array(test)
+    rng.shuffle(train_idx)
+    return train_idx, test_idx
 
 
-def split_validation(dataset: Dataset, fraction: float, seed) -> Dataset:
+def split_validation(dataset: Dataset, fraction: float, seed: int | None) -> Dataset:
     """Carve a stratified validation split of ``fraction`` of the training data, drawn with
     ``seed``; the test set is untouched. Tuning choices are made on ``X_val``/``y_val``, never
     on the test set. ``fraction`` 0 returns the dataset unchanged (empty validation split).
@@ -179,10 +189,11 @@ def pool2x2(images: np.ndarray, side: int) -> np.ndarray:
     """Average 2x2 blocks of square images given as rows of side*side pixels."""
     n = images.shape[0]
     im = images.reshape(n, side // 2, 2, side // 2, 2).astype(float)
-    return im.mean(axis=(2, 4)).reshape(n, -1)
+    pooled: np.ndarray = im.mean(axis=(2, 4)).reshape(n, -1)
+    return pooled
 
 
-def _digits(pool: bool):
+def _digits(pool: bool) -> tuple[np.ndarray, np.ndarray]:
     from sklearn.datasets import load_digits
 
     d = load_digits()
@@ -218,7 +229,9 @@ def grown_teacher(hidden: int) -> tuple[int, int, int]:
     return (GROWN_TEACHER_INPUTS, positive_int(hidden, "hidden"), GROWN_TEACHER_CLASSES)
 
 
-def _teacher(seed, sizes, num_samples: int, test_fraction: float) -> Dataset:
+def _teacher(
+    seed: int | None, sizes: Sequence[int], num_samples: int, test_fraction: float
+) -> Dataset:
     from grover_train.model.network import DragonNetwork
 
     sizes = [int(v) for v in sizes]
@@ -259,7 +272,9 @@ def _read_idx(path: Path) -> np.ndarray:
     return arr.reshape(shape)
 
 
-def _mnist(path, pool: bool):
+def _mnist(
+    path: str | os.PathLike[str] | None, pool: bool
+) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray] | None]:
     if path is None:
         raise DatasetError(
             "dataset 'mnist' needs --mnist-path: a directory with the four IDX "
@@ -283,7 +298,7 @@ def _mnist(path, pool: bool):
     else:
         d = path if path.is_dir() else path.parent
 
-        def find(stem):
+        def find(stem: str) -> Path:
             for cand in (d / stem, d / (stem + ".gz")):
                 if cand.exists():
                     return cand

@@ -13,9 +13,11 @@ import math
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import dimod
 import numpy as np
+from dimod.core.sampler import Sampler
 
 from grover_train.errors import BudgetError
 from grover_train.finders.batch import BatchHeads, BatchLandscape
@@ -30,7 +32,7 @@ class FindResult:
 
     samples: list[np.ndarray] = field(default_factory=list)
     queries: int = 0
-    info: dict = field(default_factory=dict)
+    info: dict[str, Any] = field(default_factory=dict)
 
 
 def check_budget(budget: object, what: str = "budget") -> int:
@@ -71,7 +73,7 @@ def default_budget(num_variables: int) -> int:
     return math.ceil(DH_BUDGET_FACTOR * math.sqrt(2.0 ** int(num_variables)))
 
 
-class HeadFinder(dimod.Sampler):
+class HeadFinder(Sampler):  # dimod re-exports Sampler by a star import mypy cannot follow
     """Base class: subclasses implement ``_find(problem, budget, rng, max_heads, **call)``.
 
     ``call_parameters`` names the keyword arguments a subclass's ``_find`` takes beyond the
@@ -87,7 +89,7 @@ class HeadFinder(dimod.Sampler):
     call_parameters: tuple[str, ...] = ()
 
     @property
-    def parameters(self) -> dict:
+    def parameters(self) -> dict[str, list[Any]]:
         common = ("threshold", "exclude", "budget", "seed", "max_heads")
         return {name: [] for name in (*common, *self.call_parameters)}
 
@@ -95,7 +97,7 @@ class HeadFinder(dimod.Sampler):
     property_names: tuple[str, ...] = ()
 
     @property
-    def properties(self) -> dict:
+    def properties(self) -> dict[str, Any]:
         own = {k: getattr(self, k) for k in self.property_names}
         return {"name": self.name, "max_variables": self.max_variables, **own}
 
@@ -104,11 +106,11 @@ class HeadFinder(dimod.Sampler):
         bqm: dimod.BinaryQuadraticModel,
         *,
         threshold: float | None = None,
-        exclude: Mapping | None = None,
+        exclude: Mapping[Any, int] | None = None,
         budget: int | None = None,
         seed: int | None = None,
         max_heads: int = 1,
-        **kwargs,
+        **kwargs: Any,
     ) -> dimod.SampleSet:
         """Search ``bqm`` for heads; stop after ``max_heads`` distinct heads or ``budget``
         queries, whichever comes first.
@@ -143,7 +145,7 @@ class HeadFinder(dimod.Sampler):
         check_finite(bqm)
         minimum = threshold is None
         finder = self
-        if minimum:
+        if threshold is None:  # minimum finding (mypy narrows on this test, not on minimum)
             from grover_train.finders.coherent.schedules import energy_upper_bound
 
             # above every energy: every state is a head, so the lowest one found is returned
@@ -168,7 +170,7 @@ class HeadFinder(dimod.Sampler):
         *,
         seed: int | None = None,
         max_heads: int = 1,
-        **kwargs,
+        **kwargs: Any,
     ) -> dimod.SampleSet:
         """Search a prepared :class:`SearchProblem` for heads (``sample`` builds one from a
         BQM). A problem that is searched again (or at other thresholds, see
@@ -252,7 +254,7 @@ class HeadFinder(dimod.Sampler):
             heads.append(np.asarray(rows[:max_heads], dtype=np.int8))
         return BatchHeads(queries, heads, reads_run=int(queries.sum()))
 
-    def _for_minimum(self) -> tuple[HeadFinder, dict]:
+    def _for_minimum(self) -> tuple[HeadFinder, dict[str, Any]]:
         """The finder (and extra ``_find`` arguments) that does minimum finding when no
         threshold is given; a coherent finder switches to Dürr-Høyer."""
         return self, {}
@@ -268,14 +270,18 @@ class HeadFinder(dimod.Sampler):
                 "a smaller window (--max-qubits)"
             )
 
-    def _sampleset(self, problem: SearchProblem, result: FindResult, seed, elapsed_ns: int):
+    def _sampleset(
+        self, problem: SearchProblem, result: FindResult, seed: int | None, elapsed_ns: int
+    ) -> dimod.SampleSet:
         n = problem.num_variables
         if result.samples:
             rows = np.unique(np.atleast_2d(np.vstack(result.samples)).astype(np.int8), axis=0)
             rows = rows[problem.is_head(rows)] if len(rows) else rows
         else:
             rows = np.empty((0, n), dtype=np.int8)
-        ss = dimod.SampleSet.from_samples_bqm((rows, problem.variables), problem.bqm)
+        ss: dimod.SampleSet = dimod.SampleSet.from_samples_bqm(
+            (rows, problem.variables), problem.bqm
+        )
         ss = ss.truncate(len(ss)) if len(ss) else ss  # sorted by energy
         ss.info.update(
             {
@@ -298,6 +304,6 @@ class HeadFinder(dimod.Sampler):
         budget: int,
         rng: np.random.Generator,
         max_heads: int = 1,
-        **kwargs,
+        **kwargs: Any,
     ) -> FindResult:
         raise NotImplementedError

@@ -64,18 +64,23 @@ class BatchLandscape:
         """Energies (B, R) of states (B, R, n) of +-1."""
         s = states.astype(np.float64)
         quad = np.einsum("brn,brn->br", s @ self.couplings, s)
-        return np.einsum("brn,bn->br", s, self.fields) + quad
+        energies: np.ndarray = np.einsum("brn,bn->br", s, self.fields) + quad
+        return energies
 
     def excluded(self, states: np.ndarray) -> np.ndarray:
         """(B, R): which states take the excluded values (the correct outputs)."""
         if self.exclude_vars.size == 0:
             return np.zeros(states.shape[:2], dtype=bool)
-        return np.all(states[:, :, self.exclude_vars] == self.exclude_values[:, None, :], axis=2)
+        hit: np.ndarray = np.all(
+            states[:, :, self.exclude_vars] == self.exclude_values[:, None, :], axis=2
+        )
+        return hit
 
     def is_head(self, states: np.ndarray, energies: np.ndarray | None = None) -> np.ndarray:
         """(B, R): which states of (B, R, n) are heads of their landscape."""
         E = self.energies(states) if energies is None else energies
-        return (E < self.threshold[:, None]) & ~self.excluded(states)
+        heads: np.ndarray = (E < self.threshold[:, None]) & ~self.excluded(states)
+        return heads
 
     def take(self, index: np.ndarray) -> BatchLandscape:
         """The landscapes ``index`` (an integer or boolean index) as a new batch."""
@@ -125,8 +130,12 @@ class BatchHeads:
 
 
 def first_heads(
-    land: BatchLandscape, states: np.ndarray, allowed: np.ndarray, max_heads: int, seen: list
-) -> tuple[np.ndarray, list[list[np.ndarray]]]:
+    land: BatchLandscape,
+    states: np.ndarray,
+    allowed: np.ndarray,
+    max_heads: int,
+    seen: list[list[np.ndarray]],
+) -> tuple[np.ndarray, np.ndarray]:
     """Count reads one after another in a batch of reads per landscape.
 
     ``states`` (B, R, n) are the reads of this round, ``allowed`` (B,) how many of them each
@@ -168,7 +177,9 @@ def first_heads(
     return used, E
 
 
-def sorted_heads(land: BatchLandscape, seen: list, max_heads: int) -> list[np.ndarray]:
+def sorted_heads(
+    land: BatchLandscape, seen: list[list[np.ndarray]], max_heads: int
+) -> list[np.ndarray]:
     """Each landscape's heads as one array, lowest energy first (ties in row order), at most
     ``max_heads``."""
     out = []

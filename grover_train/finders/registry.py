@@ -76,7 +76,8 @@ class FinderEntry:
     def load(self) -> type[HeadFinder]:
         """The finder class (imports its module)."""
         module, cls = self.target.split(":")
-        return getattr(importlib.import_module(module), cls)
+        found: type[HeadFinder] = getattr(importlib.import_module(module), cls)
+        return found
 
     @property
     def call_parameters(self) -> tuple[str, ...]:
@@ -224,7 +225,7 @@ def finder_entry(name: str) -> FinderEntry:
         ) from None
 
 
-def get_finder(name: str, **options) -> HeadFinder:
+def get_finder(name: str, **options: Any) -> HeadFinder:
     """Build a finder by name with its options.
 
     Raises:
@@ -245,7 +246,7 @@ def get_finder(name: str, **options) -> HeadFinder:
         cls = entry.load()
         allowed = entry.option_names()
         unknown = sorted(set(options) - allowed) if allowed is not None else []
-        if unknown:
+        if unknown and allowed is not None:
             raise OptionError(
                 f"finder {name!r} takes no option {', '.join(map(repr, unknown))}: it takes "
                 f"{', '.join(sorted(allowed)) or 'no options'}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TypeVar
+from typing import Any, TypeVar, cast
 
 import dimod
 import numpy as np
@@ -42,9 +42,9 @@ class SearchProblem:
 
     bqm: dimod.BinaryQuadraticModel
     threshold: float
-    exclude: Mapping | None = None
+    exclude: Mapping[Any, int] | None = None
     # landscape-level values shared by every threshold (see cached); not part of equality
-    _cache: dict = field(default_factory=dict, compare=False, repr=False)
+    _cache: dict[tuple[Any, ...], Any] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         t = self.threshold
@@ -53,7 +53,7 @@ class SearchProblem:
         object.__setattr__(self, "threshold", float(t))
         object.__setattr__(self, "exclude", check_exclude(self.bqm, self.exclude))
 
-    def cached(self, key: tuple, factory: Callable[[], T]) -> T:
+    def cached(self, key: tuple[Any, ...], factory: Callable[[], T]) -> T:
         """The value cached under ``key`` for this landscape and exclusion, computed by
         ``factory()`` on first use. Values that depend on the threshold must put it in the key.
 
@@ -62,7 +62,7 @@ class SearchProblem:
         (42, 42)
         """
         try:
-            return self._cache[key]
+            return cast(T, self._cache[key])
         except KeyError:
             value = self._cache[key] = factory()
             return value
@@ -85,7 +85,7 @@ class SearchProblem:
         return self.bqm.num_variables
 
     @property
-    def variables(self) -> list:
+    def variables(self) -> list[Any]:
         return list(self.bqm.variables)
 
     @property
@@ -115,7 +115,9 @@ class SearchProblem:
         """Boolean vector over all 2^n states: True for heads (exact against ``bqm.energies``
         for states within the rounding band of the threshold). Kept by this problem only, not
         in the shared cache: a search visits many thresholds, each would keep its 2^n flags."""
-        return self.enumeration.heads_of(self.energies, self.threshold) & ~self.excluded
+        heads: np.ndarray = self.enumeration.heads_of(self.energies, self.threshold)
+        out: np.ndarray = heads & ~self.excluded
+        return out
 
     # streamed queries: memory O(block), no 2^n table
     def num_heads(self) -> int:
@@ -126,14 +128,16 @@ class SearchProblem:
         """
         return self.enumeration.count_below(self.threshold)
 
-    def nth_head(self, j):
+    def nth_head(self, j: int | np.ndarray) -> int | np.ndarray:
         """The ``j``-th head (0-based) in state-index order (streamed: one block); ``j`` may
         be an array."""
-        return self.enumeration.nth_head(self.threshold, j)
+        head: int | np.ndarray = self.enumeration.nth_head(self.threshold, j)
+        return head
 
-    def nth_other(self, j):
+    def nth_other(self, j: int | np.ndarray) -> int | np.ndarray:
         """The ``j``-th non-head (excluded, or not below the threshold) in state-index order."""
-        return self.enumeration.nth_other(self.threshold, j)
+        other: int | np.ndarray = self.enumeration.nth_other(self.threshold, j)
+        return other
 
     def lowest_heads(self, k: int) -> tuple[np.ndarray, np.ndarray]:
         """The ``k`` lowest heads as (state indices, energies), by (energy, index), streamed."""

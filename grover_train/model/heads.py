@@ -19,6 +19,7 @@ measure zero (the tests compare against brute force on random networks).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -45,7 +46,7 @@ class HeadCounts:
     num_hidden: int
     num_classes: int
     patterns: np.ndarray
-    _halves: list
+    _halves: list[Any]
 
     @property
     def total(self) -> int:
@@ -128,7 +129,7 @@ def count_heads(net: DragonNetwork, x: np.ndarray, label: int, margin: float = 0
     SB = states_b.astype(float) @ G[:, ma:].T  # (2^mb, 2^C)
     T = -(patterns @ net.c) - tau  # threshold on h . g per pattern
     counts = np.zeros(2**C, dtype=np.int64)
-    halves: list = [None] * 2**C
+    halves: list[Any] = [None] * 2**C
     for z in range(2**C):
         if z == own:
             continue
@@ -156,7 +157,8 @@ def heads_by_enumeration(
 
     bqm = free_bqm(net, x)
     below = energy_vector(bqm) < head_threshold(net, x, label, margin)
-    return below & ~exclusion_mask(bqm, label_exclusion(net, label))
+    mask = exclusion_mask(bqm, label_exclusion(net, label))
+    return below if mask is None else below & ~mask
 
 
 __all__ = ["HeadCounts", "count_heads", "heads_by_enumeration"]

@@ -12,7 +12,9 @@ import json
 import math
 import os
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -22,7 +24,7 @@ from grover_train.model.network import DragonNetwork
 #: dtype kinds a weight array may have (bool, int, unsigned, float; not complex or objects)
 WEIGHT_KINDS = "biuf"
 #: meta keys whose type is checked on load: key -> (check, what a good value looks like)
-META_TYPES = {
+META_TYPES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "classes": (lambda v: isinstance(v, list) and all(_is_int(k) for k in v), "a list of labels"),
     "dataset_options": (lambda v: isinstance(v, dict), "a JSON object"),
     "train_state": (lambda v: isinstance(v, dict), "a JSON object"),
@@ -38,7 +40,7 @@ def _is_int(v: object) -> bool:
     return isinstance(v, int) and not isinstance(v, bool)
 
 
-def save_model(net: DragonNetwork, path: str | os.PathLike) -> Path:
+def save_model(net: DragonNetwork, path: str | os.PathLike[str]) -> Path:
     """Write ``net`` to ``path`` atomically (a crash never leaves a half-written model, and a
     failed write, e.g. a full disk, leaves the old file and no temporary behind).
 
@@ -55,7 +57,11 @@ def save_model(net: DragonNetwork, path: str | os.PathLike) -> Path:
         raise InputError(
             f"cannot create the folder of {str(path)!r} ({exc.strerror}): give a writable --out"
         ) from None
-    arrays = {"U": net.U, "c": net.c, "meta": np.array(json.dumps(net.meta, default=str))}
+    arrays: dict[str, Any] = {
+        "U": net.U,
+        "c": net.c,
+        "meta": np.array(json.dumps(net.meta, default=str)),
+    }
     if net.num_layers == 1:
         arrays.update(W=net.W[0], b=net.b[0])
     else:
@@ -79,7 +85,7 @@ def save_model(net: DragonNetwork, path: str | os.PathLike) -> Path:
     return path
 
 
-def clean_stale_temporaries(folder: str | os.PathLike) -> list[Path]:
+def clean_stale_temporaries(folder: str | os.PathLike[str]) -> list[Path]:
     """Remove temporaries left in ``folder`` by a killed writer (their process is gone).
 
     >>> import tempfile
@@ -88,7 +94,7 @@ def clean_stale_temporaries(folder: str | os.PathLike) -> list[Path]:
     >>> [p.name for p in clean_stale_temporaries(d)]
     ['model.npz.999999999.tmp.npz']
     """
-    removed = []
+    removed: list[Path] = []
     folder = Path(folder)
     if not folder.is_dir():
         return removed
@@ -149,7 +155,7 @@ def _check_members(path: Path) -> None:
     check_bytes(total, f"model file {str(path)!r}", "give a model written by 'grover-train train'")
 
 
-def check_meta(meta: object) -> dict:
+def check_meta(meta: object) -> dict[str, Any]:
     """Check the types of the meta keys that commands read; return the meta dict.
 
     >>> check_meta({"classes": [0, 1]})
@@ -175,7 +181,7 @@ def check_meta(meta: object) -> dict:
     return meta
 
 
-def load_model(path: str | os.PathLike) -> DragonNetwork:
+def load_model(path: str | os.PathLike[str]) -> DragonNetwork:
     """Read a model written by :func:`save_model`; raise :class:`ModelFileError` with the fix
     when the file is missing or malformed. Nothing is unpickled (``allow_pickle=False``), and
     array headers are checked against the file size and the memory before any array is read.

@@ -12,6 +12,7 @@ y = e_k (+1 at k, -1 elsewhere). With L hidden layers h_1..h_L and h_0 = x the e
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -61,7 +62,7 @@ class DragonNetwork:
     b: list[np.ndarray]
     U: np.ndarray
     c: np.ndarray
-    meta: dict = field(default_factory=dict)
+    meta: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.W = [np.asarray(w, dtype=float) for w in self.W]
@@ -77,7 +78,7 @@ class DragonNetwork:
         hidden: list[int] | int,
         num_classes: int,
         *,
-        seed=None,
+        seed: int | np.random.Generator | None = None,
         scale: float = 1.0,
     ) -> DragonNetwork:
         """Gaussian weights with variance scale/fan_in (a spin-glass landscape), zero biases.
@@ -203,7 +204,7 @@ class DragonNetwork:
         C = self.num_classes
         # U^T e_k = 2 U_k - sum_k' U_k'
         shift = 2 * self.U - self.U.sum(axis=0)[None, :]  # (C, H)
-        E = -np.abs(F[:, None, :] + shift[None, :, :]).sum(axis=2)
+        E: np.ndarray = -np.abs(F[:, None, :] + shift[None, :, :]).sum(axis=2)
         E -= (2 * self.c - self.c.sum())[None, :]
         assert E.shape == (Z.shape[0], C)
         return E
@@ -215,7 +216,8 @@ class DragonNetwork:
         >>> net.predict(np.ones((2, 3))).shape
         (2,)
         """
-        return np.argmin(self.clamped_energies(X), axis=1)
+        pred: np.ndarray = np.argmin(self.clamped_energies(X), axis=1)
+        return pred
 
     def accuracy(self, X: np.ndarray, y: np.ndarray) -> float:
         """Fraction of rows that :meth:`predict` classifies correctly."""

@@ -18,9 +18,11 @@ step s gets the streams ``default_rng([seed, 1, s])`` (searches) and ``default_r
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -64,7 +66,7 @@ class StepResult:
 
     queries: int
     samples: int
-    row: dict
+    row: dict[str, Any]
 
 
 class Updater:
@@ -94,9 +96,9 @@ class Updater:
     #: the method's name: the summary's and the saved state's ``finder``
     name: str = "updater"
     #: default options, recorded in the summary in this order
-    defaults: dict = {}
+    defaults: dict[str, Any] = {}
 
-    def __init__(self, finder_options: dict | None = None, **options) -> None:
+    def __init__(self, finder_options: dict[str, Any] | None = None, **options: Any) -> None:
         self.finder_options = dict(finder_options or {})
         self.options = {**self.defaults, **{k: v for k, v in options.items() if v is not None}}
         self.net: DragonNetwork | None = None
@@ -109,12 +111,12 @@ class Updater:
         """The network a run that does not start from a given one begins with."""
         return net
 
-    def init(self, net: DragonNetwork, dataset: Dataset, state: dict, seed: int) -> None:
+    def init(self, net: DragonNetwork, dataset: Dataset, state: dict[str, Any], seed: int) -> None:
         """Start training ``net`` (in place) on ``dataset``; ``state`` is the saved
         ``train_state`` of a resumed run (counters only for a new one)."""
         self.net = net
 
-    def order(self, rng: np.random.Generator, n: int):
+    def order(self, rng: np.random.Generator, n: int) -> np.ndarray:
         """The order of the ``n`` training samples in one epoch, drawn from ``rng``."""
         return rng.permutation(n)
 
@@ -124,13 +126,15 @@ class Updater:
 
     def network(self) -> DragonNetwork:
         """The network being trained (for the metrics, checkpoints and the result)."""
+        if self.net is None:
+            raise RuntimeError(f"updater {self.name!r} has no network yet: call init first")
         return self.net
 
-    def state(self) -> dict:
+    def state(self) -> dict[str, Any]:
         """What a resumed run needs besides the weights and the loop's counters."""
         return {}
 
-    def summary(self) -> dict:
+    def summary(self) -> dict[str, Any]:
         """Entries of the run's summary besides the loop's and the options."""
         return {}
 
@@ -155,7 +159,9 @@ def hidden_list(hidden: int | Sequence[int]) -> list[int]:
         ) from None
 
 
-def check_train_options(dataset: Dataset, hidden, budget, seed, **opts) -> list[int]:
+def check_train_options(
+    dataset: Dataset, hidden: int | Sequence[int], budget: int, seed: int | None, **opts: Any
+) -> list[int]:
     """Validate the options every training method shares; return ``hidden`` as a list.
 
     Shared: the sizes, ``budget``, ``seed``, ``batch_size``, ``eta``, ``margin``,
@@ -171,8 +177,8 @@ def check_train_options(dataset: Dataset, hidden, budget, seed, **opts) -> list[
     ...
     grover_train.errors.InputError: --eta must be a positive number, got 0
     """
-    hidden = hidden_list(hidden)
-    check_sizes(dataset.num_inputs, hidden, dataset.num_classes)
+    sizes = hidden_list(hidden)
+    check_sizes(dataset.num_inputs, sizes, dataset.num_classes)
     check_budget(budget, "--budget")
     check_seed(seed)
     if len(dataset.y_train) == 0:
@@ -188,10 +194,10 @@ def check_train_options(dataset: Dataset, hidden, budget, seed, **opts) -> list[
     v = opts.get("input_noise")
     if v is not None and not (np.isfinite(v) and 0 <= v < 0.5):
         raise InputError(f"--input-noise must be a probability in [0, 0.5), got {v!r}")
-    return hidden
+    return sizes
 
 
-def check_positive_ints(opts: dict, *names: str) -> None:
+def check_positive_ints(opts: dict[str, Any], *names: str) -> None:
     """Raise :class:`InputError` unless each of ``names`` in ``opts`` is None or an int >= 1.
 
     >>> check_positive_ints({"max_heads": 0}, "max_heads")
@@ -214,7 +220,7 @@ def train(
     init: DragonNetwork | None = None,
     resume: bool = False,
     progress: bool = True,
-    metrics_path=None,
+    metrics_path: str | os.PathLike[str] | None = None,
     num_evals: int = 50,
     checkpoint: Callable[[DragonNetwork], None] | None = None,
     checkpoint_every: float = 300.0,
@@ -251,7 +257,10 @@ def train(
     p = updater.options
     hidden = check_train_options(dataset, hidden, budget, seed, **p)
     updater.check(dataset, hidden)
-    seed = check_seed(seed)
+    checked = check_seed(seed)
+    if checked is None:  # every stream of the run is derived from it
+        raise InputError("training needs an integer seed, got None: pass --seed N")
+    seed = checked
     state = _resume_state(init, resume, seed)
     if init is not None:
         net = init.copy()
@@ -293,11 +302,11 @@ def train(
     writer = MetricsWriter(metrics_path, resume_step=state["step"] if resume else None)
     queries, step, epoch, pos = state["queries"], state["step"], state["epoch"], state["pos"]
     wall0 = float(state.get("wall_s", 0.0))
-    metrics: list[dict] = []
+    metrics: list[dict[str, Any]] = []
     points = _eval_points(budget, num_evals)
     next_eval = _next_point(points, queries)
 
-    def train_state(wall: float) -> dict:
+    def train_state(wall: float) -> dict[str, Any]:
         """Where the run stands: what a resumed run (from the end or a checkpoint) needs."""
         return {
             "queries": queries,
@@ -314,7 +323,7 @@ def train(
     t0 = time.perf_counter()
     last_checkpoint = t0
     bar = _progress_bar(budget, queries, progress, updater.name)
-    order, order_epoch = None, None
+    order, order_epoch = np.empty(0, dtype=np.int64), None  # drawn at the first step
     try:
         while queries < budget:
             if order_epoch != epoch:  # the same order for every step of an epoch
@@ -400,7 +409,7 @@ def train(
     return TrainResult(net, metrics, summary)
 
 
-def _resume_state(init: DragonNetwork | None, resume: bool, seed: int) -> dict:
+def _resume_state(init: DragonNetwork | None, resume: bool, seed: int) -> dict[str, Any]:
     if not resume:
         return {"queries": 0, "step": 0, "epoch": 0, "pos": 0, "wall_s": 0.0}
     state = dict((init.meta if init is not None else {}).get("train_state") or {})
@@ -426,7 +435,7 @@ def _blend(avg: DragonNetwork, net: DragonNetwork, rate: float) -> None:
     avg.c += rate * (net.c - avg.c)
 
 
-def _to_arrays(net: DragonNetwork) -> dict:
+def _to_arrays(net: DragonNetwork) -> dict[str, Any]:
     """The weights as JSON-able lists (the raw weights of an averaged run, kept for resume)."""
     return {
         "W": [w.tolist() for w in net.W],
@@ -436,7 +445,7 @@ def _to_arrays(net: DragonNetwork) -> dict:
     }
 
 
-def _from_arrays(arrays: dict, meta: dict) -> DragonNetwork:
+def _from_arrays(arrays: dict[str, Any], meta: dict[str, Any]) -> DragonNetwork:
     return DragonNetwork(arrays["W"], arrays["b"], arrays["U"], arrays["c"], dict(meta))
 
 
@@ -464,7 +473,7 @@ def _next_point(points: np.ndarray, queries: int) -> int:
     return int(points[i]) if i < len(points) else int(points[-1]) + 1
 
 
-def _progress_bar(budget: int, initial: int, progress: bool, name: str):
+def _progress_bar(budget: int, initial: int, progress: bool, name: str) -> Any:
     from tqdm.auto import tqdm
 
     return tqdm(

@@ -9,7 +9,9 @@ the training loop (:func:`grover_train.train.loop.train`) runs it.
 from __future__ import annotations
 
 import inspect
+import os
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from grover_train.data.datasets import Dataset
 from grover_train.finders import HeadFinder, get_finder
@@ -17,6 +19,7 @@ from grover_train.model.network import DragonNetwork
 from grover_train.train.backprop import Backprop
 from grover_train.train.cutting import HeadCutting
 from grover_train.train.loop import Updater, train
+from grover_train.train.readouts import ReadoutOptions
 from grover_train.train.result import TrainResult
 
 #: training methods other than head cutting, by the name ``--finder`` takes
@@ -24,7 +27,7 @@ UPDATERS: dict[str, type[Updater]] = {"backprop": Backprop}
 
 
 def make_updater(
-    finder: str | HeadFinder, finder_options: dict | None = None, **options
+    finder: str | HeadFinder, finder_options: dict[str, Any] | None = None, **options: Any
 ) -> Updater:
     """The updater of a method name: one of :data:`UPDATERS`, else head cutting with the
     finder of that name (or the given finder).
@@ -42,7 +45,7 @@ def make_updater(
     return HeadCutting(finder, finder_options, **options)
 
 
-def check_method(finder: str | HeadFinder, finder_options: dict | None = None) -> None:
+def check_method(finder: str | HeadFinder, finder_options: dict[str, Any] | None = None) -> None:
     """Fail before any work on an unknown method name or on options its finder refuses:
     build the method's updater and finder once.
 
@@ -67,7 +70,7 @@ def train_model(
     *,
     hidden: int | Sequence[int],
     finder: str | HeadFinder,
-    finder_options: dict | None = None,
+    finder_options: dict[str, Any] | None = None,
     budget: int,
     seed: int,
     batch_size: int | None = None,
@@ -78,7 +81,7 @@ def train_model(
     max_qubits: int | None = None,
     init: DragonNetwork | None = None,
     progress: bool = True,
-    metrics_path=None,
+    metrics_path: str | os.PathLike[str] | None = None,
     resume: bool = False,
     search_budget: int | None = None,
     eta_decay: float | None = None,
@@ -88,7 +91,7 @@ def train_model(
     input_noise: float | None = None,
     average: int | str | None = None,
     windows: str | None = None,
-    readout_options=None,
+    readout_options: ReadoutOptions | dict[str, Any] | None = None,
     num_evals: int = 50,
     checkpoint: Callable[[DragonNetwork], None] | None = None,
     checkpoint_every: float = 300.0,
