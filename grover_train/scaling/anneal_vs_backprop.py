@@ -896,7 +896,7 @@ def section(result: AnnealVsBackpropResult | None) -> str:
             "|---|---|---|",
             *[
                 f"| {r['reads']} | {', '.join('miss' if c is None else str(c) for c in r['costs'])}"
-                f" | {_f(r['median'], 0)} |"
+                f" | {'inf' if r['median'] is None else _f(r['median'], 0)} |"
                 for r in tu.rows
             ],
             "",
