@@ -30,6 +30,11 @@ def test_the_site_builds_strictly(tmp_path):
     api = (site / "api" / "index.html").read_text()
     assert "grover_train.interop.as_bqm" in api and "check_dimod_bqm_tests" in api
     assert 'class="gp">&gt;&gt;&gt; </span>' in api  # doctests rendered as console code
-    assert "Train a small network" in (site / "tutorial" / "index.html").read_text()
+    tutorial = (site / "tutorial" / "index.html").read_text()
+    assert "Train a small network" in tutorial
+    # the script ran at build time: its printed lines and its figure are on the page
+    assert "test accuracy 0." in tutorial and "queries" in tutorial
+    assert 'src="../tutorial-spectrum.png"' in tutorial
+    assert (site / "tutorial-spectrum.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     for page in ("design", "training", "sweeps", "measuring"):
         assert (site / page / "index.html").is_file()
