@@ -120,6 +120,12 @@ def test_docs_block_runs(lang, body, tmp_path):
 
 
 def test_tutorial_script_runs_and_writes_its_plot_and_report(tmp_path):
+    import importlib.util
+
+    if all(importlib.util.find_spec(m) for m in ("mkdocs", "material", "jupytext")):
+        # tests/test_docs_site.py runs the tutorial as the site builds and checks the same
+        # output on its page: running it here too would cost the suite a second run
+        pytest.skip("the docs site build runs the tutorial (tests/test_docs_site.py)")
     env = {
         **os.environ,
         "MPLBACKEND": "Agg",
