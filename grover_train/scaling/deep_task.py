@@ -6,7 +6,7 @@ only be tested on a task where depth helps. The digits comparison
 (:mod:`grover_train.scaling.deep_comparison`) is a task that does not need depth: one hidden
 layer already reaches 0.90-0.93. Here the task is made for depth: labels of a **teacher with
 two or three hidden layers** (:class:`TeacherSpec`), random +-1 inputs, 1200 samples (960
-train). Three students per teacher, all trained by backprop
+train; one teacher of the grid 6000). Three students per teacher, all trained by backprop
 (:class:`grover_train.train.backprop.Backprop`) with the same query budget:
 
 - ``deep``: a deep student whose every layer fits a window of 24 qubits with the C outputs
@@ -145,8 +145,10 @@ class DeepTaskOptions:
 
 def default_options(quick: bool) -> DeepTaskOptions:
     """Full: the whole grid, 150000 queries, 2 step sizes, 8 confirmation seeds. Quick: two
-    teachers (the best random one of the full search and the inner product), 50000 queries,
-    one search seed, 4 confirmation seeds.
+    teachers of 960 training samples (random 16-6-6-3 and the inner product: each run a few
+    seconds; the 6000-sample teacher the full search confirms costs several times more),
+    50000 queries, step size 0.02, one search seed, 4 confirmation seeds (91 s on the shared
+    machine; the full run 961 s, docs/deep.md).
 
     >>> default_options(True).seeds, len(default_options(False).seeds)
     ((0, 1, 2, 3), 8)
