@@ -175,8 +175,7 @@ def run(args: argparse.Namespace) -> int:
     from grover_train.cli.checks import build_backend, check_search_sizes
     from grover_train.finders.base import check_budget, default_budget
     from grover_train.finders.coherent.grover import GroverFinder
-    from grover_train.finders.coherent.schedules import energy_upper_bound
-    from grover_train.finders.search_problem import SearchProblem
+    from grover_train.finders.search_problem import SearchProblem, energy_upper_bound
 
     threshold = check_threshold(args.threshold, required=args.schedule != "dh")
     bqm = load_bqm(args.bqm)

@@ -21,7 +21,7 @@ from dimod.core.sampler import Sampler
 
 from grover_train.errors import BudgetError
 from grover_train.finders.batch import BatchHeads, BatchLandscape
-from grover_train.finders.search_problem import SearchProblem
+from grover_train.finders.search_problem import SearchProblem, energy_upper_bound
 from grover_train.rng import check_seed, make_rng
 
 
@@ -146,8 +146,6 @@ class HeadFinder(Sampler):  # dimod re-exports Sampler by a star import mypy can
         minimum = threshold is None
         finder = self
         if threshold is None:  # minimum finding (mypy narrows on this test, not on minimum)
-            from grover_train.finders.coherent.schedules import energy_upper_bound
-
             # above every energy: every state is a head, so the lowest one found is returned
             threshold = energy_upper_bound(bqm) + 1.0
             finder, extra = self._for_minimum()

@@ -21,6 +21,20 @@ from grover_train.errors import InputError
 T = TypeVar("T")
 
 
+def energy_upper_bound(bqm: dimod.BinaryQuadraticModel) -> float:
+    """A bound above every energy of ``bqm`` (offset plus the absolute SPIN biases).
+
+    >>> energy_upper_bound(dimod.BQM({0: 1.0}, {(0, 1): -2.0}, 0.5, 'SPIN'))
+    3.5
+    """
+    spin = bqm.spin if bqm.vartype is dimod.BINARY else bqm
+    return float(
+        spin.offset
+        + sum(abs(b) for b in spin.linear.values())
+        + sum(abs(b) for b in spin.quadratic.values())
+    )
+
+
 @dataclass(frozen=True)
 class SearchProblem:
     """What every finder and backend searches: states with E(s) < threshold that do not match

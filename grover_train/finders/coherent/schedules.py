@@ -26,7 +26,6 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import dimod
 import numpy as np
 
 from grover_train.enumeration import states_to_samples
@@ -356,17 +355,3 @@ def get_schedule(name: str) -> Callable:
     if name not in ROUND_LOOPS:
         raise UnknownNameError(f"unknown schedule {name!r}: choose one of {', '.join(SCHEDULES)}")
     return ROUND_LOOPS[name]
-
-
-def energy_upper_bound(bqm: dimod.BinaryQuadraticModel) -> float:
-    """A bound above every energy of ``bqm`` (offset plus the absolute SPIN biases).
-
-    >>> energy_upper_bound(dimod.BQM({0: 1.0}, {(0, 1): -2.0}, 0.5, 'SPIN'))
-    3.5
-    """
-    spin = bqm.spin if bqm.vartype is dimod.BINARY else bqm
-    return float(
-        spin.offset
-        + sum(abs(b) for b in spin.linear.values())
-        + sum(abs(b) for b in spin.quadratic.values())
-    )
