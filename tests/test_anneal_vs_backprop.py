@@ -143,6 +143,7 @@ def test_end_to_end_gives_the_exponents_keys(tiny):
     assert keys[p + "verdict"].startswith("sa ")
     assert math.isfinite(keys[p + "alpha_sa"]) and math.isfinite(keys[p + "alpha_backprop"])
     assert keys[p + "alpha_sqa"] is None and "full run only" in keys[p + "sqa_note"]
+    assert keys[p + "difference_sqa_backprop"] is None
     # the tuning ran on its own data seed, on the validation split
     assert tiny.tuning is not None and [r["reads"] for r in tiny.tuning.rows] == [2, 4]
     assert all(r.options["tuning"] and r.data_seed == 1000 for r in tiny.tuning_runs)

@@ -604,6 +604,8 @@ class AnnealVsBackpropResult:
     tuning_runs: list[RunRecord] = field(default_factory=list)
     wall_s: float = 0.0
     versions: dict = field(default_factory=dict)
+    #: alpha_sqa - alpha_backprop paired the same way (None without two common pairs)
+    difference_sqa: Estimate | None = None
 
     @property
     def decades(self) -> float:
@@ -622,6 +624,9 @@ class AnnealVsBackpropResult:
             "failed": self.failed,
             "estimates": {m: e.to_dict() for m, e in self.estimates.items()},
             "difference": None if self.difference is None else self.difference.to_dict(),
+            "difference_sqa": None
+            if self.difference_sqa is None
+            else self.difference_sqa.to_dict(),
             "verdict": self.verdict,
             "runs": [r.to_dict() for r in self.runs],
             "tuning_runs": [r.to_dict() for r in self.tuning_runs],
@@ -640,6 +645,7 @@ class AnnealVsBackpropResult:
             )
         )
         diff = d.get("difference")
+        dsqa = d.get("difference_sqa")
         return cls(
             options=dict(d["options"]),
             quick=bool(d["quick"]),
@@ -655,6 +661,7 @@ class AnnealVsBackpropResult:
             tuning_runs=[RunRecord.from_dict(r) for r in d.get("tuning_runs", [])],
             wall_s=float(d.get("wall_s", 0.0)),
             versions=dict(d.get("versions", {})),
+            difference_sqa=None if dsqa is None else Estimate(**dsqa),
         )
 
 
@@ -742,6 +749,9 @@ def run_anneal_vs_backprop(
     jobs += [("sqa", reads, d, s, False) for d, s in pairs[:n_sqa]]
     runs = _run_jobs(jobs, o, workers)
     targets, alphas, failed, estimates, diff, verdict = analyse(runs, o)
+    dsqa = None
+    if len(set(alphas.get("sqa", {})) & set(alphas.get("backprop", {}))) >= 2:
+        dsqa = paired_difference(alphas["sqa"], alphas["backprop"])
     from grover_train.provenance import versions
 
     return AnnealVsBackpropResult(
@@ -759,6 +769,7 @@ def run_anneal_vs_backprop(
         tuning_runs=list(tuning_runs),
         wall_s=round(time.perf_counter() - t0, 1),
         versions=versions(),
+        difference_sqa=dsqa,
     )
 
 
@@ -804,6 +815,9 @@ def exponent_keys(result: AnnealVsBackpropResult | None) -> dict[str, Any]:
     out[p + "difference_ci"] = None if d is None else [d.lo, d.hi]
     out[p + "difference_bca"] = None if d is None or d.bca_lo is None else [d.bca_lo, d.bca_hi]
     out[p + "verdict"] = result.verdict
+    ds = result.difference_sqa
+    out[p + "difference_sqa_backprop"] = None if ds is None else ds.mean
+    out[p + "difference_sqa_backprop_ci"] = None if ds is None else [ds.lo, ds.hi]
     return out
 
 
@@ -869,6 +883,12 @@ def section(result: AnnealVsBackpropResult | None) -> str:
         lines.append(
             f"| alpha_sa - alpha_backprop (paired) | {PAPER_ANNEALING - PAPER_BACKPROP:.2f} | "
             f"{d.mean:.2f} [{d.lo:.2f}, {d.hi:.2f}] | {d.num_seeds} pairs{bca} | | |"
+        )
+    ds = result.difference_sqa
+    if ds is not None:
+        lines.append(
+            f"| alpha_sqa - alpha_backprop (paired) | {PAPER_ANNEALING - PAPER_BACKPROP:.2f} | "
+            f"{ds.mean:.2f} [{ds.lo:.2f}, {ds.hi:.2f}] | {ds.num_seeds} pairs | | |"
         )
     stalled = [
         f"{r.method} on pair {_key(r)} (lowest eps {r.eps.min():.3g} within {r.spent} queries)"
