@@ -26,7 +26,7 @@ from dwave.samplers.sa.simulated_annealing import simulated_annealing
 
 from grover_train.errors import AccountError, InputError
 from grover_train.finders.base import FindResult, HeadFinder, batch_rng
-from grover_train.finders.batch import BatchHeads, BatchLandscape, first_heads, sorted_heads
+from grover_train.finders.batch import BatchHeads, BatchLandscape, search_rounds
 from grover_train.finders.collector import ReadCollector
 from grover_train.finders.ising import ising_arrays
 from grover_train.finders.search_problem import SearchProblem
@@ -130,45 +130,22 @@ def _random_spins(rng: np.random.Generator, k: int, n: int) -> np.ndarray:
 
 
 def _anneal_rounds(land: BatchLandscape, budget: int, rng, max_heads: int, num_reads: int, plan):
-    """Rounds of ``num_reads`` reads for every landscape still searching, until each has its
-    heads or has counted ``budget`` reads. ``plan(rng, k, best)`` gives a round's initial
-    states (None: uniformly random) and schedules, ``best`` the lowest state counted so far
-    per landscape (None in the first round)."""
+    """Rounds of ``num_reads`` annealing reads (:func:`~grover_train.finders.batch.search_rounds`).
+    ``plan(rng, k, best)`` gives a round's initial states (None: uniformly random) and
+    schedules, ``best`` the lowest state counted so far per landscape (None in the first
+    round)."""
     from grover_train.kernels import anneal_batch, couplings_csr
 
-    B, n = land.size, land.num_variables
+    n = land.num_variables
     csr = couplings_csr(land.irow, land.icol, land.J, n)
-    used = np.zeros(B, dtype=np.int64)
-    seen: list[list[np.ndarray]] = [[] for _ in range(B)]
-    best = np.ones((B, n), dtype=np.int8)
-    best_e = np.full(B, np.inf)
-    reads_run = 0
-    first = True
-    active = np.ones(B, dtype=bool)
-    while active.any():
-        idx = np.flatnonzero(active)
-        allowed = np.minimum(num_reads, budget - used[idx])
-        k = int(allowed.max())
-        init, sched = plan(rng, k, None if first else best[idx])
+
+    def draw(idx, k, best):
+        init, sched = plan(rng, k, best)
         if init is None:
             init = _random_spins(rng, len(idx) * k, n).reshape(len(idx), k, n)
-        sub = land.take(idx)
-        states = anneal_batch(sub.fields, csr, sched[idx], init, sa_seed(rng))
-        reads_run += int(allowed.sum())
-        sub_seen = [seen[b] for b in idx]
-        counted, E = first_heads(sub, states, allowed, max_heads, sub_seen)
-        used[idx] += counted
-        # the lowest state among the counted reads: where a restart begins
-        masked = np.where(np.arange(k)[None, :] < counted[:, None], E, np.inf)
-        j = np.argmin(masked, axis=1)
-        low = masked[np.arange(len(idx)), j]
-        better = low < best_e[idx]
-        best_e[idx[better]] = low[better]
-        best[idx[better]] = states[better, j[better]]
-        done = (used[idx] >= budget) | np.array([len(s) >= max_heads for s in sub_seen])
-        active[idx[done]] = False
-        first = False
-    return BatchHeads(used, sorted_heads(land, seen, max_heads), reads_run=reads_run)
+        return anneal_batch(land.fields[idx], csr, sched[idx], init, sa_seed(rng))
+
+    return search_rounds(land, budget, max_heads, lambda active: num_reads, draw)
 
 
 class SAFinder(HeadFinder):

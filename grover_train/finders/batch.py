@@ -12,6 +12,7 @@ search the whole batch at once.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -177,6 +178,60 @@ def first_heads(
     return used, E
 
 
+def search_rounds(
+    land: BatchLandscape,
+    budget: int,
+    max_heads: int,
+    round_reads: Callable[[int], int],
+    draw: Callable[[np.ndarray, int, np.ndarray | None], np.ndarray],
+) -> BatchHeads:
+    """Rounds of reads for every landscape still searching, until each has ``max_heads``
+    distinct heads or has counted ``budget`` reads (counted one after another,
+    :func:`first_heads`). ``round_reads(active)`` is the reads per landscape of a round with
+    ``active`` landscapes still searching; ``draw(idx, k, best)`` returns that round's reads
+    (len(idx), k, n) of the landscapes ``idx``, ``best`` the lowest state each has counted so
+    far (None in the first round). A landscape without variables has one state: one read
+    shows it.
+
+    >>> land = BatchLandscape(np.array([[-1.0]]), np.zeros(0, int), np.zeros(0, int),
+    ...                       np.zeros(0), np.array([0.0]), np.zeros(0, int), np.zeros((1, 0)))
+    >>> found = search_rounds(land, 5, 1, lambda a: 2,
+    ...                       lambda idx, k, best: -np.ones((len(idx), k, 1), np.int8))
+    >>> found.queries.tolist(), found.heads[0].size
+    ([5], 0)
+    """
+    B, n = land.size, land.num_variables
+    used = np.zeros(B, dtype=np.int64)
+    seen: list[list[np.ndarray]] = [[] for _ in range(B)]
+    best = np.ones((B, n), dtype=np.int8)
+    best_e = np.full(B, np.inf)
+    reads_run = 0
+    first = True
+    active = np.ones(B, dtype=bool)
+    while active.any():
+        idx = np.flatnonzero(active)
+        allowed = np.minimum(round_reads(len(idx)), budget - used[idx])
+        k = int(allowed.max())
+        states = draw(idx, k, None if first else best[idx])
+        reads_run += int(allowed.sum())
+        sub_seen = [seen[b] for b in idx]
+        counted, E = first_heads(land.take(idx), states, allowed, max_heads, sub_seen)
+        used[idx] += counted
+        # the lowest state among the counted reads: where a restart begins
+        masked = np.where(np.arange(k)[None, :] < counted[:, None], E, np.inf)
+        j = np.argmin(masked, axis=1)
+        low = masked[np.arange(len(idx)), j]
+        better = low < best_e[idx]
+        best_e[idx[better]] = low[better]
+        best[idx[better]] = states[better, j[better]]
+        done = (used[idx] >= budget) | np.array([len(h) >= max_heads for h in sub_seen])
+        if n == 0:
+            done[:] = True
+        active[idx[done]] = False
+        first = False
+    return BatchHeads(used, sorted_heads(land, seen, max_heads), reads_run=reads_run)
+
+
 def sorted_heads(
     land: BatchLandscape, seen: list[list[np.ndarray]], max_heads: int
 ) -> list[np.ndarray]:
@@ -197,4 +252,4 @@ def sorted_heads(
     return out
 
 
-__all__ = ["BatchHeads", "BatchLandscape", "first_heads", "sorted_heads"]
+__all__ = ["BatchHeads", "BatchLandscape", "first_heads", "search_rounds", "sorted_heads"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from grover_train.finders.base import FindResult, HeadFinder, batch_rng
-from grover_train.finders.batch import BatchHeads, BatchLandscape, first_heads, sorted_heads
+from grover_train.finders.batch import BatchHeads, BatchLandscape, search_rounds
 from grover_train.finders.collector import ReadCollector
 from grover_train.finders.search_problem import SearchProblem
 
@@ -50,24 +50,12 @@ class RandomFinder(HeadFinder):
         [[[1, 1]]]
         """
         rng = batch_rng(seed)
-        B, n = landscapes.size, landscapes.num_variables
-        used = np.zeros(B, dtype=np.int64)
-        seen: list[list[np.ndarray]] = [[] for _ in range(B)]
-        active = np.ones(B, dtype=bool)
-        reads_run = 0
-        while active.any():
-            idx = np.flatnonzero(active)
-            allowed = np.minimum(max(1, self.batch // len(idx)), budget - used[idx])
-            k = int(allowed.max())
-            states = (2 * rng.integers(0, 2, size=(len(idx), k, n), dtype=np.int8) - 1).astype(
-                np.int8
-            )
-            sub_seen = [seen[b] for b in idx]
-            counted, _ = first_heads(landscapes.take(idx), states, allowed, max_heads, sub_seen)
-            used[idx] += counted
-            reads_run += int(allowed.sum())
-            done = (used[idx] >= budget) | np.array([len(s) >= max_heads for s in sub_seen])
-            if n == 0:  # one state: one read shows it
-                done[:] = True
-            active[idx[done]] = False
-        return BatchHeads(used, sorted_heads(landscapes, seen, max_heads), reads_run=reads_run)
+        n = landscapes.num_variables
+
+        def draw(idx, k, best):
+            states = 2 * rng.integers(0, 2, size=(len(idx), k, n), dtype=np.int8) - 1
+            return states.astype(np.int8)
+
+        return search_rounds(
+            landscapes, budget, max_heads, lambda active: max(1, self.batch // active), draw
+        )
