@@ -21,6 +21,8 @@ from grover_train.scaling.replay import (
     certification_amplified,
     certification_classical,
     classical_costs,
+    costs_from_rows,
+    costs_to_rows,
     run_replay,
 )
 from grover_train.scaling.replay_fit import (
@@ -199,8 +201,7 @@ class _Synthetic:
         self.certification = {}
         self.log_p_sum = np.cumsum(np.log(p)) - np.log(p[0])
         self.inv_p_sum = np.cumsum(1 / p) - 1 / p[0]
-        self.sa_sum = self.sa_count = None
-        self.on_sa = {}
+        self.anneal_sum, self.anneal_count, self.on_anneal = {}, None, {}
         self.median_heads = np.full(K.size, 2.0)
         self.num_variables = 10
 
@@ -241,17 +242,35 @@ def test_estimate_refuses_failed_seeds_instead_of_dropping_them():
     assert e.bca_lo is not None and e.bca_lo < e.mean < e.bca_hi
 
 
-def test_sa_reads_are_measured_on_snapshots_of_the_same_trajectory():
-    setup = ReplaySetup(hidden=5, num_samples=80, max_epochs=3, sa_every=5)
+def test_annealer_reads_are_measured_on_snapshots_of_the_same_trajectory():
+    setup = ReplaySetup(hidden=5, num_samples=80, max_epochs=3, anneal_every=5)
     t = run_replay(setup, seed=0)
-    measured = np.isfinite(t.sa_reads)
+    measured = np.isfinite(t.reads["sa"])
     assert measured.any() and np.all(t.had_head[measured])  # only visits with a head
-    assert np.all(t.sa_reads[measured] >= 1)
+    assert np.all(t.reads["sa"][measured] >= 1)
     c = assign_costs(t)
     assert "sa" in c.search and np.all(np.diff(c.search["sa"]) >= 0)
     # measuring sa does not change the trajectory: same seed without it, same eps
     plain = run_replay(ReplaySetup(hidden=5, num_samples=80, max_epochs=3), seed=0)
     assert np.array_equal(plain.eps, t.eps)
+    # adding sqa measures it on the same visits, from its own stream: sa's reads are unchanged
+    both = run_replay(
+        ReplaySetup(
+            hidden=5, num_samples=80, max_epochs=3, anneal_every=5, annealers=("sa", "sqa")
+        ),
+        seed=0,
+    )
+    assert np.array_equal(both.eps, t.eps)
+    assert np.array_equal(both.reads["sa"], t.reads["sa"], equal_nan=True)
+    assert np.array_equal(np.isfinite(both.reads["sqa"]), measured)
+    assert np.all(both.reads["sqa"][measured] >= 1)
+
+
+def test_replay_refuses_unknown_annealers():
+    with pytest.raises(InputError, match="annealers must be distinct names among sa, sqa"):
+        ReplaySetup(annealers=("sa", "dqa"))
+    with pytest.raises(InputError, match="annealers must be distinct"):
+        ReplaySetup(annealers=("sa", "sa"))
 
 
 def test_replays_of_different_setups_at_one_size_are_never_pooled(tmp_path):
@@ -382,14 +401,24 @@ def test_anneal_vs_grover_charges_every_method_on_the_same_visits():
     from grover_train.scaling.anneal_vs_grover import ops_per_query
     from grover_train.scaling.expected_cost import expected_bbht
 
-    t = run_replay(ReplaySetup.grown(5, num_samples=80, max_epochs=3, sa_every=2), seed=0)
+    setup = ReplaySetup.grown(
+        5, num_samples=80, max_epochs=3, anneal_every=2, annealers=("sa", "sqa")
+    )
+    t = run_replay(setup, seed=0)
     c = assign_costs(t)
-    measured = np.isfinite(t.sa_reads)
+    measured = np.isfinite(t.reads["sa"])
     assert measured.sum() >= 5 and np.all(t.had_head[measured])
-    assert c.sa_count[-1] == measured.sum()
-    assert c.sa_sum[-1] == pytest.approx(t.sa_reads[measured].sum(), rel=1e-12)
+    assert c.anneal_count[-1] == measured.sum()
+    for a in ("sa", "sqa"):
+        assert c.anneal_sum[a][-1] == pytest.approx(t.reads[a][measured].sum(), rel=1e-12)
     p = t.p_prep[measured]
-    assert c.on_sa["classical"][-1] == pytest.approx(np.sum(1 / p), rel=1e-12)
-    assert c.on_sa["amplified"][-1] == pytest.approx(np.sum(expected_bbht(p, 8)), rel=1e-12)
-    # Ising-term operations: T = n + H C terms; sa 100 sweeps of n + 2 H C; oracle 2 T + n
-    assert [ops_per_query(m, 5) for m in ("classical", "sa", "amplified")] == [23, 3800, 54]
+    assert c.on_anneal["classical"][-1] == pytest.approx(np.sum(1 / p), rel=1e-12)
+    assert c.on_anneal["amplified"][-1] == pytest.approx(np.sum(expected_bbht(p, 8)), rel=1e-12)
+    # the stored rows give the same costs back
+    back = costs_from_rows(costs_to_rows(c))
+    assert np.array_equal(back.anneal_sum["sqa"], c.anneal_sum["sqa"])
+    assert np.array_equal(back.on_anneal["amplified"], c.on_anneal["amplified"])
+    # Ising-term operations: T = n + H C terms; sa 100 sweeps of n + 2 H C; oracle 2 T + n;
+    # sqa 100 sweeps of 4 slices of 3 n + 2 H C
+    methods = ("classical", "sa", "amplified", "sqa")
+    assert [ops_per_query(m, 5) for m in methods] == [23, 3800, 54, 400 * 54]

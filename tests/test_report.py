@@ -154,7 +154,7 @@ TINY_REPLAY = [
         "num_samples": 80,
         "max_epochs": 30,
         "stop_eps": 3 / 64,
-        "sa_every": 3,
+        "anneal_every": 3,
         "data_seed": ds,
         "seed": s,
     }

@@ -1,9 +1,9 @@
 """Annealing vs Grover across sizes: the cost of one cut on the replay trajectories.
 
-At every replayed size the ``sa`` finder's reads to its first head are measured on every
-``sa_every``-th head visit (:mod:`grover_train.scaling.replay`); on *those same visits* the
-exact expected queries of classical repetition (1/p_A) and of BBHT amplitude amplification
-are charged, so the three costs per cut are paired visit by visit.
+At every replayed size the ``sa`` and ``sqa`` finders' reads to their first head are measured
+on every ``anneal_every``-th head visit (:mod:`grover_train.scaling.replay`); on *those same
+visits* the exact expected queries of classical repetition (1/p_A) and of BBHT amplitude
+amplification are charged, so the costs per cut are paired visit by visit.
 
 Queries are each method's own unit (an annealing read, an energy evaluation, an oracle call),
 so the table also gives a hardware-neutral unit, **Ising-term operations**: how many times a
@@ -12,6 +12,9 @@ term (one field h_i or one coupling J_ij) of the landscape's energy is applied.
 - classical repetition: one query evaluates the energy once: T = n + |E| terms;
 - sa: a read is ``sweeps`` Metropolis sweeps; each spin-update attempt reads the spin's own
   field and its couplings, so a sweep applies n + 2|E| terms;
+- sqa: a read is ``sweeps`` sweeps over ``trotter`` coupled replicas (OpenJij's path-integral
+  Monte Carlo); an update attempt reads the spin's field, its couplings and its two neighbours
+  in imaginary time, so a sweep applies trotter (3n + 2|E|) terms;
 - amplified: one oracle call computes the energy into a register and uncomputes it (2T term
   applications, each a controlled addition on hardware) and the diffusion touches n qubits:
   2T + n per query. On gate hardware each term costs a register-wide controlled addition,
@@ -32,28 +35,39 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-#: the methods in table order
-METHODS = ("sa", "classical", "amplified")
+#: the methods in table order (the annealers only where the replay measured them)
+METHODS = ("sa", "sqa", "classical", "amplified")
 #: output spins C of the replayed task
 CLASSES = 3
 
 
-def sa_sweeps() -> int:
-    """Metropolis sweeps per read of the ``sa`` finder as the replay runs it (its default).
+#: OpenJij's Trotter slices when the sqa finder leaves them unset
+OPENJIJ_TROTTER = 4
 
-    >>> sa_sweeps()
-    100
+
+def read_settings() -> dict[str, dict[str, int]]:
+    """Sweeps (and Trotter slices) per read of the annealers as the replay runs them (their
+    defaults).
+
+    >>> read_settings()
+    {'sa': {'sweeps': 100, 'trotter': 1}, 'sqa': {'sweeps': 100, 'trotter': 4}}
     """
     from grover_train.finders import get_finder
 
-    return int(get_finder("sa").num_sweeps)
+    sa, sqa = get_finder("sa"), get_finder("sqa")
+    return {
+        "sa": {"sweeps": int(sa.num_sweeps), "trotter": 1},
+        "sqa": {"sweeps": int(sqa.num_sweeps), "trotter": int(sqa.trotter or OPENJIJ_TROTTER)},
+    }
 
 
-def ops_per_query(method: str, hidden: int, classes: int = CLASSES, sweeps: int = 100) -> int:
+def ops_per_query(
+    method: str, hidden: int, classes: int = CLASSES, sweeps: int = 100, trotter: int = 4
+) -> int:
     """Ising-term operations of one query of ``method`` on an (H, C) landscape.
 
     >>> [ops_per_query(m, 8) for m in METHODS]   # n = 11, |E| = 24, T = 35
-    [5900, 35, 81]
+    [5900, 32400, 35, 81]
     """
     n, edges = hidden + classes, hidden * classes
     terms = n + edges
@@ -63,6 +77,8 @@ def ops_per_query(method: str, hidden: int, classes: int = CLASSES, sweeps: int 
         return 2 * terms + n
     if method == "sa":
         return sweeps * (n + 2 * edges)
+    if method == "sqa":
+        return sweeps * trotter * (3 * n + 2 * edges)
     raise ValueError(f"unknown method {method!r}: use one of {', '.join(METHODS)}")
 
 
@@ -86,49 +102,58 @@ def _t(values: list[float]) -> tuple[float, float, float]:
 
 
 def cost_per_cut(sizes: Mapping[int, Any]) -> dict[int, dict[str, CutCost]]:
-    """Per size n (with sa measured): method -> :class:`CutCost`, from each seed's
-    ``sa_per_cut`` (:class:`grover_train.scaling.replay_fit.SeedFit`)."""
+    """Per size n (with annealers measured): method -> :class:`CutCost`, from each seed's
+    ``anneal_per_cut`` (:class:`grover_train.scaling.replay_fit.SeedFit`)."""
     out: dict[int, dict[str, CutCost]] = {}
-    sweeps = sa_sweeps()
+    settings = read_settings()
     for n, res in sorted(sizes.items()):
-        per_seed = [f.sa_per_cut for f in res.fits if f.sa_per_cut]
+        per_seed = [f.anneal_per_cut for f in res.fits if f.anneal_per_cut]
         if not per_seed:
             continue
         hidden = n - CLASSES
         row = {}
         for m in METHODS:
+            if not all(m in d for d in per_seed):
+                continue
             mean, lo, hi = _t([d[m] for d in per_seed])
-            row[m] = CutCost(mean, lo, hi, mean * ops_per_query(m, hidden, sweeps=sweeps))
+            ops = ops_per_query(m, hidden, **settings.get(m, {}))
+            row[m] = CutCost(mean, lo, hi, mean * ops)
         out[n] = row
     return out
 
 
+def _methods(table: Mapping[int, Mapping[str, CutCost]]) -> list[str]:
+    """The methods measured at every size, in table order."""
+    return [m for m in METHODS if all(m in row for row in table.values())]
+
+
 def exponents_keys(table: Mapping[int, Mapping[str, CutCost]]) -> dict[str, Any]:
     """Flat ``anneal_vs_grover.*`` keys of exponents.json."""
+    methods = _methods(table)
     out: dict[str, Any] = {"anneal_vs_grover.sizes": sorted(table)}
     out["anneal_vs_grover.unit"] = (
-        "queries (sa: annealing reads; classical: energy evaluations; amplified: oracle calls); "
+        "queries (sa, sqa: annealing reads; classical: energy evaluations; amplified: oracle "
+        "calls); "
         "cost_per_cut_ops in Ising-term operations (docs/measuring.md)"
     )
     for n, row in sorted(table.items()):
-        out[f"anneal_vs_grover.n{n}.cost_per_cut"] = {m: row[m].mean for m in METHODS}
-        out[f"anneal_vs_grover.n{n}.cost_per_cut_ci"] = {m: [row[m].lo, row[m].hi] for m in METHODS}
-        out[f"anneal_vs_grover.n{n}.cost_per_cut_ops"] = {m: row[m].ops for m in METHODS}
+        out[f"anneal_vs_grover.n{n}.cost_per_cut"] = {m: row[m].mean for m in methods}
+        out[f"anneal_vs_grover.n{n}.cost_per_cut_ci"] = {m: [row[m].lo, row[m].hi] for m in methods}
+        out[f"anneal_vs_grover.n{n}.cost_per_cut_ops"] = {m: row[m].ops for m in methods}
     return out
 
 
 def markdown(table: Mapping[int, Mapping[str, CutCost]]) -> str:
-    """The report's table ("" when sa was not measured)."""
+    """The report's table ("" when no annealer was measured)."""
     if not table:
         return ""
-    lines = [
-        "| n | sa reads | classical queries | amplified queries | sa ops | classical ops "
-        "| amplified ops |",
-        "|---|---|---|---|---|---|---|",
-    ]
+    methods = _methods(table)
+    unit = {"sa": "reads", "sqa": "reads", "classical": "queries", "amplified": "queries"}
+    head = [f"{m} {unit[m]}" for m in methods] + [f"{m} ops" for m in methods]
+    lines = ["| n | " + " | ".join(head) + " |", "|---" * (len(head) + 1) + "|"]
     for n, row in sorted(table.items()):
-        q = " | ".join(f"{row[m].mean:.3g} [{row[m].lo:.3g}, {row[m].hi:.3g}]" for m in METHODS)
-        o = " | ".join(f"{row[m].ops:.3g}" for m in METHODS)
+        q = " | ".join(f"{row[m].mean:.3g} [{row[m].lo:.3g}, {row[m].hi:.3g}]" for m in methods)
+        o = " | ".join(f"{row[m].ops:.3g}" for m in methods)
         lines.append(f"| {n} | {q} | {o} |")
     return "\n".join(lines)
 
@@ -144,8 +169,13 @@ def plot(table: Mapping[int, Mapping[str, CutCost]], path: Path) -> bool:
 
     ns = sorted(table)
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
-    colors = {"sa": "tab:green", "classical": "tab:blue", "amplified": "tab:red"}
-    for m in METHODS:
+    colors = {
+        "sa": "tab:green",
+        "sqa": "tab:purple",
+        "classical": "tab:blue",
+        "amplified": "tab:red",
+    }
+    for m in _methods(table):
         mean = np.array([table[n][m].mean for n in ns])
         lo = np.array([table[n][m].lo for n in ns])
         hi = np.array([table[n][m].hi for n in ns])
@@ -166,4 +196,12 @@ def plot(table: Mapping[int, Mapping[str, CutCost]], path: Path) -> bool:
     return True
 
 
-__all__ = ["METHODS", "CutCost", "cost_per_cut", "exponents_keys", "markdown", "ops_per_query"]
+__all__ = [
+    "METHODS",
+    "CutCost",
+    "cost_per_cut",
+    "exponents_keys",
+    "markdown",
+    "ops_per_query",
+    "read_settings",
+]

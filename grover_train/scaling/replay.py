@@ -10,8 +10,10 @@ method's cost is then *assigned* to the same visits, with the run's seed:
 - ``classical``: classical repetition of A, a geometric number of queries with mean 1/p_A;
 - ``amplified``: amplitude amplification of A with the BBHT schedule, round by round with the
   exact success probabilities sin^2((2r + 1) theta), sin^2 theta = p_A (r + 1 queries a round);
-- ``sa`` (optional, ``sa_every``): the ``sa`` finder's reads to its first head, measured on the
-  landscape of every ``sa_every``-th visit that has a head and held until the next measurement;
+- ``sa``, ``sqa`` (optional, ``anneal_every`` and ``annealers``): each annealing finder's reads
+  to its first head, measured on the landscape of every ``anneal_every``-th visit that has a head
+  (the same visits for every annealer, each with its own random stream) and held until the next
+  measurement;
 - a visit to a sample with no head costs a stated *certification budget*, kept as its own term:
   classical ceil(ln(1/delta) 2^n), amplified the (1 - delta) quantile of the BBHT cost of a single
   head (p = 2^-n), both the budgets at which one head is missed with probability delta.
@@ -47,6 +49,8 @@ from grover_train.validate import positive_int
 ASSIGNED_METHODS = ("classical", "amplified")
 #: probability of missing a single head within the certification budget
 CERT_DELTA = 0.05
+#: annealing finders a replay can measure on its visits, each with its own random stream
+ANNEALER_STREAMS = {"sa": 8, "sqa": 9}
 
 
 @dataclass(frozen=True)
@@ -63,8 +67,9 @@ class ReplaySetup:
         max_epochs: epochs at most; a replay stops early when eps reaches 0.
         prep: the oracle's preparation, ``uniform`` or ``dqa`` (dqa needs a statevector).
         dqa_steps, dqa_dt: the dqa ramp.
-        sa_every: measure the ``sa`` finder's reads to first head every this many head visits
-            (0: not measured).
+        anneal_every: measure the ``annealers``' reads to first head every this many head
+            visits (0: not measured).
+        annealers: the annealing finders measured (``sa``, ``sqa``), in their default settings.
         stop_eps, stop_tail: stop at the first step with eps <= ``stop_eps`` that comes at
             least ``stop_tail`` steps after eps first reached it (0: only at eps = 0). The
             isotonic fit's last value never exceeds the last raw eps, so the lowest target is
@@ -83,7 +88,8 @@ class ReplaySetup:
     prep: str = "uniform"
     dqa_steps: int = 8
     dqa_dt: float = 0.8
-    sa_every: int = 0
+    anneal_every: int = 0
+    annealers: tuple[str, ...] = ("sa",)
     stop_eps: float = 0.0
     stop_tail: int = 60
 
@@ -97,6 +103,14 @@ class ReplaySetup:
         if not (np.isfinite(self.margin) and self.margin >= 0):
             raise InputError(f"margin must be a number >= 0, got {self.margin!r}")
         object.__setattr__(self, "teacher", tuple(int(v) for v in self.teacher))
+        annealers = tuple(str(a) for a in self.annealers)
+        unknown = [a for a in annealers if a not in ANNEALER_STREAMS]
+        if unknown or len(set(annealers)) != len(annealers):
+            raise InputError(
+                f"annealers must be distinct names among {', '.join(ANNEALER_STREAMS)}, "
+                f"got {list(self.annealers)!r}"
+            )
+        object.__setattr__(self, "annealers", annealers)
 
     @property
     def num_variables(self) -> int:
@@ -122,8 +136,9 @@ class Trajectory:
 
     Per visit (arrays of equal length): ``visit_step`` (the step it belongs to), ``heads``,
     ``p_uniform``, ``p_prep`` (p_A of the oracle's preparation; equals ``p_uniform`` for uniform),
-    ``sa_reads`` (NaN where not measured). Per step s = 0..S: ``eps`` (exact training error on
-    the weights being trained, after s steps) and ``cuts`` (visits with a head so far).
+    and ``reads[finder]`` per annealer (NaN where not measured). Per step s = 0..S: ``eps``
+    (exact training error on the weights being trained, after s steps) and ``cuts`` (visits
+    with a head so far).
     """
 
     setup: ReplaySetup
@@ -132,7 +147,7 @@ class Trajectory:
     heads: np.ndarray
     p_uniform: np.ndarray
     p_prep: np.ndarray
-    sa_reads: np.ndarray
+    reads: dict[str, np.ndarray]
     eps: np.ndarray
     cuts: np.ndarray
     wall_s: float
@@ -171,8 +186,9 @@ def run_replay(setup: ReplaySetup, seed: int) -> Trajectory:
     init_seed = int(np.random.SeedSequence([seed, 3]).generate_state(1)[0])
     net = DragonNetwork.random(data.num_inputs, [setup.hidden], data.num_classes, seed=init_seed)
     rng = np.random.default_rng([seed, 7])
-    sa_rng = np.random.default_rng([seed, 8])
-    log: dict[str, list] = {k: [] for k in ("step", "heads", "pu", "pp", "sa")}
+    anneal_rngs = {a: np.random.default_rng([seed, ANNEALER_STREAMS[a]]) for a in setup.annealers}
+    log: dict[str, list] = {k: [] for k in ("step", "heads", "pu", "pp")}
+    reads: dict[str, list[float]] = {a: [] for a in setup.annealers}
     eps = [training_error(net, X, y, setup.margin)]
     cuts_log = [0]
     cuts = 0
@@ -188,28 +204,34 @@ def run_replay(setup: ReplaySetup, seed: int) -> Trajectory:
                 x, label = X[i], int(y[i])
                 hc = count_heads(net, x, label, setup.margin)
                 pu = hc.p_uniform
-                pp, sa = pu, math.nan
+                pp = pu
+                measured = dict.fromkeys(setup.annealers, math.nan)
                 if hc.total == 0:
                     log["step"].append(step)
                     log["heads"].append(0)
                     log["pu"].append(0.0)
                     log["pp"].append(0.0)
-                    log["sa"].append(sa)
+                    for a in setup.annealers:
+                        reads[a].append(math.nan)
                     continue
                 if setup.prep == "uniform":
                     h, yy = hc.sample(rng)
                     head = FullConfig([h[0].astype(float)], yy[0].astype(float))
                 else:
                     pp, head = _dqa_head(net, x, label, setup, rng)
-                if setup.sa_every and head_visits % setup.sa_every == 0:
-                    sa = float(sa_reads_to_head(net, x, label, setup.margin, sa_rng))
+                if setup.anneal_every and head_visits % setup.anneal_every == 0:
+                    for a in setup.annealers:
+                        measured[a] = float(
+                            reads_to_head(a, net, x, label, setup.margin, anneal_rngs[a])
+                        )
                 head_visits += 1
                 cuts += 1
                 log["step"].append(step)
                 log["heads"].append(hc.total)
                 log["pu"].append(pu)
                 log["pp"].append(pp)
-                log["sa"].append(sa)
+                for a in setup.annealers:
+                    reads[a].append(measured[a])
                 d = cut_delta(net, x, positive_config(net, x, label), [head])
                 delta = d if delta is None else add(delta, d)
             if delta is not None:
@@ -233,7 +255,7 @@ def run_replay(setup: ReplaySetup, seed: int) -> Trajectory:
         heads=np.asarray(log["heads"], dtype=np.int64),
         p_uniform=np.asarray(log["pu"], dtype=float),
         p_prep=np.asarray(log["pp"], dtype=float),
-        sa_reads=np.asarray(log["sa"], dtype=float),
+        reads={a: np.asarray(v, dtype=float) for a, v in reads.items()},
         eps=np.asarray(eps, dtype=float),
         cuts=np.asarray(cuts_log, dtype=np.int64),
         wall_s=time.perf_counter() - t0,
@@ -262,7 +284,8 @@ def _dqa_head(net, x, label, setup: ReplaySetup, rng):
     return p, FullConfig([s[:H]], s[H:])
 
 
-def sa_reads_to_head(
+def reads_to_head(
+    finder: str,
     net: DragonNetwork,
     x: np.ndarray,
     label: int,
@@ -271,12 +294,12 @@ def sa_reads_to_head(
     *,
     max_reads: int = 4096,
 ) -> int:
-    """Reads of the ``sa`` finder (its default sweeps) until the first head, at most
+    """Reads of the annealing ``finder`` (its default settings) until the first head, at most
     ``max_reads`` (returned when none was found)."""
     from grover_train.finders import get_finder
     from grover_train.model.landscape import free_bqm, head_threshold, label_exclusion
 
-    ss = get_finder("sa").sample(
+    ss = get_finder(finder).sample(
         free_bqm(net, x),
         threshold=head_threshold(net, x, label, margin),
         exclude=label_exclusion(net, label),
@@ -365,9 +388,10 @@ class ReplayCosts:
     amplified; the verdict uses these); ``certification[m]``: the certification budget spent
     on visits without a head; the cost with certification is the sum. ``cuts``: visits with a
     head; ``eps``: the trajectory's training error; ``inv_p_sum``: cumulative sum of 1/p_A
-    over head visits (the quantity the classical cost follows); ``sa_sum``, ``sa_count``: the
-    sa reads measured so far and how many visits they cover; ``on_sa[m]``: method m's expected
-    queries on those same visits (paired with sa).
+    over head visits (the quantity the classical cost follows); ``anneal_sum[a]``: annealer a's
+    reads measured so far, ``anneal_count``: how many visits they cover (the same visits for
+    every annealer); ``on_anneal[m]``: method m's expected queries on those same visits (paired
+    with the annealers).
     """
 
     eps: np.ndarray
@@ -379,9 +403,9 @@ class ReplayCosts:
     median_heads: np.ndarray  # per step: median heads over head visits (NaN without)
     expected: dict[str, np.ndarray] = field(default_factory=dict)
     inv_p_sum: np.ndarray | None = None
-    sa_sum: np.ndarray | None = None
-    sa_count: np.ndarray | None = None
-    on_sa: dict[str, np.ndarray] = field(default_factory=dict)
+    anneal_sum: dict[str, np.ndarray] = field(default_factory=dict)
+    anneal_count: np.ndarray | None = None
+    on_anneal: dict[str, np.ndarray] = field(default_factory=dict)
 
     def total(self, method: str, certify: bool, expected: bool = False) -> np.ndarray:
         """Cumulative cost of ``method`` (expected where known and asked for, else sampled),
@@ -408,9 +432,12 @@ def assign_costs(traj: Trajectory, seed: int | None = None) -> ReplayCosts:
         "amplified": bbht_costs(p, n, rng),
     }
     mean_visit = {"classical": expected_classical(p), "amplified": expected_bbht(p, n)}
-    measured = np.isfinite(traj.sa_reads)
-    if measured.any():
-        per_visit["sa"] = _hold_last(traj.sa_reads, head)
+    # every annealer is measured on the same visits
+    measured = np.zeros(len(p), dtype=bool)
+    for a, r in traj.reads.items():
+        measured = np.isfinite(r)
+        if measured.any():
+            per_visit[a] = _hold_last(r, head)
     cert = {
         "classical": np.where(head, 0.0, certification_classical(n)),
         "amplified": np.where(head, 0.0, certification_amplified(n)),
@@ -425,12 +452,13 @@ def assign_costs(traj: Trajectory, seed: int | None = None) -> ReplayCosts:
     expected = {m: threshold + cumulative(v) for m, v in mean_visit.items()}
     certification = {m: cumulative(v) for m, v in cert.items()}
     inv_p = cumulative(mean_visit["classical"])
-    sa_sum = sa_count = None
-    on_sa: dict[str, np.ndarray] = {}
+    anneal_sum: dict[str, np.ndarray] = {}
+    anneal_count = None
+    on_anneal: dict[str, np.ndarray] = {}
     if measured.any():
-        sa_sum = cumulative(np.where(measured, traj.sa_reads, 0.0))
-        sa_count = cumulative(measured.astype(float))
-        on_sa = {m: cumulative(np.where(measured, v, 0.0)) for m, v in mean_visit.items()}
+        anneal_sum = {a: cumulative(np.where(measured, r, 0.0)) for a, r in traj.reads.items()}
+        anneal_count = cumulative(measured.astype(float))
+        on_anneal = {m: cumulative(np.where(measured, v, 0.0)) for m, v in mean_visit.items()}
     logp = np.where(head, np.log(np.where(head, p, 1.0)), 0.0)
     log_p_sum = cumulative(logp)
     med = np.full(steps + 1, np.nan)
@@ -448,9 +476,9 @@ def assign_costs(traj: Trajectory, seed: int | None = None) -> ReplayCosts:
         median_heads=med,
         expected=expected,
         inv_p_sum=inv_p,
-        sa_sum=sa_sum,
-        sa_count=sa_count,
-        on_sa=on_sa,
+        anneal_sum=anneal_sum,
+        anneal_count=anneal_count,
+        on_anneal=on_anneal,
     )
 
 
@@ -521,11 +549,12 @@ def costs_to_rows(costs: ReplayCosts) -> list[dict[str, Any]]:
             row[f"E_{m}"] = float(v[s])
         if costs.inv_p_sum is not None:
             row["inv_p_sum"] = float(costs.inv_p_sum[s])
-        if costs.sa_sum is not None and costs.sa_count is not None:
-            row["sa_sum"] = float(costs.sa_sum[s])
-            row["sa_count"] = float(costs.sa_count[s])
-            for m, v in costs.on_sa.items():
-                row[f"Esa_{m}"] = float(v[s])
+        if costs.anneal_count is not None:
+            row["anneal_count"] = float(costs.anneal_count[s])
+            for a, v in costs.anneal_sum.items():
+                row[f"reads_{a}"] = float(v[s])
+            for m, v in costs.on_anneal.items():
+                row[f"Eann_{m}"] = float(v[s])
         rows.append(row)
     return rows
 
@@ -535,7 +564,8 @@ def costs_from_rows(rows: list[dict[str, Any]]) -> ReplayCosts:
     methods = sorted(k[2:] for k in rows[0] if k.startswith("C_"))
     certs = sorted(k[5:] for k in rows[0] if k.startswith("cert_"))
     means = sorted(k[2:] for k in rows[0] if k.startswith("E_"))
-    paired = sorted(k[4:] for k in rows[0] if k.startswith("Esa_"))
+    paired = sorted(k[5:] for k in rows[0] if k.startswith("Eann_"))
+    annealers = sorted(k[6:] for k in rows[0] if k.startswith("reads_"))
     col = lambda k: np.array([r[k] for r in rows], dtype=float)  # noqa: E731
     med = np.array(
         [np.nan if r.get("median_heads") is None else r["median_heads"] for r in rows], dtype=float
@@ -550,9 +580,9 @@ def costs_from_rows(rows: list[dict[str, Any]]) -> ReplayCosts:
         median_heads=med,
         expected={m: col(f"E_{m}") for m in means},
         inv_p_sum=col("inv_p_sum") if "inv_p_sum" in rows[0] else None,
-        sa_sum=col("sa_sum") if "sa_sum" in rows[0] else None,
-        sa_count=col("sa_count") if "sa_count" in rows[0] else None,
-        on_sa={m: col(f"Esa_{m}") for m in paired},
+        anneal_sum={a: col(f"reads_{a}") for a in annealers},
+        anneal_count=col("anneal_count") if "anneal_count" in rows[0] else None,
+        on_anneal={m: col(f"Eann_{m}") for m in paired},
     )
 
 
@@ -566,6 +596,7 @@ __all__ = [
     "certification_amplified",
     "certification_classical",
     "classical_costs",
+    "reads_to_head",
     "run_replay",
     "run_replay_spec",
 ]

@@ -254,8 +254,9 @@ class SeedFit:
     over the head visits between targets against log(1/eps*): the quantity the classical cost
     follows. ``predicted_ratio`` and ``predicted_alpha`` are the one model's
     (:func:`model_ratio`, :func:`model_alpha`). ``cost_to_target[m]``: C_m at every target
-    (expected, without certification); ``sa_per_cut``: mean queries per cut of sa and of the
-    other methods on the visits where sa was measured (None without sa).
+    (expected, without certification); ``anneal_per_cut``: mean queries per cut of each
+    annealer and of the other methods on the visits where the annealers were measured (None
+    without annealers).
     """
 
     seed: int | str
@@ -269,7 +270,7 @@ class SeedFit:
     cost_per_cut: dict
     eps_one_head: float | None
     cost_to_target: dict
-    sa_per_cut: dict | None = None
+    anneal_per_cut: dict | None = None
 
 
 def model_alpha(a: float, beta: float, gamma: float = 1.0) -> float:
@@ -322,13 +323,12 @@ def fit_seed(
         else float("nan")
         for m in costs.search
     }
-    sa_per_cut = None
-    if costs.sa_count is not None and costs.sa_sum is not None:
-        count = costs.sa_count[idx[-1]] - costs.sa_count[idx[0]]
+    anneal_per_cut = None
+    if costs.anneal_count is not None:
+        count = costs.anneal_count[idx[-1]] - costs.anneal_count[idx[0]]
         if count > 0:
-            sa_per_cut = {"sa": float((costs.sa_sum[idx[-1]] - costs.sa_sum[idx[0]]) / count)}
-            for m, v in costs.on_sa.items():
-                sa_per_cut[m] = float((v[idx[-1]] - v[idx[0]]) / count)
+            paired = {**costs.anneal_sum, **costs.on_anneal}
+            anneal_per_cut = {m: float((v[idx[-1]] - v[idx[0]]) / count) for m, v in paired.items()}
     one = None
     med = costs.median_heads
     for j, e in zip(idx, targets.eps, strict=True):
@@ -350,7 +350,7 @@ def fit_seed(
         cost_per_cut=cost_per_cut,
         eps_one_head=one,
         cost_to_target={m: [float(v) for v in c] for m, c in wo_cert.items()},
-        sa_per_cut=sa_per_cut,
+        anneal_per_cut=anneal_per_cut,
     )
 
 
@@ -412,9 +412,11 @@ class SizeResult:
             out[f"alpha_{m}"] = est([f.alpha[m] for f in self.fits])
             out[f"alpha_{m}_certified"] = est([f.alpha[m] for f in self.fits_certified])
             out[f"cost_per_cut_{m}"] = float(np.median([f.cost_per_cut[m] for f in self.fits]))
-        sa = [f.sa_per_cut for f in self.fits if f.sa_per_cut is not None]
-        out["sa_per_cut"] = {m: float(np.mean([d[m] for d in sa])) for m in sa[0]} if sa else None
-        out["sa_per_cut_seeds"] = len(sa)
+        ann = [f.anneal_per_cut for f in self.fits if f.anneal_per_cut is not None]
+        out["anneal_per_cut"] = (
+            {m: float(np.mean([d[m] for d in ann])) for m in ann[0]} if ann else None
+        )
+        out["anneal_per_cut_seeds"] = len(ann)
         ones = [f.eps_one_head for f in self.fits if f.eps_one_head is not None]
         out["eps_one_head"] = float(np.median(ones)) if ones else None
         return out

@@ -83,6 +83,7 @@ def replay_exponents(result: dict[str, Any] | None) -> dict[str, Any]:
             ("alpha_classical", "alpha_classical"),
             ("alpha_amplified", "alpha_amplified"),
             ("alpha_sa", "alpha_sa"),
+            ("alpha_sqa", "alpha_sqa"),
             ("a", "a"),
             ("beta", "beta"),
             ("predicted_ratio", "model_ratio"),
@@ -289,6 +290,17 @@ def replay_verdict(result: dict[str, Any] | None) -> str:
             "the training level); what does not double is the exponent of cost against "
             "1/error at a fixed size."
         )
+        annealers = [m for m in ("sa", "sqa") if m in reading.kappa]
+        if annealers:
+            text += (
+                " The annealers' reads to a head on the same visits grow with kappa "
+                + ", ".join(
+                    f"{reading.kappa[m].value:.3f} [{reading.kappa[m].lo:.3f}, "
+                    f"{reading.kappa[m].hi:.3f}] ({m})"
+                    for m in annealers
+                )
+                + " (one read is a whole anneal, not one energy evaluation)."
+            )
     v = result.get("validation")
     if v is not None and "checks" in v:
         text += (

@@ -5,7 +5,7 @@ Three sweeps go into the results store (all resumable like every sweep):
 - ``replay-<tag>`` (kind ``replay``): oracle trajectories on the growing-teacher task
   (:func:`grover_train.data.datasets.grown_teacher`: the teacher has as many hidden units as
   the student) with the uniform preparation at several sizes n = H + 3, several data seeds
-  (teachers) and run seeds, the sa finder's reads measured on them, and with the dqa
+  (teachers) and run seeds, the sa and sqa finders' reads measured on them, and with the dqa
   preparation at the smallest size of the full run; costs assigned
   (:mod:`grover_train.scaling.replay`);
 - ``replay-validation-<tag>`` (kind ``train``): real training runs at the smallest size with
@@ -63,9 +63,11 @@ FULL_DQA_HIDDEN = (8,)
 #: epochs at most; a replay stops a tail after reaching the lowest target (ReplaySetup)
 QUICK_EPOCHS = 80
 REPLAY_EPOCHS = 150
-#: measure the sa finder's reads to its first head every this many head visits
-QUICK_SA_EVERY = 10
-FULL_SA_EVERY = 5
+#: measure the annealers' reads to their first head every this many head visits
+QUICK_ANNEAL_EVERY = 10
+FULL_ANNEAL_EVERY = 5
+#: the annealers measured on the uniform replays
+ANNEALERS = ("sa", "sqa")
 #: epochs the validation runs' budgets are sized for
 VALIDATION_EPOCHS = {"quick": 5, "full": 40}
 #: validation seeds (per finder)
@@ -108,7 +110,8 @@ def replay_specs(*, quick: bool = True) -> list[dict]:
                 spec = {**base, "hidden": H, "teacher": list(grown_teacher(H)), "prep": prep}
                 spec["data_seed"] = ds
                 if prep == "uniform":
-                    spec["sa_every"] = QUICK_SA_EVERY if quick else FULL_SA_EVERY
+                    spec["anneal_every"] = QUICK_ANNEAL_EVERY if quick else FULL_ANNEAL_EVERY
+                    spec["annealers"] = list(ANNEALERS)
                 specs.append({**spec, "seed": s})
     return specs
 
