@@ -72,9 +72,9 @@ print("marked states (true heads):", int(problem.marked.sum()))
 # ## 4. A tiny sweep into a store, and its report
 
 # %%
-from grover_train.scaling.report import write_report
-from grover_train.scaling.store import Store
-from grover_train.scaling.sweep import run_sweep
+from grover_train.reporting.report import write_report
+from grover_train.runs.store import Store
+from grover_train.runs.sweep import run_sweep
 
 specs = [
     {

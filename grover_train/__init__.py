@@ -1,7 +1,7 @@
 """grover-train: train Ising ("dragon") networks by finding and cutting their deep spurious minima.
 
-The package follows the data flow data -> model -> finders -> train -> scaling -> cli
-(docs/design.md section 10).
+The package follows the data flow data -> model -> finders -> train -> analysis -> studies ->
+runs -> reporting -> cli (docs/design.md section 10).
 
 >>> import grover_train
 >>> grover_train.__version__

@@ -7,9 +7,9 @@ import math
 import numpy as np
 import pytest
 
+from grover_train.analysis.replay_fit import Estimate
 from grover_train.errors import InputError
-from grover_train.scaling import anneal_vs_backprop as avb
-from grover_train.scaling.replay_fit import Estimate
+from grover_train.studies import anneal_vs_backprop as avb
 
 #: a tiny comparison: 48 training samples, targets 0.4 to 0.2, no tuning
 TINY = avb.AnnealVsBackpropOptions(

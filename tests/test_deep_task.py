@@ -11,7 +11,7 @@ from grover_train.data.datasets import load_dataset
 from grover_train.model.deep import plan_windows
 from grover_train.model.network import DragonNetwork
 from grover_train.rng import child_seed, make_rng
-from grover_train.scaling import deep_task as dt
+from grover_train.studies import deep_task as dt
 
 
 def test_three_sizes_keep_the_one_layer_teacher():

@@ -16,7 +16,7 @@ from grover_train.finders.coherent.backends import get_backend
 from grover_train.finders.coherent.grover import GroverFinder
 from grover_train.finders.coherent.prep import Preparation
 from grover_train.finders.search_problem import SearchProblem
-from grover_train.scaling.landscapes import dragon_landscape
+from grover_train.studies.search_landscapes import dragon_landscape
 
 UNIFORM = Preparation("uniform")
 

@@ -131,7 +131,7 @@ def test_a_missing_extra_is_named_in_one_line(tmp_path, args, extra):
         json.dumps(dimod.generators.ran_r(1, 3, seed=0).to_serializable())
     )
     (tmp_path / "s.toml").write_text(
-        '[sweep]\nkind = "grover_train.scaling.runners:echo"\n[grid]\nseed = [1]\n'
+        '[sweep]\nkind = "grover_train.runs.runners:echo"\n[grid]\nseed = [1]\n'
     )
     proc = _run(tmp_path, *args)
     err = proc.stderr.strip()

@@ -3,14 +3,14 @@
 import numpy as np
 import pytest
 
-from grover_train.errors import InputError
-from grover_train.scaling.fits import (
+from grover_train.analysis.fits import (
     bootstrap_ci,
     curve_on_grid,
     fit_power_law,
     fit_training_curves,
     late_window,
 )
+from grover_train.errors import InputError
 
 
 @pytest.mark.parametrize("slope", [-0.78, -1.01, 0.5, 1.0])
@@ -128,7 +128,7 @@ def _seed_curves(rng, alpha, seeds=8, points=150):
 
 
 def test_training_fit_and_paired_ratio_cover_known_exponents_about_95_percent():
-    from grover_train.scaling.training_level import compare
+    from grover_train.studies.capped_training import compare
 
     covered_alpha = covered_ratio = 0
     reps = 50
@@ -157,8 +157,8 @@ def test_training_fit_names_failed_seeds_instead_of_dropping_them():
 
 
 def test_dqa_ratio_is_not_taken_against_a_stand_in_annealer(tmp_path):
-    from grover_train.scaling.report import analyse, verdict
-    from grover_train.scaling.store import Store
+    from grover_train.reporting.report import analyse, verdict
+    from grover_train.runs.store import Store
 
     rng = np.random.default_rng(3)
     store = Store(tmp_path / "s.sqlite")
@@ -171,7 +171,7 @@ def test_dqa_ratio_is_not_taken_against_a_stand_in_annealer(tmp_path):
                 {"step": i, "queries": float(c), "train_error": float(e)}
                 for i, (c, e) in enumerate(zip(C, eps, strict=True))
             ]
-            from grover_train.scaling.runners import RunOutput
+            from grover_train.runs.runners import RunOutput
 
             store.record(spec, RunOutput({"queries": int(C[-1])}, metrics))
     res = analyse(store, num_boot=10)

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from grover_train.scaling import ft_estimates as ft
+from grover_train.studies import ft_estimates as ft
 
 
 def test_estimator_counts_grow_with_n_and_runtime_is_depth_times_cycle():

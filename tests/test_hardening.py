@@ -17,12 +17,12 @@ import pytest
 
 from grover_train.cli.main import main
 from grover_train.errors import InputError
-from grover_train.scaling.runners import RunOutput
-from grover_train.scaling.store import Store
+from grover_train.runs.runners import RunOutput
+from grover_train.runs.store import Store
 
 TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent
-ECHO = "grover_train.scaling.runners:echo"
+ECHO = "grover_train.runs.runners:echo"
 GATE_ENV = "GROVER_TRAIN_TEST_GATE"
 LOG_ENV = "GROVER_TRAIN_TEST_LOG"
 

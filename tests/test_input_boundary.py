@@ -237,9 +237,9 @@ def test_any_coo_text_is_its_model_or_one_line_with_nothing_written(tmp_path, ca
 def test_export_parquet_works_with_the_all_extra(tmp_path, capsys):
     import pandas as pd
 
-    from grover_train.scaling.sweep import run_sweep
+    from grover_train.runs.sweep import run_sweep
 
-    specs = [{"kind": "grover_train.scaling.runners:echo", "seed": s, "steps": 2} for s in range(3)]
+    specs = [{"kind": "grover_train.runs.runners:echo", "seed": s, "steps": 2} for s in range(3)]
     store = tmp_path / "s.sqlite"
     run_sweep(specs, store, progress=False)
     out = tmp_path / "pq"
@@ -324,8 +324,8 @@ def test_a_search_sweep_that_loads_never_fails_at_run_time(fields):
     import tempfile
     from pathlib import Path
 
-    from grover_train.scaling.config import load_sweep
-    from grover_train.scaling.sweep import run_sweep
+    from grover_train.runs.config import load_sweep
+    from grover_train.runs.sweep import run_sweep
 
     fields = {"n": 4, **fields}
     with tempfile.TemporaryDirectory() as d:
@@ -379,7 +379,7 @@ def test_sweep_list_reads_a_0_byte_store_as_the_sweep_does(tmp_path, capsys):
 def test_a_disk_filling_during_a_sweep_is_reported_as_a_full_disk(tmp_path, capsys, monkeypatch):
     import sqlite3
 
-    from grover_train.scaling.store import Store
+    from grover_train.runs.store import Store
 
     store = tmp_path / "st.sqlite"
     real_connect = sqlite3.connect
@@ -394,7 +394,7 @@ def test_a_disk_filling_during_a_sweep_is_reported_as_a_full_disk(tmp_path, caps
 
     path = tmp_path / "s.toml"
     path.write_text(
-        '[sweep]\nname = "e"\nkind = "grover_train.scaling.runners:echo"\n'
+        '[sweep]\nname = "e"\nkind = "grover_train.runs.runners:echo"\n'
         "[grid]\nseed = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]\n[fixed]\nsteps = 60\n"
     )
     with Store(store) as db:

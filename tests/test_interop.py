@@ -297,11 +297,11 @@ def test_store_exports_to_pandas_and_csv_agree(tmp_path, capsys):
     import csv
 
     from grover_train.cli.main import main
-    from grover_train.scaling.store import Store
-    from grover_train.scaling.sweep import run_sweep
+    from grover_train.runs.store import Store
+    from grover_train.runs.sweep import run_sweep
 
     specs = [
-        {"kind": "grover_train.scaling.runners:echo", "seed": s, "steps": 3, "queries": 7}
+        {"kind": "grover_train.runs.runners:echo", "seed": s, "steps": 3, "queries": 7}
         for s in range(4)
     ]
     store = tmp_path / "s.sqlite"

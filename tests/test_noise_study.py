@@ -7,7 +7,7 @@ import pytest
 
 from grover_train.finders.coherent.backends import get_backend
 from grover_train.finders.search_problem import SearchProblem
-from grover_train.scaling import noise_study as ns
+from grover_train.studies import noise_study as ns
 
 
 @pytest.mark.parametrize("prep", ["uniform", "dqa"])
@@ -45,8 +45,8 @@ def test_fidelity_model_predicts_a_held_out_error_rate():
 
 
 def test_noise_is_a_sweep_kind_and_the_study_rebuilds_from_summaries(tmp_path):
-    from grover_train.scaling.config import KINDS
-    from grover_train.scaling.runners import execute
+    from grover_train.runs.config import KINDS
+    from grover_train.runs.runners import execute
 
     assert "noise" in KINDS
     summaries = []
@@ -87,7 +87,7 @@ def test_hardware_section_reloads_stored_results(tmp_path):
     import json
     from dataclasses import asdict
 
-    from grover_train.scaling.hardware_report import hardware_section
+    from grover_train.studies.hardware import hardware_section
 
     summaries = [ns.run_noise_spec({"n": n, "seed": 0, "simulate": False}).summary for n in (3, 4)]
     for s in summaries:
@@ -132,15 +132,16 @@ def test_hardware_section_reloads_stored_results(tmp_path):
 
 
 def test_the_study_rebuilds_from_a_results_store(tmp_path):
-    from grover_train.scaling.runners import execute
-    from grover_train.scaling.store import Store
+    from grover_train.runs.runners import execute
+    from grover_train.runs.store import Store
 
     store = Store(tmp_path / "r.sqlite")
     for seed in (0, 1):
         spec = {"kind": "noise", "n": 3, "seed": seed, "p2s": [1e-2], "rs": [1]}
         store.record(spec, execute(spec), sweep="noise-test")
     store.close()
-    study = ns.noise_study_from_store(tmp_path / "r.sqlite")
+    with Store(tmp_path / "r.sqlite", readonly=True) as st:
+        study = ns.noise_study_from_store(st)
     assert study.settings["runs"] == 2 and len(study.points) == 2
     assert 0.2 < study.lam["uniform"] < 3.0
     assert [(r["n"], r["seeds"]) for r in study.break_even] == [(3, 2)]

@@ -325,7 +325,7 @@ def test_the_comparison_runs_are_the_train_commands(tmp_path, capsys):
     """A stored run of the deep comparison is the `grover-train train` command of the same
     method and seed (same split, initial weights, options), so its numbers are the command's."""
     from grover_train.cli.main import main
-    from grover_train.scaling.deep_comparison import run_deep_comparison
+    from grover_train.studies.deep_comparison import run_deep_comparison
 
     args = ["train", "--dataset", "digits", "--pool", "--classes", "0,1,2", "--hidden", "6,6,6"]
     args += ["--max-qubits", "7", "--finder", "sa", "--budget", "1500", "--seed", "1"]

@@ -105,9 +105,9 @@ seed = 1
 
 
 def test_toy_finder_runs_in_a_sweep(toy, tmp_path):
-    from grover_train.scaling.config import check_specs
-    from grover_train.scaling.store import Store
-    from grover_train.scaling.sweep import run_sweep
+    from grover_train.runs.config import check_specs
+    from grover_train.runs.store import Store
+    from grover_train.runs.sweep import run_sweep
 
     (tmp_path / "s.toml").write_text(SWEEP)
     result = run_sweep(tmp_path / "s.toml", tmp_path / "s.sqlite", progress=False)
@@ -139,14 +139,14 @@ def test_unknown_options_raise_and_unknown_call_arguments_warn_as_in_dimod():
 
 
 def test_a_landscape_family_added_in_one_line_runs_in_a_search_sweep(tmp_path):
-    from grover_train.scaling.landscapes import (
+    from grover_train.runs.store import Store
+    from grover_train.runs.sweep import run_sweep
+    from grover_train.studies.search_landscapes import (
         LANDSCAPE_FAMILIES,
         LandscapeFamily,
         register_family,
         sk_landscape,
     )
-    from grover_train.scaling.store import Store
-    from grover_train.scaling.sweep import run_sweep
 
     def four_heads(n, seed, **_):  # an SK glass with four heads (the sk family's default: 2)
         return sk_landscape(n, seed, heads=4)

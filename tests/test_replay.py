@@ -6,6 +6,12 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from grover_train.analysis.replay_fit import (
+    estimate,
+    first_reach,
+    fit_seed,
+    preregistered_targets,
+)
 from grover_train.enumeration import energy_vector, exclusion_mask, samples_to_states
 from grover_train.errors import InputError
 from grover_train.finders import get_finder
@@ -14,7 +20,7 @@ from grover_train.finders.search_problem import SearchProblem
 from grover_train.model.heads import count_heads
 from grover_train.model.landscape import free_bqm, head_threshold, label_exclusion
 from grover_train.model.network import DragonNetwork
-from grover_train.scaling.replay import (
+from grover_train.studies.replay import (
     ReplaySetup,
     assign_costs,
     bbht_costs,
@@ -24,12 +30,6 @@ from grover_train.scaling.replay import (
     costs_from_rows,
     costs_to_rows,
     run_replay,
-)
-from grover_train.scaling.replay_fit import (
-    estimate,
-    first_reach,
-    fit_seed,
-    preregistered_targets,
 )
 
 
@@ -274,9 +274,9 @@ def test_replay_refuses_unknown_annealers():
 
 
 def test_replays_of_different_setups_at_one_size_are_never_pooled(tmp_path):
-    from grover_train.scaling.replay import run_replay_spec
-    from grover_train.scaling.replay_study import replay_runs
-    from grover_train.scaling.store import Store
+    from grover_train.runs.store import Store
+    from grover_train.studies.replay import run_replay_spec
+    from grover_train.studies.replay_study import replay_runs
 
     store = Store(tmp_path / "s.sqlite")
     base = {"kind": "replay", "hidden": 3, "num_samples": 40, "max_epochs": 1}
@@ -298,7 +298,7 @@ def test_expected_costs_equal_the_mean_of_sampled_costs(p, n):
     """The exact expectations (classical 1/p, BBHT under the bbht schedule) against the mean
     of 100 000 sampled searches, seed 3: within 4 standard errors of the sampled mean (a
     correct formula fails this about once in 16 000 draws)."""
-    from grover_train.scaling.expected_cost import expected_bbht, expected_classical
+    from grover_train.analysis.expected_cost import expected_bbht, expected_classical
 
     rng = np.random.default_rng(3)
     for sampled, exact in (
@@ -320,7 +320,7 @@ def test_expected_costs_of_a_replay_are_the_sampled_costs_without_the_noise():
 
 
 def test_a_target_reached_exactly_counts_despite_round_off():
-    from grover_train.scaling.replay_fit import rule_targets
+    from grover_train.analysis.replay_fit import rule_targets
 
     targets = rule_targets(240)
     assert np.exp(np.log(0.0125)) > 0.0125  # the round-off the tolerance is for
@@ -332,10 +332,10 @@ def test_a_target_reached_exactly_counts_despite_round_off():
 
 
 def test_teacher_grows_with_the_student_and_targets_follow_one_rule():
+    from grover_train.analysis.replay_fit import MIN_DECADES, MIN_WRONG, decades, rule_targets
     from grover_train.data.datasets import GROWN_TEACHER_SAMPLES, grown_teacher
-    from grover_train.scaling import report
-    from grover_train.scaling.replay_fit import MIN_DECADES, MIN_WRONG, decades, rule_targets
-    from grover_train.scaling.replay_study import replay_specs
+    from grover_train.reporting import report
+    from grover_train.studies.replay_study import replay_specs
 
     for quick, data_seeds in ((True, 2), (False, 3)):
         specs = replay_specs(quick=quick)
@@ -359,7 +359,7 @@ def test_teacher_grows_with_the_student_and_targets_follow_one_rule():
 
 
 def test_out_of_sample_hits_a_known_line_and_misses_a_curve():
-    from grover_train.scaling.out_of_sample import out_of_sample
+    from grover_train.analysis.out_of_sample import out_of_sample
 
     rng = np.random.default_rng(7)
     sizes = (11, 13, 15, 17, 19, 21)
@@ -381,7 +381,7 @@ def test_out_of_sample_hits_a_known_line_and_misses_a_curve():
 
 
 def test_size_reading_recovers_known_kappas_with_paired_intervals():
-    from grover_train.scaling.size_reading import size_reading
+    from grover_train.analysis.size_reading import size_reading
 
     rng = np.random.default_rng(5)
     costs = {}
@@ -398,8 +398,8 @@ def test_size_reading_recovers_known_kappas_with_paired_intervals():
 
 
 def test_anneal_vs_grover_charges_every_method_on_the_same_visits():
-    from grover_train.scaling.anneal_vs_grover import ops_per_query
-    from grover_train.scaling.expected_cost import expected_bbht
+    from grover_train.analysis.anneal_vs_grover import ops_per_query
+    from grover_train.analysis.expected_cost import expected_bbht
 
     setup = ReplaySetup.grown(
         5, num_samples=80, max_epochs=3, anneal_every=2, annealers=("sa", "sqa")

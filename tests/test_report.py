@@ -7,11 +7,11 @@ import pytest
 
 from grover_train.cli.main import main
 from grover_train.errors import InputError
-from grover_train.scaling.report import write_report
-from grover_train.scaling.runners import RunOutput
-from grover_train.scaling.search_level import run_search_spec
-from grover_train.scaling.store import Store
-from grover_train.scaling.training_level import FINDER_LABELS
+from grover_train.reporting.report import write_report
+from grover_train.runs.runners import RunOutput
+from grover_train.runs.store import Store
+from grover_train.studies.capped_training import FINDER_LABELS
+from grover_train.studies.search_level import run_search_spec
 
 TRUE_ALPHA = {
     "backprop": 0.78,
@@ -193,9 +193,11 @@ TINY_VALIDATION = [
 
 
 def test_reproduce_is_resumable_and_writes_the_report(tmp_path, monkeypatch, capsys):
-    from grover_train.scaling import deep_comparison as windows
-    from grover_train.scaling import hardware_report, replay_study, search_level, training_level
-    from grover_train.scaling import reproduce as reproduce_mod
+    from grover_train.reporting import reproduce as reproduce_mod
+    from grover_train.studies import capped_training as training_level
+    from grover_train.studies import deep_comparison as windows
+    from grover_train.studies import hardware as hardware_report
+    from grover_train.studies import replay_study, search_level
 
     hardware = []  # the noise study has its own tests; here only that reproduce calls it
     monkeypatch.setattr(
@@ -208,7 +210,7 @@ def test_reproduce_is_resumable_and_writes_the_report(tmp_path, monkeypatch, cap
     # the older tuning and comparison sweeps; annealing vs backprop has its own tests
     monkeypatch.setattr(reproduce_mod, "anneal_vs_backprop_hook", lambda out, **kw: False)
     monkeypatch.setattr(replay_study, "validation_specs", lambda quick=True: TINY_VALIDATION)
-    echo = "grover_train.scaling.runners:echo"
+    echo = "grover_train.runs.runners:echo"
     monkeypatch.setattr(
         training_level,
         "anneal_tuning_specs",
@@ -242,7 +244,7 @@ def test_reproduce_is_resumable_and_writes_the_report(tmp_path, monkeypatch, cap
     monkeypatch.setattr(
         training_level,
         "training_specs",
-        lambda quick=True, seeds=None: [{"kind": "grover_train.scaling.runners:echo", "seed": 0}],
+        lambda quick=True, seeds=None: [{"kind": "grover_train.runs.runners:echo", "seed": 0}],
     )
     args = ["reproduce", "--quick", "--out", str(tmp_path), "--no-progress", "--bootstrap", "20"]
     assert main(args) == 0
@@ -306,7 +308,7 @@ def test_reproduce_is_resumable_and_writes_the_report(tmp_path, monkeypatch, cap
     ],
 )
 def test_verdict_words(ci, words):
-    from grover_train.scaling.report import verdict
+    from grover_train.reporting.report import verdict
 
     result = {
         "search": "not measured",

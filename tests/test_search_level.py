@@ -7,8 +7,8 @@ import pytest
 
 from grover_train.errors import InputError, UnknownNameError
 from grover_train.finders import get_finder
-from grover_train.scaling.landscapes import dragon_landscape, make_landscape, sk_landscape
-from grover_train.scaling.search_level import (
+from grover_train.studies.search_landscapes import dragon_landscape, make_landscape, sk_landscape
+from grover_train.studies.search_level import (
     SearchPoint,
     bbht_model,
     classical_repetition,
@@ -157,7 +157,7 @@ HAS_GROVER = importlib.util.find_spec("grover_train.finders.coherent.grover") is
 def test_grover_finder_matches_the_independent_bbht_model():
     """The grover finder (exact backend) and our own BBHT model of it give the same mean
     queries to the first head: 400 searches each, tolerance 15% (sd of the mean ~5%)."""
-    from grover_train.scaling.search_level import amplified_search
+    from grover_train.studies.search_level import amplified_search
 
     pr = sk_landscape(12, seed=2, heads=2).problem()
     p = head_probability(pr, prep_distribution(pr))

@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 
 from grover_train.errors import InputError
-from grover_train.scaling.config import run_id
-from grover_train.scaling.runners import RunOutput
-from grover_train.scaling.store import Store
+from grover_train.runs.config import run_id
+from grover_train.runs.runners import RunOutput
+from grover_train.runs.store import Store
 
 SPEC = {"kind": "train", "finder": "random", "seed": 3}
 
@@ -90,8 +90,8 @@ def test_committed_runs_survive_sigkill(tmp_path):
     path = tmp_path / "r.sqlite"
     code = (
         "import os, signal\n"
-        "from grover_train.scaling.store import Store\n"
-        "from grover_train.scaling.runners import RunOutput\n"
+        "from grover_train.runs.store import Store\n"
+        "from grover_train.runs.runners import RunOutput\n"
         f"s = Store({str(path)!r})\n"
         "s.record({'kind': 'train', 'seed': 1}, RunOutput({'queries': 5}, [{'eps': 0.5}]))\n"
         "s.mark_started({'kind': 'train', 'seed': 2})\n"

@@ -15,14 +15,14 @@ import pytest
 
 from grover_train.cli.main import main
 from grover_train.errors import InputError
-from grover_train.scaling.config import load_sweep, parse_sweep, run_id
-from grover_train.scaling.runners import RunOutput, run_train_spec
-from grover_train.scaling.store import Store
-from grover_train.scaling.sweep import run_sweep
+from grover_train.runs.config import load_sweep, parse_sweep, run_id
+from grover_train.runs.runners import RunOutput, run_train_spec
+from grover_train.runs.store import Store
+from grover_train.runs.sweep import run_sweep
 
 ROOT = Path(__file__).resolve().parents[1]
 TESTS = Path(__file__).resolve().parent
-ECHO = "grover_train.scaling.runners:echo"
+ECHO = "grover_train.runs.runners:echo"
 GATE_ENV = "GROVER_TRAIN_TEST_GATE"
 ALL3 = '"random", "exact", "backprop"'
 NO_TORCH = '"random", "exact"'  # the SIGKILL test starts two processes: spare the torch import
@@ -196,7 +196,7 @@ def duplicate_steps(spec):
 
 
 def test_bad_dask_address_is_an_input_error(tmp_path, monkeypatch):
-    monkeypatch.setattr("grover_train.scaling.sweep.DASK_CONNECT_TIMEOUT", "1s")
+    monkeypatch.setattr("grover_train.runs.sweep.DASK_CONNECT_TIMEOUT", "1s")
     with pytest.raises(InputError, match="cannot reach the Dask scheduler"):
         run_sweep(
             [{"kind": ECHO}],

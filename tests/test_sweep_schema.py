@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from grover_train.errors import InputError
-from grover_train.scaling.config import check_specs, parse_sweep
+from grover_train.runs.config import check_specs, parse_sweep
 
 
 def _check(**extra):

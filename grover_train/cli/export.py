@@ -62,7 +62,7 @@ def write_table(rows: list[dict], path: Path, fmt: str) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from grover_train.cli.main import print_json
-    from grover_train.scaling.store import Store
+    from grover_train.runs.store import Store
 
     out = Path(args.out)
     if out.exists() and not out.is_dir():

@@ -23,7 +23,7 @@ def register(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     from grover_train.cli.main import print_json
     from grover_train.errors import BudgetError
-    from grover_train.scaling.report import write_report
+    from grover_train.reporting.report import write_report
 
     if args.bootstrap < 1:
         raise BudgetError(f"--bootstrap must be a positive integer, got {args.bootstrap}")

@@ -47,7 +47,7 @@ def register(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     from grover_train.cli.main import print_json
     from grover_train.errors import BudgetError
-    from grover_train.scaling.reproduce import reproduce
+    from grover_train.reporting.reproduce import reproduce
 
     if args.workers < 1:
         raise BudgetError(f"--workers must be a positive integer, got {args.workers}")
@@ -68,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
     print(res.pop("verdict"))
     from pathlib import Path
 
-    from grover_train.scaling.report import deep_section
+    from grover_train.reporting.report import deep_section
 
     deep = deep_section(Path(args.out))
     if deep:

@@ -54,9 +54,9 @@ def run(args: argparse.Namespace) -> int:
     """Run the sweep; print its counts as JSON; exit 1 when a run failed."""
     from pathlib import Path
 
-    from grover_train.scaling.config import load_sweep, run_id
-    from grover_train.scaling.store import Store
-    from grover_train.scaling.sweep import check_plugins, run_sweep
+    from grover_train.runs.config import load_sweep, run_id
+    from grover_train.runs.store import Store
+    from grover_train.runs.sweep import check_plugins, run_sweep
 
     if args.workers < 1:
         raise InputError(f"--workers must be at least 1, got {args.workers}: pass e.g. --workers 2")

@@ -8,7 +8,7 @@ For a training sample (x, k*) with positive configuration (h+, e_k*) and heads S
 with h_0 = x (docs/training.md). A *delta* is the tuple (dW, db, dU, dc) of lists and arrays;
 :func:`add`, :func:`scale` and :func:`apply` combine deltas and step the network. The head
 cutting updater (:mod:`grover_train.train.cutting`), the local readouts
-(:mod:`grover_train.train.readouts`) and the replay (:mod:`grover_train.scaling.replay`) use
+(:mod:`grover_train.train.readouts`) and the replay (:mod:`grover_train.studies.replay`) use
 them.
 """
 

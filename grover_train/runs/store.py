@@ -36,7 +36,7 @@ from typing import Any
 
 from grover_train import jsonify
 from grover_train.errors import DiskFullError, InputError
-from grover_train.scaling.config import canonical_json, run_id
+from grover_train.runs.config import canonical_json, run_id
 
 APPLICATION = "grover-train"
 #: free bytes below which a write error of SQLite is taken for a full disk
@@ -122,7 +122,7 @@ class Store:
     """A results store in one SQLite file (created when missing).
 
     >>> import tempfile, os
-    >>> from grover_train.scaling.runners import RunOutput
+    >>> from grover_train.runs.runners import RunOutput
     >>> path = os.path.join(tempfile.mkdtemp(), "r.sqlite")
     >>> store = Store(path)
     >>> spec = {"kind": "train", "seed": 3}
@@ -274,7 +274,7 @@ class Store:
     ) -> bool:
         """Store a finished run: its row and all its metric rows in one transaction.
 
-        ``output`` is a :class:`grover_train.scaling.runners.RunOutput`. Missing ``queries`` and
+        ``output`` is a :class:`grover_train.runs.runners.RunOutput`. Missing ``queries`` and
         ``seed`` are taken from the summary and the spec. A run already finished in the store
         (e.g. by another sweep process on the same file) is kept as it is unless ``overwrite``;
         returns whether the output was written.
@@ -402,7 +402,7 @@ class Store:
         ``step`` and the step's keys. Lists and dicts stay Python values.
 
         >>> import tempfile, os
-        >>> from grover_train.scaling.runners import RunOutput
+        >>> from grover_train.runs.runners import RunOutput
         >>> s = Store(os.path.join(tempfile.mkdtemp(), "t.sqlite"))
         >>> out = RunOutput({"eps": 0.5}, [{"step": 0, "eps": 1.0}])
         >>> _ = s.record({"kind": "x", "seed": 1}, out)

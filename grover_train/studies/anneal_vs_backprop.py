@@ -21,9 +21,9 @@ budget. Targets follow the project's rule (:func:`targets_for`: 8 points geometr
 down to max(0.0125, 3 / training samples): 0.4 to 0.0125 here, 1.5 decades), fixed before any
 run and the same for every method. Each run's alpha is 1 / slope of log C(eps*) against
 log(1/eps*), C(eps*) read off the isotonic fit of its eps curve
-(:func:`grover_train.scaling.replay_fit.exponent`); a run that does not reach the lowest target
+(:func:`grover_train.analysis.replay_fit.exponent`); a run that does not reach the lowest target
 is named with the reason, never dropped silently. Across seeds: 95 % t intervals (and BCa
-from 8 seeds on, :func:`grover_train.scaling.replay_fit.estimate`); the difference
+from 8 seeds on, :func:`grover_train.analysis.replay_fit.estimate`); the difference
 alpha_sa - alpha_backprop is paired by (data seed, seed). The verdict calls an ordering only
 when the difference's interval excludes 0 (:func:`verdict_text`).
 """
@@ -42,9 +42,9 @@ from typing import Any
 import numpy as np
 
 from grover_train import jsonify
+from grover_train.analysis.replay_fit import Estimate, estimate, exponent
 from grover_train.data.datasets import Dataset
 from grover_train.errors import InputError
-from grover_train.scaling.replay_fit import Estimate, estimate, exponent
 from grover_train.train.loop import Batch, StepResult, Updater
 
 #: the paper's exponents (abstract of arXiv:2506.05244)
@@ -497,14 +497,14 @@ def _run_jobs(jobs: list[tuple], options: AnnealVsBackpropOptions, workers: int)
 def run_alpha(rec: RunRecord, targets: np.ndarray) -> float:
     """alpha of one run on the targets: 1 / slope of log C(eps*) against log(1/eps*), C the
     queries at the first step where the isotonic-smoothed eps reaches eps* (the project's
-    estimator, :func:`grover_train.scaling.fits.costs_to_targets`).
+    estimator, :func:`grover_train.analysis.fits.costs_to_targets`).
 
     >>> C = np.logspace(2, 5, 60)
     >>> rec = RunRecord("x", 0, 0, C, 30 * C**-0.8, C * np.nan, int(C[-1]), True, 0.0, {})
     >>> round(run_alpha(rec, np.geomspace(0.4, 0.0125, 8)), 1)
     0.8
     """
-    from grover_train.scaling.fits import costs_to_targets
+    from grover_train.analysis.fits import costs_to_targets
 
     # reaching eps* within a rounding counts (REACH_TOL); the slope uses the nominal targets
     costs = costs_to_targets(rec.queries, rec.eps, targets * (1 + REACH_TOL))
@@ -535,7 +535,7 @@ def verdict_text(
     """One sentence: an ordering only when the difference's interval excludes 0, else
     equality within the interval's half-width.
 
-    >>> from grover_train.scaling.replay_fit import Estimate
+    >>> from grover_train.analysis.replay_fit import Estimate
     >>> verdict_text(Estimate(0.3, 0.1, 0.5, 0.2, 16)).startswith("sa scales with a larger")
     True
     >>> "equal exponents within +-0.15" in verdict_text(Estimate(0.05, -0.1, 0.2, 0.2, 16))

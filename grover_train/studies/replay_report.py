@@ -1,4 +1,4 @@
-"""Outputs of the replay analysis (:func:`grover_train.scaling.replay_study.analyse_replay`):
+"""Outputs of the replay analysis (:func:`grover_train.studies.replay_study.analyse_replay`):
 the flat ``replay.*``, ``size_reading.*`` and ``anneal_vs_grover.*`` keys of exponents.json,
 the verdict paragraph, the report's tables and the plots.
 
@@ -6,7 +6,7 @@ The one model everywhere (table column, verdict, plots): 1/alpha = 1/a + gamma b
 beta the slope of log mean(1/p_A) against log(1/eps*) (the quantity the classical cost
 follows), gamma = 1 for classical repetition and 1/2 for amplitude amplification, so that
 alpha_amplified / alpha_classical = 2 (1 + a beta) / (2 + a beta)
-(:func:`grover_train.scaling.replay_fit.model_ratio`).
+(:func:`grover_train.analysis.replay_fit.model_ratio`).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from grover_train.scaling.replay_fit import TARGET_RULE, SizeResult
+from grover_train.analysis.replay_fit import TARGET_RULE, SizeResult
 
 #: the model as the report and exponents.json quote it
 MODEL = (
@@ -109,7 +109,7 @@ def replay_exponents(result: dict[str, Any] | None) -> dict[str, Any]:
             out[f"replay.trend.{name}_ci"] = [t["lo"], t["hi"]]
     out.update(_out_of_sample_keys(result.get("out_of_sample")))
     out.update(_size_reading_keys(result.get("size_reading")))
-    from grover_train.scaling.anneal_vs_grover import exponents_keys
+    from grover_train.analysis.anneal_vs_grover import exponents_keys
 
     out.update(exponents_keys(result.get("anneal_vs_grover") or {}))
     v = result.get("validation")
@@ -332,7 +332,7 @@ def replay_table(result: dict[str, Any] | None) -> str:
     """Markdown tables: every fitted size, the size reading, annealing vs Grover, validation."""
     if result is None:
         return ""
-    from grover_train.scaling import anneal_vs_grover
+    from grover_train.analysis import anneal_vs_grover
 
     head = (
         "| prep | n | seeds (data seeds) | eps* range (decades) | ratio expected | ratio sampled "
@@ -460,8 +460,8 @@ def plot_replay(result: dict[str, Any] | None, store_runs: dict | None, path: Pa
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from grover_train.scaling import anneal_vs_grover
-    from grover_train.scaling.replay_fit import first_reach
+    from grover_train.analysis import anneal_vs_grover
+    from grover_train.analysis.replay_fit import first_reach
 
     uni = _ok(result)
     if not uni:
@@ -516,7 +516,7 @@ def plot_replay(result: dict[str, Any] | None, store_runs: dict | None, path: Pa
     ax = axes[2]
     reading = result.get("size_reading")
     if reading is not None and not isinstance(reading, str):
-        from grover_train.scaling.size_reading import TARGET_INDICES as idx
+        from grover_train.analysis.size_reading import TARGET_INDICES as idx
 
         for method, style in (("classical", "-o"), ("amplified", "--s")):
             for j, e in zip(idx, reading.eps_targets, strict=True):

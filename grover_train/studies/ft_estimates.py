@@ -59,7 +59,7 @@ def ft_landscape(n: int, seed: int = 0):
 
 @lru_cache(maxsize=1)
 def _amplified_anchor() -> float:
-    from grover_train.scaling.replay import bbht_costs
+    from grover_train.studies.replay import bbht_costs
 
     p = 1.0 / ANCHOR_CLASSICAL
     return float(bbht_costs(np.full(20000, p), ANCHOR_N, np.random.default_rng(0)).mean())

@@ -1,6 +1,6 @@
 """The replay estimator: pre-registered targets, paired costs to target, per-seed slopes.
 
-Given cost curves that share one trajectory (:mod:`grover_train.scaling.replay`):
+Given cost curves that share one trajectory (:mod:`grover_train.studies.replay`):
 
 1. **Targets** eps* follow one written rule (:data:`TARGET_RULE`, :func:`rule_targets`),
    fixed before any cost is looked at and the same for every method and size: 8 points
@@ -300,7 +300,7 @@ def fit_seed(
     amplified: str = "amplified",
     certify: bool = False,
 ) -> SeedFit:
-    """Fit one seed's :class:`~grover_train.scaling.replay.ReplayCosts` on the targets."""
+    """Fit one seed's :class:`~grover_train.studies.replay.ReplayCosts` on the targets."""
     idx = first_reach(costs.eps, targets.eps)
     if np.any(idx < 0):
         raise InputError(f"seed {seed} never reaches eps = {targets.lo:.3g}")

@@ -13,7 +13,7 @@ from typing import Any
 
 from grover_train.errors import UnknownNameError
 from grover_train.provenance import versions
-from grover_train.scaling.run_output import RunOutput
+from grover_train.run_output import RunOutput
 
 
 def run_train_spec(spec: dict[str, Any]) -> RunOutput:
@@ -53,22 +53,22 @@ def run_train_spec(spec: dict[str, Any]) -> RunOutput:
 
 
 def _search(spec: dict[str, Any]) -> RunOutput:
-    """Search-level run: dispatched to ``grover_train.scaling.search_level.run_search_spec``."""
-    from grover_train.scaling.search_level import run_search_spec
+    """Search-level run: dispatched to ``grover_train.studies.search_level.run_search_spec``."""
+    from grover_train.studies.search_level import run_search_spec
 
     return run_search_spec(spec)
 
 
 def _replay(spec: dict[str, Any]) -> RunOutput:
-    """Trajectory replay: dispatched to ``grover_train.scaling.replay.run_replay_spec``."""
-    from grover_train.scaling.replay import run_replay_spec
+    """Trajectory replay: dispatched to ``grover_train.studies.replay.run_replay_spec``."""
+    from grover_train.studies.replay import run_replay_spec
 
     return run_replay_spec(spec)
 
 
 def _noise(spec: dict[str, Any]) -> RunOutput:
-    """Noise study: dispatched to ``grover_train.scaling.noise_study.run_noise_spec``."""
-    from grover_train.scaling.noise_study import run_noise_spec
+    """Noise study: dispatched to ``grover_train.studies.noise_study.run_noise_spec``."""
+    from grover_train.studies.noise_study import run_noise_spec
 
     return run_noise_spec(spec)
 
@@ -113,7 +113,7 @@ def get_runner(kind: str) -> Callable[[dict[str, Any]], RunOutput]:
 def execute(spec: dict[str, Any]) -> RunOutput:
     """Run one spec with its kind's runner and fill queries, wall_s, seed and versions.
 
-    >>> out = execute({"kind": "grover_train.scaling.runners:echo", "seed": 4, "queries": 9})
+    >>> out = execute({"kind": "grover_train.runs.runners:echo", "seed": 4, "queries": 9})
     >>> out.seed, out.queries, "numpy" in out.versions, out.wall_s >= 0
     (4, 9, True, True)
     """

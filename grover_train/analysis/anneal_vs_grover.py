@@ -1,7 +1,7 @@
 """Annealing vs Grover across sizes: the cost of one cut on the replay trajectories.
 
 At every replayed size the ``sa`` and ``sqa`` finders' reads to their first head are measured
-on every ``anneal_every``-th head visit (:mod:`grover_train.scaling.replay`); on *those same
+on every ``anneal_every``-th head visit (:mod:`grover_train.studies.replay`); on *those same
 visits* the exact expected queries of classical repetition (1/p_A) and of BBHT amplitude
 amplification are charged, so the costs per cut are paired visit by visit.
 
@@ -103,7 +103,7 @@ def _t(values: list[float]) -> tuple[float, float, float]:
 
 def cost_per_cut(sizes: Mapping[int, Any]) -> dict[int, dict[str, CutCost]]:
     """Per size n (with annealers measured): method -> :class:`CutCost`, from each seed's
-    ``anneal_per_cut`` (:class:`grover_train.scaling.replay_fit.SeedFit`)."""
+    ``anneal_per_cut`` (:class:`grover_train.analysis.replay_fit.SeedFit`)."""
     out: dict[int, dict[str, CutCost]] = {}
     settings = read_settings()
     for n, res in sorted(sizes.items()):

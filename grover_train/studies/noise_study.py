@@ -279,7 +279,7 @@ def run_noise_spec(spec: dict[str, Any]):
     """Sweep runner of kind ``noise``: one landscape (``n``, ``seed``, ``prep``), its noise-free
     facts and, for each ``p2`` in ``p2s`` and r in ``rs``, the simulated head probability
     (``simulate`` false: facts only). Queries: none (simulation)."""
-    from grover_train.scaling.run_output import RunOutput
+    from grover_train.run_output import RunOutput
 
     n, seed, prep = int(spec["n"]), int(spec.get("seed", 0)), str(spec.get("prep", "uniform"))
     land = landscape_facts(n, seed, prep)
@@ -392,17 +392,9 @@ def noise_study_from_summaries(
 
 
 def noise_study_from_store(store, sweep: str | None = None) -> NoiseStudy:
-    """The study from the finished runs of kind ``noise`` in a results store (a
-    :class:`grover_train.scaling.store.Store` or its path)."""
-    from grover_train.scaling.store import Store
-
-    own = not isinstance(store, Store)
-    st = Store(store) if own else store
-    try:
-        runs = st.runs(kind="noise", status="finished", sweep=sweep)
-    finally:
-        if own:
-            st.close()
+    """The study from the finished runs of kind ``noise`` in an open results store (a
+    :class:`grover_train.runs.store.Store`; its owner opens and closes it)."""
+    runs = store.runs(kind="noise", status="finished", sweep=sweep)
     return noise_study_from_summaries(
         [r["summary"] for r in runs], settings={"source": "store", "runs": len(runs)}
     )

@@ -20,10 +20,10 @@ method's cost is then *assigned* to the same visits, with the run's seed:
 
 Every visit also costs one query for its threshold E+(x, k*), as in training. Beside each
 sampled cost the replay keeps the method's exact *expected* cost of the same visit
-(:mod:`grover_train.scaling.expected_cost`: 1/p for repetition, BBHT's exact mean), which the
+(:mod:`grover_train.analysis.expected_cost`: 1/p for repetition, BBHT's exact mean), which the
 verdict uses; the sampled costs remain as the check. The costs of all methods thus belong to
 one trajectory and are paired by construction; the analysis is in
-:mod:`grover_train.scaling.replay_fit`. This is our reconstruction of the paper's setting
+:mod:`grover_train.analysis.replay_fit`. This is our reconstruction of the paper's setting
 (docs/measuring.md).
 """
 
@@ -37,12 +37,12 @@ from typing import Any
 
 import numpy as np
 
+from grover_train.analysis.expected_cost import BBHT_LAMBDA, expected_bbht, expected_classical
 from grover_train.errors import InputError
 from grover_train.model.heads import count_heads
 from grover_train.model.landscape import training_error
 from grover_train.model.network import DragonNetwork
 from grover_train.provenance import versions
-from grover_train.scaling.expected_cost import BBHT_LAMBDA, expected_bbht, expected_classical
 from grover_train.validate import positive_int
 
 #: methods whose cost is assigned to every replayed trajectory
@@ -502,7 +502,7 @@ def run_replay_spec(spec: dict[str, Any]):
     ``eps``, ``cuts``, the cumulative ``C_<method>`` (search) and ``cert_<method>``
     (certification) costs, ``log_p_sum`` and ``median_heads``.
     """
-    from grover_train.scaling.run_output import RunOutput
+    from grover_train.run_output import RunOutput
 
     spec = dict(spec)
     spec.pop("kind", None)

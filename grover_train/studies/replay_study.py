@@ -7,18 +7,18 @@ Three sweeps go into the results store (all resumable like every sweep):
   the student) with the uniform preparation at several sizes n = H + 3, several data seeds
   (teachers) and run seeds, the sa and sqa finders' reads measured on them, and with the dqa
   preparation at the smallest size of the full run; costs assigned
-  (:mod:`grover_train.scaling.replay`);
+  (:mod:`grover_train.studies.replay`);
 - ``replay-validation-<tag>`` (kind ``train``): real training runs at the smallest size with
   ``random`` and ``grover`` (uniform, ``bbht``, exact backend) that search until a head is found,
   capped only at the certification budgets, with the replay's step-size rule (per cut) and no
   weight averaging, so that their costs to target can be compared with the replay's.
 
 :func:`analyse_replay` fits every size on the written target rule
-(:mod:`grover_train.scaling.replay_fit`), the out-of-sample test of the size trend
-(:mod:`grover_train.scaling.out_of_sample`), the size reading
-(:mod:`grover_train.scaling.size_reading`), annealing vs Grover per cut
-(:mod:`grover_train.scaling.anneal_vs_grover`) and the validation; the outputs (flat keys,
-verdict, table, plots) are in :mod:`grover_train.scaling.replay_report`.
+(:mod:`grover_train.analysis.replay_fit`), the out-of-sample test of the size trend
+(:mod:`grover_train.analysis.out_of_sample`), the size reading
+(:mod:`grover_train.analysis.size_reading`), annealing vs Grover per cut
+(:mod:`grover_train.analysis.anneal_vs_grover`) and the validation; the outputs (flat keys,
+verdict, table, plots) are in :mod:`grover_train.studies.replay_report`.
 """
 
 from __future__ import annotations
@@ -31,14 +31,7 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from grover_train.errors import InputError
-from grover_train.scaling.replay import (
-    ReplaySetup,
-    certification_amplified,
-    certification_classical,
-    costs_from_rows,
-)
-from grover_train.scaling.replay_fit import (
+from grover_train.analysis.replay_fit import (
     SizeResult,
     _slope,
     exponent,
@@ -47,6 +40,13 @@ from grover_train.scaling.replay_fit import (
     preregistered_targets,
     rule_targets,
     size_trend,
+)
+from grover_train.errors import InputError
+from grover_train.studies.replay import (
+    ReplaySetup,
+    certification_amplified,
+    certification_classical,
+    costs_from_rows,
 )
 
 #: the student sizes H of the uniform replay (n = H + 3), quick and full; the teacher grows
@@ -88,8 +88,8 @@ def replay_specs(*, quick: bool = True) -> list[dict]:
     >>> len([s for s in full if s["hidden"] == 28]), max(s["hidden"] + 3 for s in full)
     (24, 31)
     """
+    from grover_train.analysis.replay_fit import TARGET_FLOOR
     from grover_train.data.datasets import GROWN_TEACHER_SAMPLES, grown_teacher
-    from grover_train.scaling.replay_fit import TARGET_FLOOR
 
     hidden = QUICK_HIDDEN if quick else FULL_HIDDEN
     data_seeds = QUICK_DATA_SEEDS if quick else FULL_DATA_SEEDS
@@ -236,7 +236,7 @@ def _num_train(store) -> dict[tuple[str, int], int]:
 
 def validation_runs(store) -> dict[str, list[tuple[int, np.ndarray, np.ndarray]]]:
     """Finished validation runs by finder: (seed, cumulative queries, eps)."""
-    from grover_train.scaling.training_level import curves_by_finder
+    from grover_train.studies.capped_training import curves_by_finder
 
     curves = curves_by_finder(store, sweeps="replay-validation")
     return {f: [(int(seed), q, e) for q, e, seed in runs] for f, runs in curves.items()}
@@ -339,9 +339,9 @@ def _welch(a: np.ndarray, b: np.ndarray) -> dict:
 def analyse_replay(store) -> dict[str, Any] | None:
     """Fit every (prep, n) of the store's replays on the rule's targets, then the
     out-of-sample test, the size reading, annealing vs Grover and the validation."""
-    from grover_train.scaling import anneal_vs_grover
-    from grover_train.scaling.out_of_sample import out_of_sample
-    from grover_train.scaling.size_reading import TARGET_INDICES, size_reading
+    from grover_train.analysis import anneal_vs_grover
+    from grover_train.analysis.out_of_sample import out_of_sample
+    from grover_train.analysis.size_reading import TARGET_INDICES, size_reading
 
     runs = replay_runs(store)
     if not runs:
@@ -407,7 +407,7 @@ def _size_reading(ok: dict[int, SizeResult], indices, size_reading):
     return size_reading(costs, [float(targets[i]) for i in pick])
 
 
-from grover_train.scaling.replay_report import (  # noqa: E402  (re-exported outputs)
+from grover_train.studies.replay_report import (  # noqa: E402  (re-exported outputs)
     plot_replay,
     replay_exponents,
     replay_section,

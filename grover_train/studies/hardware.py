@@ -19,8 +19,8 @@ def hardware_section(out_dir: str | Path, quick: bool = True, reuse: bool = True
     """Run the noise study and the fault-tolerant estimates into ``out_dir``; return
     ``{"markdown", "noise", "ft", "files"}``. ``reuse``: take existing JSON files in ``out_dir``
     instead of recomputing (a resumed reproduction)."""
-    from grover_train.scaling import ft_estimates as ft
-    from grover_train.scaling import noise_study as ns
+    from grover_train.studies import ft_estimates as ft
+    from grover_train.studies import noise_study as ns
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

@@ -1,15 +1,15 @@
 """Training-level experiment: eps against cumulative queries per finder, and its fits.
 
 Every finder trains the same network on the same data with the same seeds (the ``train`` sweep
-runner, :func:`grover_train.scaling.runners.run_train_spec`); each run's metrics hold the
+runner, :func:`grover_train.runs.runners.run_train_spec`); each run's metrics hold the
 cumulative ``queries`` and the exact training error ``train_error`` (eps) after each step.
 :func:`fit_training` fits eps ~ C^-alpha per seed on targets eps* chosen from the eps curves
-alone (:func:`grover_train.scaling.fits.fit_training_curves`), with a t interval over seeds;
+alone (:func:`grover_train.analysis.fits.fit_training_curves`), with a t interval over seeds;
 :func:`compare` puts two finders on one common target range and pairs their ratio by seed.
 
 These runs give every finder a fixed per-sample search budget, so their exponent ratios mix
 search cost with missed cuts (the report shows them as that artefact); the training-level
-verdict comes from the trajectory replay (:mod:`grover_train.scaling.replay_study`).
+verdict comes from the trajectory replay (:mod:`grover_train.studies.replay_study`).
 
 Finder labels: ``backprop``, ``random``, ``sa``, ``sqa``, ``grover-uniform``, ``grover-dqa``
 (the ``grover`` finder with the ``exact`` backend and the ``bbht`` schedule, by preparation).
@@ -22,8 +22,8 @@ from typing import Any
 
 import numpy as np
 
+from grover_train.analysis.fits import TrainingFit, fit_training_curves
 from grover_train.errors import InputError
-from grover_train.scaling.fits import TrainingFit, fit_training_curves
 
 #: the finders the report needs, in table order
 FINDER_LABELS = ("backprop", "random", "sa", "sqa", "grover-uniform", "grover-dqa")
@@ -139,7 +139,7 @@ def compare(first: Sequence[tuple], second: Sequence[tuple], hi: float = 0.4) ->
     >>> round(compare(a, b)["ratio"], 1)
     2.0
     """
-    from grover_train.scaling.replay_fit import estimate, preregistered_targets
+    from grover_train.analysis.replay_fit import estimate, preregistered_targets
 
     try:
         targets = preregistered_targets([r[1] for r in list(first) + list(second)], hi=hi).eps

@@ -1,10 +1,10 @@
 """``reproduce``: both experiments into one resumable store, then the report.
 
 ``reproduce(out_dir, quick=True)`` runs the training-level replay and its validation
-(:mod:`grover_train.scaling.replay_study`), the search-level sweep
-(:func:`grover_train.scaling.search_level.search_specs`) and the training-level sweep
-(:func:`grover_train.scaling.training_level.training_specs`) into ``out_dir/results.sqlite``
-through :func:`grover_train.scaling.sweep.run_sweep` (finished runs are skipped when the command
+(:mod:`grover_train.studies.replay_study`), the search-level sweep
+(:func:`grover_train.studies.search_level.search_specs`) and the training-level sweep
+(:func:`grover_train.studies.capped_training.training_specs`) into ``out_dir/results.sqlite``
+through :func:`grover_train.runs.sweep.run_sweep` (finished runs are skipped when the command
 is run again), then writes the report into ``out_dir``.
 """
 
@@ -46,26 +46,26 @@ def reproduce(
         progress: tqdm bars on stderr.
         search_seeds, train_seeds: override the seeds of either experiment.
         replay: run the training-level replay and its validation
-            (:mod:`grover_train.scaling.replay_study`), the report's leading section.
+            (:mod:`grover_train.studies.replay_study`), the report's leading section.
         anneal: tune the sa finder's reads on a validation split, then compare it with
             backprop (and sqa in the full run) on 8 seeds (the paper's 1.01 vs 0.78).
         hardware: run the noise study and the fault-tolerant estimates
-            (:mod:`grover_train.scaling.hardware_report`, docs/hardware.md) into ``out_dir``;
+            (:mod:`grover_train.studies.hardware`, docs/hardware.md) into ``out_dir``;
             reused when their files are there.
         deep: also run the deep-network comparison (docs/deep.md) into
             ``out_dir/deep_comparison.json``, which the report shows; skipped when that file
             already holds the same grid (quick or full).
     """
-    from grover_train.scaling.config import Sweep
-    from grover_train.scaling.replay_study import replay_specs, validation_specs
-    from grover_train.scaling.report import write_report
-    from grover_train.scaling.search_level import search_specs
-    from grover_train.scaling.sweep import run_sweep
-    from grover_train.scaling.training_level import (
+    from grover_train.reporting.report import write_report
+    from grover_train.runs.config import Sweep
+    from grover_train.runs.sweep import run_sweep
+    from grover_train.studies.capped_training import (
         anneal_tuning_specs,
         anneal_vs_backprop_specs,
         training_specs,
     )
+    from grover_train.studies.replay_study import replay_specs, validation_specs
+    from grover_train.studies.search_level import search_specs
 
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
@@ -108,7 +108,7 @@ def reproduce(
         run_deep_once(out, quick=quick, progress=progress)
         timings["deep-comparison"] = round(time.perf_counter() - t0, 1)
     if hardware:
-        from grover_train.scaling.hardware_report import hardware_section
+        from grover_train.studies.hardware import hardware_section
 
         t0 = time.perf_counter()
         hardware_section(out, quick=quick, reuse=True)  # the report reads its files back
@@ -120,11 +120,11 @@ def reproduce(
 
 
 def anneal_vs_backprop_hook(out: Path, *, quick: bool, workers: int, timings: dict) -> bool:
-    """Run annealing vs backprop with :mod:`grover_train.scaling.anneal_vs_backprop` when that
+    """Run annealing vs backprop with :mod:`grover_train.studies.anneal_vs_backprop` when that
     module is installed (its result file is what the report reads); False without it, and the
     older tuning and comparison sweeps run instead."""
     try:
-        from grover_train.scaling import anneal_vs_backprop as avb
+        from grover_train.studies import anneal_vs_backprop as avb
     except ImportError:
         return False
     t0 = time.perf_counter()
@@ -141,7 +141,7 @@ def run_deep_once(out: Path, *, quick: bool, progress: bool = False) -> bool:
     """
     import json
 
-    from grover_train.scaling.deep_comparison import default_budget, run_deep_comparison
+    from grover_train.studies.deep_comparison import default_budget, run_deep_comparison
 
     path = out / "deep_comparison.json"
     if path.exists():
@@ -157,8 +157,8 @@ def run_deep_once(out: Path, *, quick: bool, progress: bool = False) -> bool:
 
 def tuned_anneal_budget(store_path, sweep: str) -> int:
     """The reads per search chosen by the tuning sweep (highest mean validation accuracy)."""
-    from grover_train.scaling.report import open_store
-    from grover_train.scaling.training_level import choose_anneal_budget
+    from grover_train.reporting.report import open_store
+    from grover_train.studies.capped_training import choose_anneal_budget
 
     store = open_store(store_path)
     try:

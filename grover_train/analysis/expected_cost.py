@@ -11,8 +11,8 @@ that added noise. Where the cost distribution is known, its expectation is exact
   is sum_k S_k (M_k + 1) / 2 with S_k = prod_{j<k} (1 - P_j) the chance of reaching round k;
   once m_k has reached sqrt(2^n) the rounds repeat, and the tail is a geometric series.
 
-The sampled costs (:func:`grover_train.scaling.replay.classical_costs`,
-:func:`~grover_train.scaling.replay.bbht_costs`) stay as the check that these are right
+The sampled costs (:func:`grover_train.studies.replay.classical_costs`,
+:func:`~grover_train.studies.replay.bbht_costs`) stay as the check that these are right
 (``tests/test_replay.py``).
 """
 
@@ -53,7 +53,7 @@ def round_success(p: float, M: int) -> float:
 
 def expected_bbht_one(p: float, n: int, lam: float = BBHT_LAMBDA) -> float:
     """Exact mean queries of BBHT to the first head for one head probability ``p`` on ``n``
-    spins (the model of :func:`grover_train.scaling.replay.bbht_costs`).
+    spins (the model of :func:`grover_train.studies.replay.bbht_costs`).
 
     >>> expected_bbht_one(1.0, 4)   # the first round (r = 0) always succeeds: 1 query
     1.0

@@ -1,7 +1,7 @@
 """What one run of a sweep produces: :class:`RunOutput`, returned by every runner.
 
 It sits below the runners and the experiments they dispatch to (search level, replay, noise
-study), so that those modules and :mod:`grover_train.scaling.runners` do not import each other.
+study), so that those modules and :mod:`grover_train.runs.runners` do not import each other.
 """
 
 from __future__ import annotations

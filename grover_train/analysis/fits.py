@@ -286,7 +286,7 @@ class TrainingFit:
     """eps ~ C^-alpha for one finder: per-seed fits on pre-registered targets, a t interval.
 
     ``targets`` are training errors fixed from the eps curves alone (before any cost is
-    looked at, :func:`grover_train.scaling.replay_fit.preregistered_targets`); each seed's
+    looked at, :func:`grover_train.analysis.replay_fit.preregistered_targets`); each seed's
     alpha is 1 / slope of log C(eps*) against log(1/eps*), C(eps*) the queries at the first
     step where the seed's (isotonic-smoothed) eps reaches eps*. ``alpha`` is the mean over
     seeds, ``ci`` its 95 % t interval (``num_boot`` = 0: no resampling), ``seed_alphas`` the
@@ -330,7 +330,7 @@ def costs_to_targets(q: np.ndarray, eps: np.ndarray, targets: np.ndarray) -> np.
     >>> costs_to_targets(np.array([1.0, 10, 100]), np.array([0.9, 0.5, 0.2]), np.array([0.5]))
     array([10.])
     """
-    from grover_train.scaling.replay_fit import first_reach
+    from grover_train.analysis.replay_fit import first_reach
 
     idx = first_reach(np.asarray(eps, dtype=float), targets)
     if np.any(idx < 0):
@@ -340,7 +340,7 @@ def costs_to_targets(q: np.ndarray, eps: np.ndarray, targets: np.ndarray) -> np.
 
 def seed_alpha(q: np.ndarray, eps: np.ndarray, targets: np.ndarray) -> float:
     """1 / slope of log C(eps*) against log(1/eps*) for one seed's curve."""
-    from grover_train.scaling.replay_fit import exponent
+    from grover_train.analysis.replay_fit import exponent
 
     return exponent(costs_to_targets(q, eps, targets), targets)
 
@@ -365,7 +365,7 @@ def fit_training_curves(
     >>> abs(f.alpha - 0.5) < 0.05, f.ci.low <= f.alpha <= f.ci.high
     (True, True)
     """
-    from grover_train.scaling.replay_fit import estimate, preregistered_targets
+    from grover_train.analysis.replay_fit import estimate, preregistered_targets
 
     curves = [
         (np.asarray(c[0], float), np.asarray(c[1], float), c[2] if len(c) > 2 else i)

@@ -16,7 +16,7 @@ From p_A the expected BBHT cost of one cut
 docs/design.md section 3 counts them (anneal: every application of A or A^dagger is one read).
 Costs are queries; wall time is recorded beside, never used.
 
-Run ``python -m grover_train.scaling.coherent_training diagnose OUT.json``.
+Run ``python -m grover_train.studies.coherent_training diagnose OUT.json``.
 """
 
 from __future__ import annotations
@@ -290,8 +290,8 @@ def section(results: dict, budgets: tuple[int, ...] = (30_000, 60_000, 300_000))
         "## Coherent training on the flagship task (issue 24)",
         "",
         f"{results.get('task', '')}. Measured once and committed "
-        "(`grover_train/scaling/coherent_training_results.json`, "
-        "`python -m grover_train.scaling.coherent_training`), not from this store. Test "
+        "(`grover_train/studies/coherent_training_results.json`, "
+        "`python -m grover_train.studies.coherent_training`), not from this store. Test "
         "accuracy: mean ± sd over the seeds at each query budget (the last evaluation at or "
         "below it); wall and CPU seconds of a whole run on 2 shared cores (means over the "
         "finished runs with a reading).",

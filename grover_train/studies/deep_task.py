@@ -3,7 +3,7 @@ student trained by backprop fits at least 3x better than every one-hidden-layer 
 
 The paper's fourth claim (a modest annealer trains a deep network a few layers at a time) can
 only be tested on a task where depth helps. The digits comparison
-(:mod:`grover_train.scaling.deep_comparison`) is a task that does not need depth: one hidden
+(:mod:`grover_train.studies.deep_comparison`) is a task that does not need depth: one hidden
 layer already reaches 0.90-0.93. Here the task is made for depth: labels of a **teacher with
 two or three hidden layers** (:class:`TeacherSpec`), random +-1 inputs, 1200 samples (960
 train; one teacher of the grid 6000). Three students per teacher, all trained by backprop
@@ -24,7 +24,7 @@ min(eps_shallow_spins, eps_shallow_params) / eps_deep of the seed means. **Confi
 (:func:`confirm`): the teacher with the largest search gain on the confirmation seeds (the data
 seed varies with the run seed); per seed the gain (eps floored at half a training sample so that
 a perfect fit gives a finite ratio), and its geometric mean with a 95 % t interval (and BCa from
-8 seeds, :func:`grover_train.scaling.replay_fit.estimate`) on the log. The gate of item 2 is a
+8 seeds, :func:`grover_train.analysis.replay_fit.estimate`) on the log. The gate of item 2 is a
 gain of at least :attr:`DeepTaskOptions.gain_threshold`; where the confirmed gain's interval
 lies below it, item 2 (the annealer on the task) is not run, and the keys of item 2 are None
 (:func:`flat_keys`).
@@ -408,7 +408,7 @@ def confirm(spec: TeacherSpec, etas: dict[str, float], options: DeepTaskOptions,
     """The three students of ``spec`` at their chosen step sizes on the confirmation seeds:
     per seed eps and gains, and the geometric-mean gain with its 95 % t (and BCa from 8
     seeds) interval, computed on the log of the per-seed gains."""
-    from grover_train.scaling.replay_fit import estimate
+    from grover_train.analysis.replay_fit import estimate
 
     sizes = student_sizes(spec)
     per_seed = []
@@ -592,7 +592,7 @@ class _Log:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m grover_train.scaling.deep_task OUT [--quick]``: run and print the table."""
+    """``python -m grover_train.studies.deep_task OUT [--quick]``: run and print the table."""
     import sys
 
     args = list(sys.argv[1:] if argv is None else argv)

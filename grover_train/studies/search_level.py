@@ -27,13 +27,13 @@ from typing import Any
 
 import numpy as np
 
+from grover_train.analysis.fits import BootstrapCI, PowerLawFit, fit_power_law
 from grover_train.enumeration.states import MAX_ENUMERATION_VARIABLES
 from grover_train.errors import InputError, UnknownNameError
 from grover_train.extras import ExtraMissingError
 from grover_train.finders.search_problem import SearchProblem
 from grover_train.rng import SEED_MAX, child_seed
-from grover_train.scaling.fits import BootstrapCI, PowerLawFit, fit_power_law
-from grover_train.scaling.landscapes import Landscape, make_landscape
+from grover_train.studies.search_landscapes import Landscape, make_landscape
 
 PREPS = ("uniform", "dqa")
 SEARCH_METHODS = ("classical", "amplified", "sa", "sqa")
@@ -114,7 +114,7 @@ def check_search_spec(spec: Mapping[str, Any]) -> None:
     grover_train.errors.InputError: n = -3 is not an integer in [2, 26]: change it ...
     """
     from grover_train.enumeration import check_memory
-    from grover_train.scaling.landscapes import LANDSCAPE_FAMILIES
+    from grover_train.studies.search_landscapes import LANDSCAPE_FAMILIES
 
     for key, value in spec.items():
         if key in SPEC_TYPES and not SPEC_TYPES[key][0](value):
@@ -157,7 +157,7 @@ def prep_distribution(
 ) -> np.ndarray:
     """Probabilities |<s|A|0>|^2 over the 2^n states (little-endian order).
 
-    >>> from grover_train.scaling.landscapes import sk_landscape
+    >>> from grover_train.studies.search_landscapes import sk_landscape
     >>> p = prep_distribution(sk_landscape(4, 0).problem())
     >>> p.shape, float(p.sum())
     ((16,), 1.0)
@@ -175,7 +175,7 @@ def prep_distribution(
 def head_probability(problem: SearchProblem, probs: np.ndarray) -> float:
     """p_A: the marked mass of a preparation's distribution.
 
-    >>> from grover_train.scaling.landscapes import sk_landscape
+    >>> from grover_train.studies.search_landscapes import sk_landscape
     >>> pr = sk_landscape(6, 0, heads=4).problem()
     >>> head_probability(pr, prep_distribution(pr)) == 4 / 64
     True
@@ -189,7 +189,7 @@ def classical_repetition(
 ) -> tuple[int, bool]:
     """Draw states from ``probs`` (one query each) until a head; return (queries, found).
 
-    >>> from grover_train.scaling.landscapes import sk_landscape
+    >>> from grover_train.studies.search_landscapes import sk_landscape
     >>> pr = sk_landscape(6, 0, heads=4).problem()
     >>> q, found = classical_repetition(pr, prep_distribution(pr), np.random.default_rng(0), 10**4)
     >>> found and q >= 1
@@ -300,7 +300,7 @@ def landscape_of(spec: Any) -> Landscape:
 def run_search_spec(spec: Any, progress: bool = False):
     """Run the search-level measurement of one landscape and one preparation.
 
-    Returns a :class:`grover_train.scaling.run_output.RunOutput`: ``summary`` with ``p_A``,
+    Returns a :class:`grover_train.run_output.RunOutput`: ``summary`` with ``p_A``,
     ``inv_p``, ``num_heads`` and ``mean.<method>``; ``metrics`` with one row per search
     (``method``, ``search``, ``seed``, ``queries``, ``found``).
 
@@ -309,7 +309,7 @@ def run_search_spec(spec: Any, progress: bool = False):
     >>> out.summary["p_A"], len(out.metrics)
     (0.0625, 16)
     """
-    from grover_train.scaling.run_output import RunOutput
+    from grover_train.run_output import RunOutput
 
     t0 = time.perf_counter()
     prep = _get(spec, "prep", "uniform")

@@ -27,9 +27,9 @@ from tqdm.auto import tqdm
 
 from grover_train.errors import DiskFullError, InputError
 from grover_train.memory import check_bytes
-from grover_train.scaling.config import Sweep, check_specs, run_id, specs_of
-from grover_train.scaling.runners import RunOutput, execute
-from grover_train.scaling.store import Store, new_owner
+from grover_train.runs.config import Sweep, check_specs, run_id, specs_of
+from grover_train.runs.runners import RunOutput, execute
+from grover_train.runs.store import Store, new_owner
 from grover_train.validate import positive_int
 
 #: how long to try reaching a Dask scheduler before giving up
@@ -86,7 +86,7 @@ class SweepResult:
 def safe_execute(spec: dict[str, Any]) -> RunOutput | Failure:
     """Run one spec in a worker; an exception comes back as a :class:`Failure`.
 
-    >>> safe_execute({"kind": "grover_train.scaling.runners:echo", "fail": "x"}).error
+    >>> safe_execute({"kind": "grover_train.runs.runners:echo", "fail": "x"}).error
     'RuntimeError: run asked to fail: x'
     """
     t0 = time.perf_counter()
@@ -117,9 +117,9 @@ def run_sweep(
     takes it over if that sweep dies (or stops renewing its lease for ``lease_s`` seconds).
 
     Args:
-        config_or_specs: a sweep TOML path, a :class:`~grover_train.scaling.config.Sweep`, or a
+        config_or_specs: a sweep TOML path, a :class:`~grover_train.runs.config.Sweep`, or a
             list of run specs (each with a ``kind``).
-        store: a :class:`~grover_train.scaling.store.Store` or the path of one.
+        store: a :class:`~grover_train.runs.store.Store` or the path of one.
         workers: local worker processes (1 runs in this process); with ``dask_address`` the
             most runs in flight at once (default: the cluster's thread count).
         dask_address: address of a running ``dask.distributed`` scheduler, e.g.
@@ -137,7 +137,7 @@ def run_sweep(
 
     >>> import tempfile, os
     >>> path = os.path.join(tempfile.mkdtemp(), "s.sqlite")
-    >>> specs = [{"kind": "grover_train.scaling.runners:echo", "seed": s} for s in range(3)]
+    >>> specs = [{"kind": "grover_train.runs.runners:echo", "seed": s} for s in range(3)]
     >>> run_sweep(specs, path, progress=False).as_dict()
     {'sweep': 'adhoc', 'runs': 3, 'skipped': 0, 'finished': 3, 'failed': 0}
     >>> run_sweep(specs, path, progress=False).as_dict()["skipped"]
@@ -227,7 +227,7 @@ def run_sweep(
 def check_plugins(specs: Iterable[dict[str, Any]], allow_plugins: bool = False) -> None:
     """Refuse run kinds that import code from outside grover-train unless allowed.
 
-    >>> check_plugins([{"kind": "train"}, {"kind": "grover_train.scaling.runners:echo"}])
+    >>> check_plugins([{"kind": "train"}, {"kind": "grover_train.runs.runners:echo"}])
     >>> check_plugins([{"kind": "os:system"}])
     Traceback (most recent call last):
     ...

@@ -41,7 +41,7 @@ from grover_train.errors import InputError, UnknownNameError
 from grover_train.finders.registry import flag_options
 from grover_train.rng import SEED_MAX
 
-#: sweep kinds with a built-in runner (``grover_train.scaling.runners.SWEEP_RUNNERS``)
+#: sweep kinds with a built-in runner (``grover_train.runs.runners.SWEEP_RUNNERS``)
 KINDS = ("train", "search", "replay", "noise")
 #: most runs one sweep file may expand to (checked before the grid is expanded)
 MAX_RUNS = 100_000
@@ -322,7 +322,7 @@ def spec_keys(kind: str) -> set[str] | None:
 
     Train sweeps accept the dataset and finder keys of :data:`RUNNER_KEYS`, the finder options
     of :func:`finder_keys`, and every keyword of ``grover_train.train.run.train_model``; search
-    sweeps accept ``grover_train.scaling.search_level.SPEC_KEYS``.
+    sweeps accept ``grover_train.studies.search_level.SPEC_KEYS``.
 
     >>> {"finder", "seed", "budget"} <= spec_keys("train")
     True
@@ -330,7 +330,7 @@ def spec_keys(kind: str) -> set[str] | None:
     if kind == "train":
         return set(RUNNER_KEYS) | set(finder_keys()) | _train_model_keywords()
     if kind == "search":
-        from grover_train.scaling.search_level import SPEC_KEYS
+        from grover_train.studies.search_level import SPEC_KEYS
 
         return set(SPEC_KEYS)
     if kind in KINDS or ":" in kind:
@@ -370,8 +370,8 @@ def check_specs(specs: list[dict[str, Any]], where: str = "sweep") -> None:
     checked: set[str] = set()
     for spec in specs:
         if spec.get("kind") == "search":  # a landscape family of the registry
-            from grover_train.scaling.landscapes import LANDSCAPE_FAMILIES
-            from grover_train.scaling.search_level import check_search_spec
+            from grover_train.studies.search_landscapes import LANDSCAPE_FAMILIES
+            from grover_train.studies.search_level import check_search_spec
 
             family = spec.get("family", "sk")
             if family not in LANDSCAPE_FAMILIES:

@@ -24,11 +24,10 @@ from typing import Any
 import numpy as np
 
 from grover_train import jsonify
+from grover_train.analysis.fits import TrainingFit
+from grover_train.analysis.replay_fit import MIN_DECADES as _MIN_DECADES
 from grover_train.errors import InputError
-from grover_train.scaling.fits import TrainingFit
-from grover_train.scaling.replay_fit import MIN_DECADES as _MIN_DECADES
-from grover_train.scaling.search_level import SearchFit, fit_search_scaling, points_from_runs
-from grover_train.scaling.training_level import (
+from grover_train.studies.capped_training import (
     FINDER_LABELS,
     anneal_curves,
     choose_anneal_budget,
@@ -36,6 +35,7 @@ from grover_train.scaling.training_level import (
     curves_from_store,
     fit_training,
 )
+from grover_train.studies.search_level import SearchFit, fit_search_scaling, points_from_runs
 
 #: the paper's numbers (abstract of arXiv:2506.05244)
 PAPER = {"backprop": 0.78, "annealing": 1.01, "coherent_max_factor": 2.0}
@@ -51,7 +51,7 @@ MIN_DECADES = _MIN_DECADES
 
 def open_store(path: str | os.PathLike):
     """Open an existing store for reading; a missing one is an :class:`InputError`."""
-    from grover_train.scaling.store import Store
+    from grover_train.runs.store import Store
 
     path = Path(path)
     if not path.is_file():
@@ -87,7 +87,7 @@ def analyse(store, *, num_boot: int = 1000, seed: int = 0) -> dict[str, Any]:
         search = str(exc) if runs else "no search-level runs in the store"
     curves = curves_from_store(store)
     training = fit_training(curves, num_boot=num_boot, seed=seed)
-    from grover_train.scaling.replay_study import analyse_replay, replay_runs
+    from grover_train.studies.replay_study import analyse_replay, replay_runs
 
     replay = analyse_replay(store)
     ratios = {}
@@ -136,7 +136,7 @@ def analyse(store, *, num_boot: int = 1000, seed: int = 0) -> dict[str, Any]:
 
 def exponents(result: dict[str, Any]) -> dict[str, Any]:
     """The flat ``exponents.json`` dictionary of an :func:`analyse` result."""
-    from grover_train.scaling.replay_study import replay_exponents
+    from grover_train.studies.replay_study import replay_exponents
 
     out: dict[str, Any] = {f"paper.{k}": v for k, v in PAPER.items()}
     out.update(replay_exponents(result.get("replay")))
@@ -491,7 +491,7 @@ def plot_training(result: dict[str, Any], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from grover_train.scaling.fits import curve_on_grid, query_grid
+    from grover_train.analysis.fits import curve_on_grid, query_grid
 
     fig, ax = plt.subplots(figsize=(6.4, 4.8))
     colors = dict(
@@ -569,7 +569,7 @@ def write_report(
     exps = exponents(result)
     hardware_md = ""
     if (out / "noise_study.json").exists() and (out / "ft_estimates.json").exists():
-        from grover_train.scaling.hardware_report import hardware_section
+        from grover_train.studies.hardware import hardware_section
 
         hw = hardware_section(out, reuse=True)  # reads the files reproduce wrote
         hardware_md = hw["markdown"] + "\n\n"
@@ -582,7 +582,7 @@ def write_report(
     (out / "exponents.json").write_text(json.dumps(exps, indent=2, allow_nan=False) + "\n")
     has_search = plot_search(result, out / "search_scaling.png")
     plot_training(result, out / "training_scaling.png")
-    from grover_train.scaling.replay_study import plot_replay, replay_section
+    from grover_train.studies.replay_study import plot_replay, replay_section
 
     has_replay = plot_replay(result["replay"], result["replay_runs"], out / "replay_scaling.png")
     tbl = table(result)
@@ -650,7 +650,7 @@ See `docs/measuring.md` for the rules and the model behind the verdict.
     extra = ("anneal_vs_grover.png", "anneal_vs_backprop.png", "deep_comparison.png")
     names += [n for n in extra if (out / n).exists()]
     files = [str(out / n) for n in names]
-    from grover_train.scaling.replay_study import replay_verdict
+    from grover_train.studies.replay_study import replay_verdict
 
     lead = replay_verdict(result["replay"]) + "\n\n" if result["replay"] is not None else ""
     return {**exps, "files": files, "table": tbl, "verdict": lead + verdict(result)}
@@ -658,14 +658,14 @@ See `docs/measuring.md` for the rules and the model behind the verdict.
 
 def anneal_vs_backprop_hook(out: Path) -> tuple[dict[str, Any], str]:
     """The ``anneal_vs_backprop.*`` keys and report section of issue 19's item 5, from the
-    result :mod:`grover_train.scaling.anneal_vs_backprop` saved in ``out`` (({}, "") when the
+    result :mod:`grover_train.studies.anneal_vs_backprop` saved in ``out`` (({}, "") when the
     module or its result is not there).
 
     >>> anneal_vs_backprop_hook(Path("/nonexistent"))
     ({}, '')
     """
     try:
-        from grover_train.scaling import anneal_vs_backprop as avb
+        from grover_train.studies import anneal_vs_backprop as avb
     except ImportError:
         return {}, ""
     result = avb.load(out)
@@ -676,8 +676,8 @@ def anneal_vs_backprop_hook(out: Path) -> tuple[dict[str, Any], str]:
 
 def coherent_training_section() -> str:
     """The committed comparison of coherent training on the flagship task (issue 24, module
-    :mod:`grover_train.scaling.coherent_training`; "" without it)."""
-    from grover_train.scaling.coherent_training import report_section
+    :mod:`grover_train.studies.coherent_training`; "" without it)."""
+    from grover_train.studies.coherent_training import report_section
 
     return report_section()
 

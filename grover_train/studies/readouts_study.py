@@ -1,7 +1,7 @@
 """The tuning study of local readouts (docs/deep.md): one run on digits with its validation
 split, then where each layer stands.
 
-``python -m grover_train.scaling.readouts_study '{"budget": 600000, "FINISH": 0.3}'`` trains
+``python -m grover_train.studies.readouts_study '{"budget": 600000, "FINISH": 0.3}'`` trains
 ``--hidden 32,32,32 --max-qubits 24 --finder sa`` (seed 0 unless ``"seed"`` is given;
 ``"finder": "backprop"`` trains backprop on the same split, without windows; any other key is a
 ``train_model`` option, upper-case keys are fields of

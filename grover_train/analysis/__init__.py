@@ -1,0 +1,1 @@
+"""Statistics the studies share: exponent fits, target rules, intervals, expected costs."""

@@ -1,0 +1,1 @@
+"""The report and ``reproduce``: every registered study run and written up."""

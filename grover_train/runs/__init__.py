@@ -1,0 +1,1 @@
+"""Run infrastructure: sweep configs, the results store, runners and the sweep executor."""
