@@ -8,7 +8,7 @@ Trainings (one run each, both paths side by side, the same seed):
 - ``grover`` on the exact backend, 3-class pooled digits, ``--hidden 8`` (11 spins), 20,000
   queries (no batched search of its own: the batched step calls ``sample`` per landscape).
 
-The reference path is ``HeadCutting(..., batched=False)``: one dimod model, one ``sample``
+The reference path is ``HeadCuttingOptions(..., batched=False)``: one dimod model, one ``sample``
 call and one ``SampleSet`` per sample, as before batching. Queries/s is queries over wall time.
 
 Kernel bound, on the README network's landscapes (32 training samples, the trained weights):
@@ -31,11 +31,12 @@ TITLE = "(f) training hot path: batched vs sample-by-sample, and the sa finder v
 def _train(dataset, finder, options, hidden, budget, batched, seed=0):
     from grover_train.train.cutting import HeadCutting
     from grover_train.train.loop import train
+    from grover_train.train.options import HeadCuttingOptions
 
     t0 = time.perf_counter()
     r = train(
         dataset,
-        HeadCutting(finder, options, batched=batched),
+        HeadCutting(HeadCuttingOptions(finder, options, batched=batched)),
         hidden=hidden,
         budget=budget,
         seed=seed,

@@ -27,7 +27,8 @@ class DragonClassifier(ClassifierMixin, BaseEstimator):
         budget: total queries of the training run.
         seed: seed of the whole run.
         finder_options: keyword options of the finder.
-        train_options: other keywords of ``train_model`` (``eta``, ``margin``, ...).
+        train_options: other options of the method (``eta``, ``margin``, ...: fields of
+            :mod:`grover_train.train.options`).
 
     >>> from sklearn.datasets import load_iris
     >>> X, y = load_iris(return_X_y=True)
@@ -64,6 +65,7 @@ class DragonClassifier(ClassifierMixin, BaseEstimator):
     def fit(self, X, y) -> DragonClassifier:
         """Binarize ``X``, train the network on ``(X, y)``; return ``self``."""
         from grover_train.finders import train_options
+        from grover_train.train.options import method_options
         from grover_train.train.run import train_model
 
         X, y = validate_data(self, X, y)
@@ -81,13 +83,11 @@ class DragonClassifier(ClassifierMixin, BaseEstimator):
         options.update(self.finder_options or {})
         result = train_model(
             data,
+            method_options(self.finder, options, **(self.train_options or {})),
             hidden=self.hidden,
-            finder=self.finder,
-            finder_options=options,
             budget=self.budget,
             seed=self.seed,
             progress=False,
-            **(self.train_options or {}),
         )
         self.net_ = result.net
         self.summary_ = dict(result.summary)

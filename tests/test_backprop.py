@@ -10,7 +10,8 @@ from grover_train.data.datasets import load_dataset
 from grover_train.errors import InputError
 from grover_train.model.landscape import clamped_outputs_energy
 from grover_train.model.network import DragonNetwork
-from grover_train.train.backprop import logits, train_backprop
+from grover_train.train.backprop import logits
+from grover_train.train.options import BackpropOptions, method_options
 from grover_train.train.run import train_model
 
 
@@ -41,9 +42,8 @@ def digits01():
 
 def test_backprop_learns_and_counts_one_query_per_sample_pass(digits01):
     threads = torch.get_num_threads()
-    r = train_model(
-        digits01, hidden=4, finder="backprop", budget=3000, seed=0, progress=False, batch_size=50
-    )
+    opts = BackpropOptions(batch_size=50)
+    r = train_model(digits01, opts, hidden=4, budget=3000, seed=0, progress=False)
     assert torch.get_num_threads() == threads
     assert r.summary["finder"] == "backprop"
     assert r.summary["queries"] == 3000
@@ -58,34 +58,29 @@ def test_backprop_learns_and_counts_one_query_per_sample_pass(digits01):
 
 def test_backprop_same_seed_identical_other_seed_different(digits01):
     kw = dict(hidden=3, budget=600, progress=False)
-    a = train_backprop(digits01, seed=3, **kw)
-    b = train_backprop(digits01, seed=3, **kw)
-    c = train_backprop(digits01, seed=4, **kw)
+    a = train_model(digits01, BackpropOptions(), seed=3, **kw)
+    b = train_model(digits01, BackpropOptions(), seed=3, **kw)
+    c = train_model(digits01, BackpropOptions(), seed=4, **kw)
     np.testing.assert_array_equal(a.net.W[0], b.net.W[0])
     assert [m["loss"] for m in a.metrics] == [m["loss"] for m in b.metrics]
     assert not np.array_equal(a.net.W[0], c.net.W[0])
 
 
 def test_backprop_resume_and_options(digits01):
-    first = train_backprop(digits01, hidden=3, budget=400, seed=0, progress=False)
-    second = train_backprop(
-        digits01, hidden=3, budget=800, seed=0, progress=False, init=first.net, resume=True
-    )
+    kw = dict(hidden=3, seed=0, progress=False)
+    first = train_model(digits01, BackpropOptions(), budget=400, **kw)
+    second = train_model(digits01, BackpropOptions(), budget=800, init=first.net, resume=True, **kw)
     assert second.summary["queries"] == 800
     assert second.metrics[0]["step"] == first.summary["steps"] + 1
-    onehot = train_backprop(
-        digits01, hidden=3, budget=400, seed=0, progress=False, outputs="onehot"
-    )
+    onehot = train_model(digits01, BackpropOptions(outputs="onehot"), budget=400, **kw)
     assert onehot.summary["outputs"] == "onehot"
     with pytest.raises(InputError, match="outputs"):
-        train_backprop(digits01, hidden=3, budget=400, seed=0, progress=False, outputs="x")
+        BackpropOptions(outputs="x")
     with pytest.raises(InputError, match="finder options"):
-        train_backprop(
-            digits01, hidden=3, budget=400, seed=0, progress=False, finder_options={"num_reads": 3}
-        )
+        method_options("backprop", {"num_reads": 3})
 
 
 def test_backprop_trains_deep_networks(digits01):
-    r = train_backprop(digits01, hidden=[6, 4], budget=3000, seed=0, progress=False)
+    r = train_model(digits01, BackpropOptions(), hidden=[6, 4], budget=3000, seed=0, progress=False)
     assert r.net.hidden == [6, 4]
     assert r.summary["test_accuracy"] >= 0.9

@@ -17,6 +17,7 @@ from grover_train.model.landscape import clamped_gaps, clamped_outputs_energy
 from grover_train.model.network import DragonNetwork, one_hot_spins
 from grover_train.train.cutting import HeadCutting
 from grover_train.train.loop import train
+from grover_train.train.options import HeadCuttingOptions
 from grover_train.train.problems import batch_landscape, sample_problems
 
 
@@ -225,7 +226,7 @@ def test_batched_training_with_a_reference_finder_is_the_reference_path():
     runs = [
         train(
             ds,
-            HeadCutting("exact", batched=b, batch_size=8),
+            HeadCutting(HeadCuttingOptions("exact", batched=b, batch_size=8)),
             hidden=5,
             budget=6000,
             seed=3,
@@ -254,7 +255,9 @@ def test_batched_sa_training_reaches_the_reference_accuracy():
         acc[batched] = [
             train(
                 ds,
-                HeadCutting("sa", {"num_reads": 8, "num_sweeps": 10}, batched=batched),
+                HeadCutting(
+                    HeadCuttingOptions("sa", {"num_reads": 8, "num_sweeps": 10}, batched=batched)
+                ),
                 hidden=8,
                 budget=4000,
                 seed=s,

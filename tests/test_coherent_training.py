@@ -28,6 +28,7 @@ from grover_train.finders.coherent.schedules import bbht_expected_cost
 from grover_train.finders.search_problem import SearchProblem
 from grover_train.train.cutting import HeadCutting
 from grover_train.train.loop import train
+from grover_train.train.options import HeadCuttingOptions
 
 
 def _bqm(n: int, seed: int, vartype=dimod.SPIN) -> dimod.BinaryQuadraticModel:
@@ -188,7 +189,9 @@ def test_budget_check_warns_once_with_the_budget_that_would_do():
 def _tiny_run(search_budget):
     ds = load_dataset("digits", seed=0, classes=[0, 1, 2], pool=True)
     upd = HeadCutting(
-        "grover", {"prep": "uniform"}, max_qubits=10, search_budget=search_budget, batch_size=8
+        HeadCuttingOptions(
+            "grover", {"prep": "uniform"}, max_qubits=10, search_budget=search_budget, batch_size=8
+        )
     )
     return train(ds, upd, hidden=8, budget=400, seed=0, progress=False)
 

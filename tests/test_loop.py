@@ -8,10 +8,16 @@ import pytest
 
 from grover_train.data.datasets import load_dataset
 from grover_train.errors import InputError
-from grover_train.train.backprop import Backprop, train_backprop
+from grover_train.train.backprop import Backprop
 from grover_train.train.cutting import HeadCutting
 from grover_train.train.delta import add, apply, cut_delta, scale
 from grover_train.train.loop import StepResult, Updater, train
+from grover_train.train.options import (
+    BackpropOptions,
+    HeadCuttingOptions,
+    TrainOptions,
+    method_options,
+)
 from grover_train.train.run import make_updater, train_model
 
 
@@ -25,10 +31,9 @@ class Perceptron(Updater):
     number (1-3) of queries per sample drawn from the step's stream."""
 
     name = "perceptron"
-    defaults = {"batch_size": 5, "eval_size": 30, "margin": 0.0, "init_scale": 1.0}
 
     def __init__(self, **options):
-        super().__init__(**options)
+        super().__init__(TrainOptions(**{"batch_size": 5, "eval_size": 30, **options}))
         self.calls: list[str] = []
 
     def check(self, dataset, hidden):
@@ -107,12 +112,13 @@ def test_any_updater_resumes_from_a_checkpoint_to_the_uninterrupted_run(tiny, av
 
 def test_backprop_writes_checkpoints_and_resumes_from_them(tiny):
     snaps = []
-    kw = dict(hidden=4, budget=600, seed=2, progress=False, batch_size=50)
-    full = train_backprop(tiny, checkpoint=snaps.append, checkpoint_every=0, **kw)
+    kw = dict(hidden=4, budget=600, seed=2, progress=False)
+    opts = BackpropOptions(batch_size=50)
+    full = train_model(tiny, opts, checkpoint=snaps.append, checkpoint_every=0, **kw)
     assert len(snaps) == full.summary["steps"] - 1
     state = snaps[3].meta["train_state"]
     assert (state["step"], state["queries"], state["finder"]) == (4, 200, "backprop")
-    back = train_backprop(tiny, init=snaps[3], resume=True, **kw)
+    back = train_model(tiny, opts, init=snaps[3], resume=True, **kw)
     # the batches and counts continue exactly; Adam's moments restart (docs/training.md)
     assert back.summary["queries"] == full.summary["queries"] == 600
     assert back.summary["steps"] == full.summary["steps"]
@@ -121,23 +127,47 @@ def test_backprop_writes_checkpoints_and_resumes_from_them(tiny):
     ]
 
 
-def test_train_model_is_the_loop_with_the_named_updater(tiny):
+def test_train_model_is_the_loop_with_the_updater_of_its_options(tiny):
     kw = dict(hidden=5, budget=1500, seed=3, progress=False)
-    a = train_model(tiny, finder="sa", finder_options={"num_reads": 4}, max_heads=2, **kw)
-    b = train(tiny, HeadCutting("sa", {"num_reads": 4}, max_heads=2), **kw)
+    sa = method_options("sa", {"num_reads": 4}, max_heads=2)
+    a = train_model(tiny, sa, **kw)
+    b = train(tiny, HeadCutting(HeadCuttingOptions("sa", {"num_reads": 4}, max_heads=2)), **kw)
     assert np.array_equal(a.net.U, b.net.U) and a.metrics[-1]["queries"] == b.metrics[-1]["queries"]
-    c = train_model(tiny, finder="backprop", finder_options={"beta": 2.0}, max_heads=2, **kw)
-    d = train(tiny, Backprop(beta=2.0), **kw)
+    bp = method_options("backprop", {"beta": 2.0}, max_heads=2)  # max_heads: not backprop's
+    c = train_model(tiny, bp, **kw)
+    d = train(tiny, Backprop(BackpropOptions(beta=2.0)), **kw)
     assert np.array_equal(c.net.U, d.net.U) and c.summary["beta"] == 2.0
-    assert isinstance(make_updater("backprop", windows="layers"), Backprop)  # ignored option
+    assert isinstance(make_updater(bp), Backprop) and isinstance(make_updater(sa), HeadCutting)
     with pytest.raises(InputError, match="backprop takes no finder options"):
-        make_updater("backprop", {"num_reads": 4})
+        method_options("backprop", {"num_reads": 4})
 
 
-def test_shared_options_are_checked_once_for_every_updater(tiny):
-    for up in (Perceptron(eta=-1.0), HeadCutting("sa", eta=-1.0), Backprop(eta=-1.0)):
-        with pytest.raises(InputError, match="--eta must be a positive number"):
-            train(tiny, up, hidden=4, budget=100, seed=0, progress=False)
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda: TrainOptions(eta=-1.0),
+        lambda: HeadCuttingOptions("sa", eta=-1.0),
+        lambda: BackpropOptions(eta=-1.0),
+    ],
+)
+def test_options_are_checked_where_they_are_built(build):
+    with pytest.raises(InputError, match="--eta must be a positive number"):
+        build()
+
+
+def test_the_finder_is_built_once_and_the_windows_planned_once(tiny, monkeypatch):
+    from grover_train.finders import registry
+    from grover_train.model import deep
+    from grover_train.train import cutting
+
+    built, planned = [], []
+    get, plan = registry.get_finder, deep.plan_windows
+    monkeypatch.setattr(registry, "get_finder", lambda *a, **k: built.append(a) or get(*a, **k))
+    monkeypatch.setattr(deep, "plan_windows", lambda *a, **k: planned.append(a) or plan(*a, **k))
+    monkeypatch.setattr(cutting, "plan_windows", deep.plan_windows)
+    opts = HeadCuttingOptions("sa", {"num_reads": 2}, max_qubits=6, batch_size=4)
+    train_model(tiny, opts, hidden=[4, 4], budget=400, seed=0, progress=False)
+    assert len(built) == 1 and len(planned) == 1
 
 
 def test_delta_helpers_add_scale_and_step_like_the_single_cut(tiny):

@@ -14,6 +14,7 @@ from grover_train.finders import FindResult, HeadFinder
 from grover_train.model.landscape import free_bqm, training_error
 from grover_train.model.network import DragonNetwork
 from grover_train.train.delta import cut, cut_delta
+from grover_train.train.options import HeadCuttingOptions
 from grover_train.train.problems import FullConfig, positive_config
 from grover_train.train.result import Evaluator, read_metrics
 from grover_train.train.run import train_model
@@ -112,16 +113,8 @@ class _FixedCost(HeadFinder):
 
 def test_queries_are_finder_queries_plus_one_threshold_evaluation_per_sample():
     ds = load_dataset("teacher", seed=0, teacher_sizes=(6, 3, 2), num_samples=50)
-    r = train_model(
-        ds,
-        hidden=3,
-        finder=_FixedCost(3),
-        budget=400,
-        seed=0,
-        batch_size=10,
-        progress=False,
-        num_evals=4,
-    )
+    opts = HeadCuttingOptions(_FixedCost(3), batch_size=10)
+    r = train_model(ds, opts, hidden=3, budget=400, seed=0, progress=False, num_evals=4)
     # 4 queries per sample (1 + 3), 10 samples per step: 10 steps, no head, no update
     assert r.summary["queries"] == 400
     assert r.summary["steps"] == 10
@@ -135,15 +128,8 @@ def digits01():
 
 
 def test_trained_small_net_reaches_low_training_error(digits01):
-    r = train_model(
-        digits01,
-        hidden=4,
-        finder="sa",
-        finder_options={"num_reads": 8, "num_sweeps": 10},
-        budget=12000,
-        seed=0,
-        progress=False,
-    )
+    opts = HeadCuttingOptions("sa", {"num_reads": 8, "num_sweeps": 10})
+    r = train_model(digits01, opts, hidden=4, budget=12000, seed=0, progress=False)
     first, last = r.metrics[0], r.metrics[-1]
     assert last["train_error"] <= 0.05 < first["train_error"]
     assert last["test_accuracy"] >= 0.95
@@ -151,13 +137,8 @@ def test_trained_small_net_reaches_low_training_error(digits01):
 
 
 def test_same_seed_same_run_other_seed_other_run(digits01):
-    kw = dict(
-        hidden=4,
-        finder="sa",
-        finder_options={"num_reads": 4, "num_sweeps": 10},
-        budget=1500,
-        progress=False,
-    )
+    kw = dict(hidden=4, budget=1500, progress=False)
+    kw["options"] = HeadCuttingOptions("sa", {"num_reads": 4, "num_sweeps": 10})
     a = train_model(digits01, seed=5, **kw)
     b = train_model(digits01, seed=5, **kw)
     c = train_model(digits01, seed=6, **kw)
@@ -172,14 +153,8 @@ def test_same_seed_same_run_other_seed_other_run(digits01):
 
 def test_resume_continues_where_the_run_stopped(digits01, tmp_path):
     path = tmp_path / "metrics.jsonl"
-    kw = dict(
-        hidden=4,
-        finder="sa",
-        finder_options={"num_reads": 4, "num_sweeps": 10},
-        seed=1,
-        progress=False,
-        metrics_path=path,
-    )
+    kw = dict(hidden=4, seed=1, progress=False, metrics_path=path)
+    kw["options"] = HeadCuttingOptions("sa", {"num_reads": 4, "num_sweeps": 10})
     first = train_model(digits01, budget=1000, **kw)
     state = first.net.meta["train_state"]
     assert state["queries"] == first.summary["queries"] >= 1000
@@ -204,18 +179,25 @@ def test_resume_continues_where_the_run_stopped(digits01, tmp_path):
 @pytest.mark.parametrize(
     "bad, match",
     [
-        ({"hidden": 0}, "hidden"),
-        ({"budget": -5}, "budget"),
         ({"finder": "nope"}, "unknown finder"),
         ({"eta": -1.0}, "eta"),
         ({"margin": -0.5}, "margin"),
         ({"batch_size": 0}, "batch"),
+        ({"max_qubits": 1}, "max-qubits"),
+        ({"windows": "rows"}, "window shape"),
+        ({"readouts": {"finish": 2.0}}, "finish"),
     ],
 )
-def test_bad_options_raise_input_errors(digits01, bad, match):
-    kw = dict(hidden=4, finder="sa", budget=100, seed=0, progress=False)
+def test_bad_options_fail_where_the_options_are_built(bad, match):
     with pytest.raises(InputError, match=match):
-        train_model(digits01, **{**kw, **bad})
+        HeadCuttingOptions(**{"finder": "sa", **bad})
+
+
+@pytest.mark.parametrize("bad, match", [({"hidden": 0}, "hidden"), ({"budget": -5}, "budget")])
+def test_bad_runs_raise_input_errors(digits01, bad, match):
+    kw = dict(hidden=4, budget=100, seed=0, progress=False)
+    with pytest.raises(InputError, match=match):
+        train_model(digits01, HeadCuttingOptions("sa"), **{**kw, **bad})
 
 
 def test_heads_found_by_the_finder_are_heads_of_the_landscape():
@@ -243,15 +225,11 @@ def test_heads_found_by_the_finder_are_heads_of_the_landscape():
 
 
 def test_weight_averaging_returns_the_moving_average_and_resumes_from_raw(digits01):
-    kw = dict(
-        hidden=4,
-        finder="sa",
-        finder_options={"num_reads": 4, "num_sweeps": 10},
-        seed=2,
-        progress=False,
-    )
-    plain = train_model(digits01, budget=1200, average=0, **kw)
-    averaged = train_model(digits01, budget=1200, average=5, **kw)
+    kw = dict(hidden=4, seed=2, progress=False)
+    sa = {"finder": "sa", "finder_options": {"num_reads": 4, "num_sweeps": 10}}
+    plain = train_model(digits01, HeadCuttingOptions(**sa, average=0), budget=1200, **kw)
+    five = HeadCuttingOptions(**sa, average=5)
+    averaged = train_model(digits01, five, budget=1200, **kw)
     raw = averaged.net.meta["train_state"]["raw"]
     # the raw weights follow the same cuts as the plain run; the returned ones are averaged
     np.testing.assert_allclose(np.array(raw["U"]), plain.net.U)
@@ -259,7 +237,7 @@ def test_weight_averaging_returns_the_moving_average_and_resumes_from_raw(digits
     assert averaged.summary["test_accuracy"] == pytest.approx(
         averaged.net.accuracy(digits01.X_test, digits01.y_test)
     )
-    more = train_model(digits01, budget=2000, average=5, init=averaged.net, resume=True, **kw)
+    more = train_model(digits01, five, budget=2000, init=averaged.net, resume=True, **kw)
     assert more.summary["queries"] >= 2000
     with pytest.raises(InputError, match="average"):
-        train_model(digits01, budget=100, average=-1, **kw)
+        HeadCuttingOptions(**sa, average=-1)

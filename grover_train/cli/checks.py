@@ -5,8 +5,6 @@ be harmed."""
 from __future__ import annotations
 
 import argparse
-import os
-from pathlib import Path
 
 from grover_train.errors import InputError
 from grover_train.memory import check_bytes
@@ -17,8 +15,6 @@ INPUTS = {"digits": 64, "mnist": 784}
 WEIGHT_COPIES = 8
 #: largest query budget accepted (about 300 years at 10^5 queries per second)
 MAX_BUDGET = 10**15
-#: files ``train --out DIR`` writes
-TRAIN_OUTPUTS = ("model.npz", "metrics.jsonl", "summary.json")
 
 
 def check_dataset_args(args: argparse.Namespace) -> None:
@@ -92,113 +88,6 @@ def check_network_size(dataset: str, hidden: list[int], args: argparse.Namespace
         "use fewer hidden units (--hidden)"
         + (" or a smaller D in --teacher D,H,C" if dataset == "teacher" else ""),
     )
-
-
-def check_windows_fit(
-    finder: str,
-    options: dict,
-    hidden: list[int],
-    num_classes: int,
-    max_qubits: int | None,
-    windows: str | None = None,
-) -> None:
-    """Refuse, before training starts, a network whose widest search window has more spins
-    than the finder handles (e.g. the 28 qubits of the ``aer`` backend): the run would fail at
-    its first search, after the output folder was made.
-
-    >>> check_windows_fit("grover", {"backend": "aer"}, [40], 10, None)
-    Traceback (most recent call last):
-    ...
-    grover_train.errors.TooManyQubitsError: the widest search window of this network has 50 ...
-    >>> check_windows_fit("grover", {"backend": "aer"}, [40], 10, 24)
-    """
-    from grover_train.errors import TooManyQubitsError
-    from grover_train.finders import FINDERS, get_finder
-    from grover_train.model.deep import min_qubits, plan_windows
-
-    if finder not in FINDERS:  # backprop searches no landscape
-        return
-    built = get_finder(finder, **options)
-    limit = built.max_variables
-    if limit is None:
-        return
-    plan = plan_windows(hidden, num_classes, max_qubits, shape=windows or "readouts")
-    widest = max(plan, key=lambda w: w.num_spins)
-    if widest.num_spins <= limit:
-        return
-    backend = options.get("backend")
-    what = f"finder {finder!r}" + (f" on backend {backend!r}" if isinstance(backend, str) else "")
-    value_qubits = getattr(getattr(built, "backend", None), "oracle", None) == "hardware"
-    fix = (
-        f"pass --max-qubits {limit} or less (windows of fewer spins"
-        + (
-            "; its hardware oracle adds value qubits, so leave room for them or pass "
-            '--finder-option \'backend_options={"oracle": "diagonal"}\''
-            if value_qubits
-            else ""
-        )
-        + ") or a smaller --hidden"
-        if limit >= min_qubits(num_classes)
-        else "use a finder or backend that handles more qubits"
-    )
-    raise TooManyQubitsError(
-        f"the widest search window of this network has {widest.num_spins} spins "
-        f"({widest.name}), more than the {limit} that {what} handles: {fix}"
-    )
-
-
-def check_train_out(
-    out: Path, *, resume: bool, overwrite: bool, checkpoint_every: float = 300.0
-) -> None:
-    """Refuse an output folder that would be harmed: a finished model replaced without
-    ``--resume`` or ``--overwrite``, outputs that are folders, a folder that cannot be written.
-
-    >>> import tempfile
-    >>> d = Path(tempfile.mkdtemp())
-    >>> _ = (d / "model.npz").write_bytes(b"x")
-    >>> check_train_out(d, resume=False, overwrite=False)
-    Traceback (most recent call last):
-    ...
-    grover_train.errors.InputError: --out ... already holds a trained model: pass --resume ...
-    """
-    if out.exists() and not out.is_dir():
-        raise InputError(f"--out {str(out)!r} is a file: give a folder")
-    for name in TRAIN_OUTPUTS:
-        if (out / name).is_dir():
-            raise InputError(
-                f"{str(out / name)!r} is a folder, but train writes a file there: move it "
-                "away or give another --out"
-            )
-    if resume and overwrite:
-        raise InputError("--resume and --overwrite exclude each other: pass one of them")
-    if (out / "model.npz").exists() and not (resume or overwrite):
-        raise InputError(
-            f"--out {str(out)!r} already holds a trained model: pass --resume to continue "
-            "it, --overwrite to replace it, or give another --out"
-        )
-    if (out / "checkpoint.npz").exists() and not (resume or overwrite):
-        raise InputError(
-            f"--out {str(out)!r} holds the checkpoint of an unfinished run: pass --resume to "
-            "continue it, --overwrite to start afresh, or give another --out"
-        )
-    if resume and not (out / "model.npz").exists() and not (out / "checkpoint.npz").exists():
-        raise InputError(
-            f"--resume: {str(out)!r} holds no model.npz or checkpoint.npz to continue: drop "
-            "--resume or give the --out of an earlier run"
-        )
-    if not (checkpoint_every >= 0 and checkpoint_every < float("inf")):
-        raise InputError(
-            f"--checkpoint-every must be a number of seconds >= 0, got {checkpoint_every}: "
-            "pass e.g. --checkpoint-every 300"
-        )
-    existing = out
-    while not existing.exists() and existing != existing.parent:
-        existing = existing.parent
-    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
-        raise InputError(
-            f"--out {str(out)!r} cannot be written ({str(existing)!r} is not a writable "
-            "folder): give a writable --out"
-        )
 
 
 #: bytes one search round keeps in memory (its record in ``info["rounds"]``), for the budget

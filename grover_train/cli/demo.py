@@ -8,7 +8,6 @@ finishes in a few minutes on two cores.
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 #: (finder, budget) of the quick demo and of the full one
@@ -29,36 +28,23 @@ def run_demo_training(
     """
     from grover_train.data.datasets import load_dataset
     from grover_train.finders import train_options
-    from grover_train.model.io import save_model
-    from grover_train.train.run import train_model
+    from grover_train.train.checkpoint import train_in_folder
+    from grover_train.train.options import method_options
 
     out = Path(out)
     dataset = load_dataset("digits", seed=seed)
     rows = []
     for finder, budget in runs or (QUICK_RUNS if quick else FULL_RUNS):
-        run_dir = out / finder
-        run_dir.mkdir(parents=True, exist_ok=True)
-        result = train_model(
+        result = train_in_folder(
+            out / finder,
             dataset,
+            method_options(finder, train_options(finder)),
             hidden=[32],
-            finder=finder,
-            finder_options=train_options(finder),
             budget=budget,
             seed=seed,
+            overwrite=True,
             progress=progress,
-            metrics_path=run_dir / "metrics.jsonl",
-        )
-        result.net.meta.update(
-            {
-                "classes": list(dataset.classes),
-                "dataset_options": {"dataset": "digits", "data_seed": seed},
-                "queries": result.summary["queries"],
-                "finder": finder,
-            }
-        )
-        save_model(result.net, run_dir / "model.npz")
-        (run_dir / "summary.json").write_text(
-            json.dumps(result.summary, indent=2, default=str) + "\n"
+            meta={"dataset_options": {"dataset": "digits", "data_seed": seed}},
         )
         rows.append(result.summary)
     return rows

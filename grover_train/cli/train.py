@@ -8,12 +8,13 @@ written, so a bad command never overwrites an existing model.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 from pathlib import Path
 
 from grover_train.errors import InputError
 from grover_train.finders.registry import FINDERS, flag_options, train_options
+from grover_train.model.deep import WINDOW_SHAPES
+from grover_train.train.options import FLAGS, flag_help
 
 #: share of the training data to hold out when tuning (docs/training.md); the default of
 #: ``train`` is 0, because holding it out lowers the baseline digits results (backprop 0.916
@@ -207,85 +208,15 @@ def register(subparsers) -> None:
         help="write DIR/checkpoint.npz this often (default 300; 0: after every step), so "
         "that --resume continues a killed run from it",
     )
-    p.add_argument(
-        "--eta",
-        type=float,
-        default=None,
-        help="step size (default: 0.05 head cutting, 0.005 backprop Adam)",
-    )
-    p.add_argument(
-        "--eta-decay",
-        type=float,
-        default=None,
-        help="step size decay: eta / (1 + decay * epochs) (default 0)",
-    )
-    p.add_argument(
-        "--weight-decay",
-        type=float,
-        default=None,
-        help="L2 shrinkage of W and U per step (default 0)",
-    )
-    p.add_argument(
-        "--margin",
-        type=float,
-        default=None,
-        help="margin kappa >= 0: heads are states below E+(x,k*) + kappa "
-        "(default 1.0 head cutting)",
-    )
-    p.add_argument(
-        "--input-noise",
-        type=float,
-        default=None,
-        help="data augmentation: flip each input spin with this probability when a sample is "
-        "used (default 0; docs/training.md)",
-    )
-    p.add_argument(
-        "--average",
-        type=int,
-        default=None,
-        help="head cutting: return the moving average of the weights over about this many "
-        "steps (the finder keeps searching the raw weights; 0 = off)",
-    )
-    p.add_argument(
-        "--batch-size",
-        type=int,
-        default=None,
-        help="samples per step (default 32 head cutting, 64 backprop)",
-    )
-    p.add_argument(
-        "--max-heads",
-        type=int,
-        default=None,
-        help="distinct heads sought per sample search (default 1)",
-    )
-    p.add_argument(
-        "--search-budget",
-        type=int,
-        default=None,
-        help="query budget of one sample's search (default 8)",
-    )
-    p.add_argument(
-        "--eval-size",
-        type=int,
-        default=None,
-        help="size of the fixed training subset for the training error eps (default 256)",
-    )
-    p.add_argument(
-        "--max-qubits",
-        type=int,
-        default=None,
-        help="largest landscape handed to the finder; deep networks are trained a "
-        "window of layers at a time",
-    )
-    p.add_argument(
-        "--windows",
-        choices=["readouts", "layers", "columns"],
-        default=None,
-        help="how deep networks are trained: 'readouts' (default: every hidden layer learns "
-        "from its own label-coupled readout, windows of one layer) or whole-network head "
-        "cutting in windows of 'layers' (whole consecutive layers, else blocks of one layer) "
-        "or 'columns' (the same units of every layer); docs/deep.md",
-    )
+    for name, (kind, _) in FLAGS.items():  # the method options with a flag
+        choices = WINDOW_SHAPES if name == "windows" else None
+        p.add_argument(
+            "--" + name.replace("_", "-"),
+            type=kind,
+            choices=choices,
+            default=None,
+            help=flag_help(name),
+        )
     for opt, users in flag_options().values():  # the finder options with a flag
         defaults = {FINDERS[u].train_defaults.get(opt.name) for u in users} - {None}
         default = f" (default {defaults.pop()})" if len(defaults) == 1 else ""
@@ -334,18 +265,12 @@ def finder_options(args: argparse.Namespace) -> dict:
     return opts
 
 
-def _check_finder(name: str, opts: dict) -> None:
-    """Build the finder once so that unknown names and bad options fail before writing."""
-    from grover_train.train.run import check_method
-
-    check_method(name, opts)  # OptionError (an InputError) names the option and what it takes
-
-
 def run(args: argparse.Namespace) -> int:
-    """Validate everything, train, then write model, metrics and summary."""
+    """Check the arguments, build the options, train into the output folder, print."""
+    from grover_train.cli.checks import check_network_size
     from grover_train.cli.main import print_json
-    from grover_train.model.io import load_model, save_model
-    from grover_train.train.run import train_model
+    from grover_train.train.checkpoint import resume_point, train_in_folder
+    from grover_train.train.options import method_options
 
     hidden = parse_int_list(args.hidden, "--hidden")
     if not hidden or min(hidden) < 1:
@@ -353,139 +278,37 @@ def run(args: argparse.Namespace) -> int:
             f"--hidden must list positive layer sizes, got {args.hidden!r}: use "
             "e.g. --hidden 32 or --hidden 32,32"
         )
-    from grover_train.cli.checks import check_network_size, check_train_out
-
-    check_network_size(args.dataset, hidden, args)
-    if args.budget is None or args.budget <= 0:
-        raise InputError(
-            f"--budget must be a positive number of queries, got {args.budget}: "
-            "pass e.g. --budget 300000"
-        )
-    out = (
-        Path(args.out)
-        if args.out
-        else Path("runs")
-        / (f"{args.dataset}-{args.finder}-s{args.seed if args.seed is not None else 0}")
-    )
-    model_path = out / "model.npz"
-    init = None
+    check_network_size(args.dataset, hidden, args)  # before the data are loaded
     seed = 0 if args.seed is None else args.seed
-    if args.resume:
-        from grover_train.train.checkpoint import resume_source
-
-        init = load_model(resume_source(out))  # a killed run's checkpoint, else its model
-        state = init.meta.get("train_state") or {}
-        saved = state.get("seed")
-        if args.seed is None and saved is not None:
-            seed = int(saved)
-        if state.get("finder") not in (None, args.finder) and not (
-            args.finder == "grover" and str(state.get("finder", "")).startswith("grover")
-        ):
-            raise InputError(
-                f"the run in {str(out)!r} was trained with finder "
-                f"{state.get('finder')!r}, not {args.finder!r}: resume with the "
-                "same --finder"
-            )
-        if init.hidden != hidden:
-            raise InputError(
-                f"the run in {str(out)!r} has hidden layers {init.hidden}, not "
-                f"{hidden}: resume with the same --hidden"
-            )
-        if state.get("readouts") and args.windows in (None, "readouts"):
-            # every window of --max-qubits must lie in one readout block
-            from grover_train.train.readouts import check_resume_blocks
-
-            check_resume_blocks(state["readouts"], hidden, init.num_classes, args.max_qubits)
-    check_train_out(
-        out,
-        resume=args.resume,
-        overwrite=getattr(args, "overwrite", False),
-        checkpoint_every=args.checkpoint_every,
+    out = Path(args.out) if args.out else Path("runs") / f"{args.dataset}-{args.finder}-s{seed}"
+    init = resume_point(out) if args.resume else None
+    if init is not None and args.seed is None:  # the saved run's seed
+        seed = int((init.meta.get("train_state") or {}).get("seed", seed))
+    options = method_options(
+        args.finder, finder_options(args), **{k: getattr(args, k) for k in FLAGS}
     )
-    from grover_train.rng import check_seed
-
-    check_seed(seed)
-    opts = finder_options(args)
-    _check_finder(args.finder, opts)
     dataset = load_data(args, seed)
-    from grover_train.cli.checks import check_windows_fit
-
-    # before the output folder exists: a window the finder cannot take fails the first search
-    check_windows_fit(args.finder, opts, hidden, dataset.num_classes, args.max_qubits, args.windows)
-    kw = {
-        k: getattr(args, k)
-        for k in (
-            "eta",
-            "margin",
-            "batch_size",
-            "max_heads",
-            "search_budget",
-            "eval_size",
-            "eta_decay",
-            "weight_decay",
-            "input_noise",
-            "average",
-            "windows",
-        )
-    }
-    # Only now is anything written: metrics go to a temporary file that replaces the old one
-    # when the run has finished.
-    created = not out.exists()
-    out.mkdir(parents=True, exist_ok=True)
-    from grover_train.model.io import clean_stale_temporaries
-
-    clean_stale_temporaries(out)  # left by a killed run
-    tmp_metrics = out / "metrics.jsonl.tmp"
-    from grover_train.train.checkpoint import clear_checkpoint, resume_metrics, write_checkpoint
-
-    if args.resume and resume_metrics(out) is not None:
-        tmp_metrics.write_text(resume_metrics(out).read_text())
-    if not args.resume:
-        clear_checkpoint(out)  # an older run's checkpoint must not be resumed later
-    try:
-        result = train_model(
-            dataset,
-            hidden=hidden,
-            finder=args.finder,
-            finder_options=opts,
-            budget=args.budget,
-            seed=seed,
-            max_qubits=args.max_qubits,
-            init=init,
-            resume=args.resume,
-            progress=not args.no_progress,
-            metrics_path=tmp_metrics,
-            checkpoint=lambda snap: write_checkpoint(out, snap, metrics=tmp_metrics),
-            checkpoint_every=args.checkpoint_every,
-            **{k: v for k, v in kw.items() if v is not None},
-        )
-    except BaseException:
-        tmp_metrics.unlink(missing_ok=True)
-        if created:  # a run that failed before its first checkpoint leaves no empty folder
-            with contextlib.suppress(OSError):
-                out.rmdir()
-        raise
-    net = result.net
-    net.meta.update(
-        {
-            "classes": list(dataset.classes),
-            "dataset_options": dataset_options(args, seed),
-            "queries": result.summary["queries"],
-            "finder": args.finder,
-            "finder_options": opts,
-        }
+    result = train_in_folder(
+        out,
+        dataset,
+        options,
+        hidden=hidden,
+        budget=args.budget,
+        seed=seed,
+        init=init,
+        resume=args.resume,
+        overwrite=args.overwrite,
+        checkpoint_every=args.checkpoint_every,
+        progress=not args.no_progress,
+        meta={"dataset_options": dataset_options(args, seed)},
     )
-    save_model(net, model_path)
-    tmp_metrics.replace(out / "metrics.jsonl")
-    summary = {**result.summary, "out": str(out), "model": str(model_path)}
-    (out / "summary.json").write_text(json.dumps(summary, indent=2, default=str) + "\n")
-    clear_checkpoint(out)  # finished: model.npz is the newest state
+    summary = result.summary
     if args.json:
         print_json(summary)
     else:
         print(
             f"test accuracy {summary['test_accuracy']:.4f}, train accuracy "
             f"{summary['train_accuracy']:.4f}, eps {summary['train_error']:.4f}, "
-            f"{summary['queries']} queries, {summary['wall_s']:.1f} s -> {model_path}"
+            f"{summary['queries']} queries, {summary['wall_s']:.1f} s -> {summary['model']}"
         )
     return 0

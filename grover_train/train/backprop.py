@@ -22,35 +22,18 @@ continue).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-
 import numpy as np
 
 from grover_train.data.datasets import Dataset
 from grover_train.enumeration import samples_to_states, states_to_samples
-from grover_train.errors import InputError
 from grover_train.model.network import DragonNetwork, one_hot_spins
 from grover_train.rng import child_seed
-from grover_train.train.loop import Batch, StepResult, Updater, train
-from grover_train.train.result import TrainResult
+from grover_train.train.loop import Batch, StepResult, Updater
+from grover_train.train.options import BackpropOptions
 
 #: ``outputs="auto"`` uses the softmax over all 2^C outputs up to this many classes (its cost
 #: grows as 2^C per sample; above, the C one-hot logits)
 AUTO_ALL_OUTPUTS = 8
-
-#: defaults of the baseline (tuned on digits, --hidden 32; docs/training.md)
-DEFAULTS = {
-    "batch_size": 64,
-    "eta": 0.005,
-    "margin": 0.0,
-    "eval_size": 256,
-    "eta_decay": 0.0,
-    "weight_decay": 0.0,
-    "init_scale": 1.0,
-    "beta": 1.0,
-    "outputs": "auto",
-    "input_noise": 0.0,
-}
 
 
 def logits(params: dict, X, num_layers: int, outputs=None):
@@ -79,14 +62,8 @@ class Backprop(Updater):
     """Gradient descent on the logits -beta E+ (softmax cross-entropy, Adam).
 
     Args:
-        finder_options: may hold ``beta``, ``outputs`` and ``input_noise`` (so that the
-            ``--finder-option`` of the command line reaches them); no other key.
-        batch_size, eta, margin, eval_size, eta_decay, weight_decay, init_scale, input_noise:
-            as for head cutting (:class:`grover_train.train.cutting.HeadCutting`); ``margin``
-            only enters the metric ``train_error_margin``.
-        beta: scale of the logits.
-        outputs: the softmax: ``"all"`` 2^C output configurations (target e_k*),
-            ``"onehot"`` the C classes, ``"auto"`` all when C <= :data:`AUTO_ALL_OUTPUTS`.
+        options: the baseline's options (:class:`grover_train.train.options.BackpropOptions`;
+            ``margin`` only enters the metric ``train_error_margin``).
 
     Queries: one per sample pass, so a step of B samples costs B (the last batch is cut to
     the queries left).
@@ -94,61 +71,16 @@ class Backprop(Updater):
     >>> from grover_train.data.datasets import load_dataset
     >>> from grover_train.train.loop import train
     >>> ds = load_dataset('digits', seed=0, classes=[0, 1])
-    >>> r = train(ds, Backprop(), hidden=4, budget=2000, seed=0, progress=False)
+    >>> r = train(ds, Backprop(BackpropOptions()), hidden=4, budget=2000, seed=0, progress=False)
     >>> r.summary['finder'], r.summary['queries'], r.summary['test_accuracy'] > 0.9
     ('backprop', 2000, True)
     """
 
     name = "backprop"
-    defaults = DEFAULTS
+    options: BackpropOptions
 
-    def __init__(
-        self,
-        finder_options: dict | None = None,
-        *,
-        batch_size: int | None = None,
-        eta: float | None = None,
-        margin: float | None = None,
-        eval_size: int | None = None,
-        eta_decay: float | None = None,
-        weight_decay: float | None = None,
-        init_scale: float | None = None,
-        beta: float | None = None,
-        outputs: str | None = None,
-        input_noise: float | None = None,
-    ) -> None:
-        fopts = dict(finder_options or {})
-        if beta is None:
-            beta = fopts.pop("beta", None)
-        if outputs is None:
-            outputs = fopts.pop("outputs", None)
-        if input_noise is None:
-            input_noise = fopts.pop("input_noise", None)
-        if fopts:
-            raise InputError(
-                f"backprop takes no finder options {sorted(fopts)}: drop them or "
-                "choose a finder such as 'sa'"
-            )
-        super().__init__(
-            finder_options,
-            batch_size=batch_size,
-            eta=eta,
-            margin=margin,
-            eval_size=eval_size,
-            eta_decay=eta_decay,
-            weight_decay=weight_decay,
-            init_scale=init_scale,
-            beta=beta,
-            outputs=outputs,
-            input_noise=input_noise,
-        )
-
-    def check(self, dataset: Dataset, hidden: list[int]) -> None:
-        p = self.options
-        if not (np.isfinite(p["beta"]) and p["beta"] > 0):
-            raise InputError(f"beta must be a positive number, got {p['beta']!r}")
-        if p["outputs"] not in ("auto", "all", "onehot"):
-            raise InputError(f"outputs must be 'auto', 'all' or 'onehot', got {p['outputs']!r}")
+    def __init__(self, options: BackpropOptions | None = None) -> None:
+        super().__init__(options if options is not None else BackpropOptions())
 
     def init(self, net: DragonNetwork, dataset: Dataset, state: dict, seed: int) -> None:
         import torch
@@ -163,11 +95,11 @@ class Backprop(Updater):
             params[f"b{layer}"] = torch.tensor(net.b[layer], dtype=dtype, requires_grad=True)
         params["U"] = torch.tensor(net.U, dtype=dtype, requires_grad=True)
         params["c"] = torch.tensor(net.c, dtype=dtype, requires_grad=True)
-        self.opt = torch.optim.Adam(params.values(), lr=p["eta"], weight_decay=p["weight_decay"])
+        self.opt = torch.optim.Adam(params.values(), lr=p.eta, weight_decay=p.weight_decay)
         self.X = torch.tensor(dataset.X_train, dtype=dtype)
         self.y = torch.tensor(dataset.y_train, dtype=torch.long)
         C = net.num_classes
-        if p["outputs"] == "all" or (p["outputs"] == "auto" and C <= AUTO_ALL_OUTPUTS):
+        if p.outputs == "all" or (p.outputs == "auto" and C <= AUTO_ALL_OUTPUTS):
             # softmax over all 2^C output configurations: pushes every head above e_k*, so the
             # training error eps falls too, not only the one-hot classification loss
             self.Y_all = torch.tensor(states_to_samples(np.arange(2**C), C), dtype=dtype)
@@ -196,17 +128,17 @@ class Backprop(Updater):
         p = self.options
         take = min(len(batch.index), batch.budget - batch.queries)
         index = batch.index[:take]
-        lr = p["eta"] / (1.0 + p["eta_decay"] * batch.epochs)
+        lr = p.eta / (1.0 + p.eta_decay * batch.epochs)
         for group in self.opt.param_groups:
             group["lr"] = lr
         self.opt.zero_grad()
         xb = self.X[index]
-        if p["input_noise"] > 0:
+        if p.input_noise > 0:
             # data augmentation: flip each input spin with probability input_noise
             self.noise.manual_seed(child_seed(batch.noise))
-            flip = torch.rand(xb.shape, generator=self.noise, dtype=self.dtype) < p["input_noise"]
+            flip = torch.rand(xb.shape, generator=self.noise, dtype=self.dtype) < p.input_noise
             xb = torch.where(flip, -xb, xb)
-        out = p["beta"] * logits(self.params, xb, self.num_layers, self.Y_all)
+        out = p.beta * logits(self.params, xb, self.num_layers, self.Y_all)
         target = self.y[index] if self.Y_all is None else self.own[self.y[index]]
         loss = torch.nn.functional.cross_entropy(out, target)
         loss.backward()
@@ -235,74 +167,4 @@ class Backprop(Updater):
             torch.set_num_threads(self.threads)
 
 
-def train_backprop(
-    dataset: Dataset,
-    *,
-    hidden: int | Sequence[int],
-    budget: int,
-    seed: int,
-    batch_size: int | None = None,
-    eta: float | None = None,
-    margin: float | None = None,
-    eval_size: int | None = None,
-    eta_decay: float | None = None,
-    weight_decay: float | None = None,
-    init_scale: float | None = None,
-    init: DragonNetwork | None = None,
-    progress: bool = True,
-    metrics_path=None,
-    resume: bool = False,
-    num_evals: int = 50,
-    finder_options: dict | None = None,
-    beta: float | None = None,
-    outputs: str | None = None,
-    input_noise: float | None = None,
-    checkpoint: Callable[[DragonNetwork], None] | None = None,
-    checkpoint_every: float = 300.0,
-) -> TrainResult:
-    """Train with PyTorch until ``budget`` queries (sample forward+backward passes) are spent:
-    the training loop (:func:`grover_train.train.loop.train`) with the :class:`Backprop`
-    updater.
-
-    Same arguments and result as :func:`grover_train.train.run.train_model` (which trains
-    with backprop for ``finder="backprop"``); the options are those of :class:`Backprop`.
-
-    Raises:
-        InputError: a bad option (:func:`grover_train.train.loop.train`).
-
-    >>> from grover_train.data.datasets import load_dataset
-    >>> ds = load_dataset('digits', seed=0, classes=[0, 1])
-    >>> r = train_backprop(ds, hidden=4, budget=2000, seed=0, progress=False)
-    >>> r.summary['finder'], r.summary['queries'], r.summary['test_accuracy'] > 0.9
-    ('backprop', 2000, True)
-    """
-    updater = Backprop(
-        finder_options,
-        batch_size=batch_size,
-        eta=eta,
-        margin=margin,
-        eval_size=eval_size,
-        eta_decay=eta_decay,
-        weight_decay=weight_decay,
-        init_scale=init_scale,
-        beta=beta,
-        outputs=outputs,
-        input_noise=input_noise,
-    )
-    return train(
-        dataset,
-        updater,
-        hidden=hidden,
-        budget=budget,
-        seed=seed,
-        init=init,
-        resume=resume,
-        progress=progress,
-        metrics_path=metrics_path,
-        num_evals=num_evals,
-        checkpoint=checkpoint,
-        checkpoint_every=checkpoint_every,
-    )
-
-
-__all__ = ["DEFAULTS", "Backprop", "logits", "train_backprop"]
+__all__ = ["Backprop", "logits"]

@@ -30,166 +30,76 @@ from __future__ import annotations
 import numpy as np
 
 from grover_train.data.datasets import Dataset
-from grover_train.errors import InputError
-from grover_train.finders import HeadFinder, get_finder
-from grover_train.model.deep import identity_init, plan_windows
+from grover_train.errors import InputError, TooManyQubitsError
+from grover_train.finders import HeadFinder
+from grover_train.model.deep import Window, identity_init, min_qubits, plan_windows
 from grover_train.model.network import DragonNetwork
 from grover_train.rng import child_seed
 from grover_train.train import readouts as _ro
 from grover_train.train.delta import add, apply, cut, cut_delta, scale
-from grover_train.train.loop import Batch, StepResult, Updater, check_positive_ints
+from grover_train.train.loop import Batch, StepResult, Updater
+from grover_train.train.options import DEFAULT_SEARCH_BUDGET, HeadCuttingOptions
 from grover_train.train.problems import (
     FullConfig,
     batch_landscape,
     positive_config,
     sample_problems,
 )
-from grover_train.train.readouts import ReadoutOptions, Readouts, local_delta
-
-#: defaults tuned on digits (10 classes, --hidden 32, sa); see docs/training.md
-DEFAULTS = {
-    "batch_size": 32,
-    "eta": 0.05,
-    "margin": 1.0,
-    "max_heads": 1,
-    "search_budget": 8,
-    "eval_size": 256,
-    "eta_decay": 0.0,
-    "weight_decay": 0.0,
-    "init_scale": 1.0,
-    "input_noise": 0.0,
-    "average": "epoch",
-    "windows": "readouts",
-    "eta_schedule": "epochs",
-}
+from grover_train.train.readouts import Readouts, local_delta
 
 
 class HeadCutting(Updater):
     """Head cutting with a finder: per sample, search for heads and cut them.
 
     Args:
-        finder: a finder name (``sa``, ``grover``, ...) or a :class:`HeadFinder`.
-        finder_options: keyword options of the finder (e.g. ``num_reads``, ``backend``).
-        max_qubits: largest landscape handed to the finder.
-        batch_size: samples per step; their cuts are averaged.
-        eta: step size; ``eta_decay`` makes it eta / (1 + eta_decay * epochs done), or with
-            ``eta_schedule="cuts"`` eta / (1 + eta_decay * cuts / N): scheduled per cut (a
-            sample with a head found), so a finder that misses heads does not burn its decay.
-        margin: kappa >= 0; heads are states below E+(x, k*) + kappa with another output.
-        max_heads: distinct heads the finder looks for per sample (their cut is averaged).
-        search_budget: the finder's query budget per sample search.
-        eval_size: size of the fixed evaluation subset of the training set for eps.
-        windows: how deep networks are searched: ``"readouts"`` (default: every hidden layer
-            learns from its own label-coupled readout, one-layer windows,
-            :mod:`grover_train.train.readouts`), or whole-network head cutting in windows of
-            ``"layers"`` or ``"columns"`` (:func:`grover_train.model.deep.plan_windows`). One
-            hidden layer: "readouts" is "layers".
-        average: if > 0, the loop returns (and evaluates) the exponential moving average of
-            the weights over about this many steps; the finder keeps searching the raw
-            weights. Default ``"epoch"``: the steps of one epoch; 0 turns averaging off.
-        weight_decay: L2 shrinkage of W and U per step (times eta).
-        init_scale: variance scale of the random initial weights.
-        readout_options: settings of the local readouts of deep networks
-            (:class:`grover_train.train.readouts.ReadoutOptions`, or a dict of its fields);
-            recorded in the summary and the saved state, restored on resume.
-        input_noise: flip each input spin with this probability when a sample is used.
+        options: the method's options (:class:`grover_train.train.options.HeadCuttingOptions`:
+            the finder, margin, windows, search budget, step-size schedule and readouts).
 
     >>> from grover_train.data.datasets import load_dataset
     >>> from grover_train.train.loop import train
     >>> ds = load_dataset('teacher', seed=0, teacher_sizes=(8, 4, 2), num_samples=60)
-    >>> r = train(ds, HeadCutting('exact'), hidden=4, budget=3000, seed=0, progress=False)
+    >>> r = train(ds, HeadCutting(HeadCuttingOptions('exact')), hidden=4, budget=3000, seed=0,
+    ...           progress=False)
     >>> r.summary['finder'], r.summary['queries'] >= 3000
     ('exact', True)
     """
 
-    defaults = DEFAULTS
+    options: HeadCuttingOptions
 
-    def __init__(
-        self,
-        finder: str | HeadFinder,
-        finder_options: dict | None = None,
-        *,
-        max_qubits: int | None = None,
-        batch_size: int | None = None,
-        eta: float | None = None,
-        margin: float | None = None,
-        max_heads: int | None = None,
-        search_budget: int | None = None,
-        eval_size: int | None = None,
-        eta_decay: float | None = None,
-        weight_decay: float | None = None,
-        eta_schedule: str | None = None,
-        init_scale: float | None = None,
-        input_noise: float | None = None,
-        average: int | str | None = None,
-        windows: str | None = None,
-        batched: bool = True,
-        readout_options: ReadoutOptions | dict | None = None,
-    ) -> None:
-        super().__init__(
-            finder_options,
-            batch_size=batch_size,
-            eta=eta,
-            margin=margin,
-            max_heads=max_heads,
-            search_budget=search_budget,
-            eval_size=eval_size,
-            eta_decay=eta_decay,
-            weight_decay=weight_decay,
-            eta_schedule=eta_schedule,
-            init_scale=init_scale,
-            input_noise=input_noise,
-            average=average,
-            windows=windows,
-        )
-        self.finder = finder
-        self.max_qubits = max_qubits
-        #: settings of the local readouts of deep networks (None: the defaults, or on resume
-        #: the saved run's)
-        self.readout_options = (
-            ReadoutOptions.from_dict(readout_options)
-            if isinstance(readout_options, dict)
-            else readout_options
-        )
-        #: a coherent finder sizes the per-sample budget from its preparation when none is
+    def __init__(self, options: HeadCuttingOptions) -> None:
+        super().__init__(options)
+        #: the finder the options built
+        self.finder = options.built_finder()
+        self.name = options.finder_name
+        self.max_qubits = options.max_qubits
+        #: the per-sample search budget; a coherent finder sizes it in ``check`` when none is
         #: given (:func:`grover_train.finders.coherent.budget.sized_budget`)
-        self._budget_given = search_budget is not None
+        self.search_budget = options.search_budget or DEFAULT_SEARCH_BUDGET
         self._budget_check = None
-        #: search a one-layer step's samples in one batched call (False: one at a time, the
-        #: reference path; the heads agree in distribution, see docs/training.md)
-        self.batched = bool(batched)
         self._whole: bool | None = None
-        self.name = getattr(finder, "name", str(finder))
+        #: the windows of the network, planned once in ``check``
+        self.plan: list[Window] = []
 
     def check(self, dataset: Dataset, hidden: list[int]) -> None:
-        """Check the options of head cutting and build the finder (bad options fail here)."""
-        p = self.options
-        check_positive_ints(p, "max_heads", "search_budget")
-        v = p.get("eta_schedule")
-        if v not in ("epochs", "cuts"):
-            raise InputError(f"--eta-schedule must be 'epochs' or 'cuts', got {v!r}")
-        v = p.get("average")
-        if v != "epoch" and (isinstance(v, bool) or not isinstance(v, int | np.integer) or v < 0):
-            raise InputError(f"--average must be an integer number of steps >= 0, got {v!r}")
-        v = self.max_qubits
-        if v is not None and (not isinstance(v, int | np.integer) or v < 2):
-            raise InputError(f"--max-qubits must be an integer >= 2, got {v!r}")
-        # too small for the outputs + 1 (or one unit per layer for columns), unknown shape
-        plan = plan_windows(hidden, dataset.num_classes, v, shape=p["windows"] or "readouts")
-        if not isinstance(self.finder, HeadFinder):
-            self.finder = get_finder(self.finder, **self.finder_options)
-        self.name = getattr(self.finder, "name", str(self.finder))
+        """Plan the windows (a --max-qubits too small for the outputs + 1 fails here), refuse
+        a window wider than the finder takes, and size a coherent finder's search budget."""
+        o = self.options
+        self.plan = plan_windows(hidden, dataset.num_classes, o.max_qubits, shape=o.windows)
+        check_windows_fit(self.finder, o, self.plan, dataset.num_classes)
         sizer = getattr(self.finder, "train_search_budget", None)
-        if sizer is not None and not self._budget_given:
+        if sizer is not None and o.search_budget is None:
             # the largest window searched: what BBHT's expected cost is sized for
-            n = max(w.num_hidden for w in plan) + dataset.num_classes
-            p["search_budget"] = int(sizer(n))
+            n = max(w.num_hidden for w in self.plan) + dataset.num_classes
+            self.search_budget = int(sizer(n))
 
     def fresh(self, net: DragonNetwork) -> DragonNetwork:
         """Deep networks start near identity above layer 1 (docs/deep.md)."""
         return identity_init(net) if net.num_layers > 1 else net
 
     def init(self, net: DragonNetwork, dataset: Dataset, state: dict, seed: int) -> None:
+        """Start from ``net``; a resumed deep run's readouts come back from ``state``, refused
+        if their blocks do not hold this run's windows or their options differ from those
+        given."""
         self.net = net
         self.X, self.y = dataset.X_train, dataset.y_train
         self.cuts = int(state.get("cuts", 0))
@@ -200,17 +110,17 @@ class HeadCutting(Updater):
         self.readouts = None
         # a coherent finder's budget check: one warning when the budget is far too small
         make_check = getattr(self.finder, "budget_check", None)
-        self._budget_check = make_check(self.options["search_budget"]) if make_check else None
-        if self.options["windows"] == "readouts" and net.num_layers > 1:
+        self._budget_check = make_check(self.search_budget) if make_check else None
+        if self.options.windows == "readouts" and net.num_layers > 1:
             saved = state.get("readouts")
+            given = self.options.readouts
             self.readouts = (
-                _ro.check_resume_blocks(saved, net.hidden, net.num_classes, self.max_qubits)
-                if saved
-                else Readouts.random(
-                    net, seed, max_qubits=self.max_qubits, options=self.readout_options
+                _ro.check_resume_blocks(
+                    saved, net.hidden, net.num_classes, self.max_qubits, self.plan
                 )
+                if saved
+                else Readouts.random(net, seed, plan=self.plan, options=given)
             )
-            given = self.readout_options
             if given is not None and saved and "options" not in saved:
                 self.readouts.options = given  # saved before its options were: as given
             elif given is not None and given != self.readouts.options:
@@ -224,8 +134,8 @@ class HeadCutting(Updater):
         p, net, readouts = self.options, self.net, self.readouts
         X, y, N = self.X, self.y, len(self.y)
         queries, budget, rng, noise = batch.queries, batch.budget, batch.rng, batch.noise
-        progress_t = self.cuts / N if p["eta_schedule"] == "cuts" else batch.epochs
-        eta_t = p["eta"] / (1.0 + p["eta_decay"] * progress_t)
+        progress_t = self.cuts / N if p.eta_schedule == "cuts" else batch.epochs
+        eta_t = p.eta / (1.0 + p.eta_decay * progress_t)
         if self._batched(batch, queries, budget):
             return self._step_batched(batch, eta_t)
         delta = None
@@ -235,20 +145,21 @@ class HeadCutting(Updater):
             if queries >= budget:
                 break
             x, label = X[i], int(y[i])
-            if p["input_noise"] > 0:
+            if p.input_noise > 0:
                 # data augmentation: flip each input spin with probability input_noise
-                x = np.where(noise.random(x.size) < p["input_noise"], -x, x)
+                x = np.where(noise.random(x.size) < p.input_noise, -x, x)
             heads: list[FullConfig] = []
             positive = None
             for prob in sample_problems(
                 net,
                 x,
                 label,
-                margin=p["margin"],
+                margin=p.margin,
                 max_qubits=self.max_qubits,
                 step=batch.step,
-                windows=p["windows"],
+                windows=p.windows,
                 readouts=readouts,
+                plan=self.plan,
                 phase=queries / budget,
             ):
                 queries += 1  # the threshold E+(x, k*): one energy evaluation
@@ -259,9 +170,9 @@ class HeadCutting(Updater):
                     prob.bqm,
                     threshold=prob.threshold,
                     exclude=prob.exclude,
-                    budget=min(p["search_budget"], left),
+                    budget=min(self.search_budget, left),
                     seed=child_seed(rng),
-                    max_heads=p["max_heads"],
+                    max_heads=p.max_heads,
                 )
                 queries += int(ss.info["queries"])
                 self.reads_run += int(ss.info.get("reads_run", ss.info["queries"]))
@@ -270,7 +181,7 @@ class HeadCutting(Updater):
                 self.max_qubits_used = max(self.max_qubits_used, prob.num_variables)
                 # the deepest max_heads heads (a finder may return more)
                 rows = ss.record.sample[np.argsort(ss.record.energy, kind="stable")]
-                heads += prob.to_full(rows[: p["max_heads"]])
+                heads += prob.to_full(rows[: p.max_heads])
                 # classical work of the problem (deep nets: positive descent, polishing)
                 queries += int(getattr(prob, "classical_queries", 0))
                 positive = getattr(prob, "positive", None) or positive
@@ -295,13 +206,13 @@ class HeadCutting(Updater):
         self.cuts += found
         if self._budget_check is not None:
             self._budget_check.check()
-        if p["eta_schedule"] == "cuts":  # this batch's cuts count, as in the replay
-            eta_t = p["eta"] / (1.0 + p["eta_decay"] * self.cuts / N)
+        if p.eta_schedule == "cuts":  # this batch's cuts count, as in the replay
+            eta_t = p.eta / (1.0 + p.eta_decay * self.cuts / N)
         size = len(batch.index)
         if delta is not None:
-            apply(net, scale(delta, 1.0 / size), eta_t, p["weight_decay"])
+            apply(net, scale(delta, 1.0 / size), eta_t, p.weight_decay)
         if aux is not None:
-            shrink = 1.0 - eta_t * p["weight_decay"]
+            shrink = 1.0 - eta_t * p.weight_decay
             eta_r = eta_t * readouts.options.readout_eta
             for i, (dV, dd) in enumerate(aux):
                 readouts.V[i] = shrink * readouts.V[i] + eta_r / size * dV
@@ -319,14 +230,14 @@ class HeadCutting(Updater):
         """Whether this step can search its samples as one batch: one hidden layer searched
         whole (one window), and a budget that no sample of the step can exhaust (the last
         steps count sample by sample, as the budget runs out)."""
-        if not self.batched or self.net.num_layers != 1 or self._whole is False:
+        if not self.options.batched or self.net.num_layers != 1 or self._whole is False:
             return False
         if self._budget_check is not None and not self._budget_check.done:
             return False  # sample by sample until the budget check has its readings
         if self._whole is None:
             H, C = self.net.hidden[0], self.net.num_classes
             self._whole = self.max_qubits is None or self.max_qubits >= H + C
-        per_sample = self.options["search_budget"] + 1  # + the threshold's query
+        per_sample = self.search_budget + 1  # + the threshold's query
         return self._whole and budget - queries >= per_sample * len(batch.index)
 
     def _step_batched(self, batch: Batch, eta_t: float) -> StepResult:
@@ -336,13 +247,13 @@ class HeadCutting(Updater):
         p, net = self.options, self.net
         idx = batch.index
         X, labels = self.X[idx], self.y[idx].astype(int)
-        if p["input_noise"] > 0:
+        if p.input_noise > 0:
             # data augmentation: flip each input spin with probability input_noise
-            flips = batch.noise.random(X.shape) < p["input_noise"]
+            flips = batch.noise.random(X.shape) < p.input_noise
             X = np.where(flips, -X, X)
-        land, pos = batch_landscape(net, X, labels, p["margin"])
+        land, pos = batch_landscape(net, X, labels, p.margin)
         found = self.finder.find_batch(
-            land, budget=p["search_budget"], seed=batch.rng, max_heads=p["max_heads"]
+            land, budget=self.search_budget, seed=batch.rng, max_heads=p.max_heads
         )
         self.max_qubits_used = max(self.max_qubits_used, land.num_variables)
         self.reads_run += found.reads_run
@@ -350,8 +261,8 @@ class HeadCutting(Updater):
         hit = np.flatnonzero(found.found)
         size = len(idx)
         self.cuts += int(hit.size)
-        if p["eta_schedule"] == "cuts":  # this batch's cuts count, as in the replay
-            eta_t = p["eta"] / (1.0 + p["eta_decay"] * self.cuts / len(self.y))
+        if p.eta_schedule == "cuts":  # this batch's cuts count, as in the replay
+            eta_t = p.eta / (1.0 + p.eta_decay * self.cuts / len(self.y))
         if hit.size:
             # per sample: the mean over its heads of h, y and y h^T (the cut's negative phase)
             heads = [found.heads[b].astype(float) for b in hit]
@@ -363,7 +274,7 @@ class HeadCutting(Updater):
             db = (Ph - h_mean).sum(axis=0)
             dU = Eh.T @ Ph - yh
             dc = (Eh - y_mean).sum(axis=0)
-            apply(net, scale(([dW], [db], dU, dc), 1.0 / size), eta_t, p["weight_decay"])
+            apply(net, scale(([dW], [db], dU, dc), 1.0 / size), eta_t, p.weight_decay)
         return StepResult(
             queries=int(found.queries.sum()) + size,
             samples=size,
@@ -380,9 +291,8 @@ class HeadCutting(Updater):
 
     def summary(self) -> dict:
         return {
-            "max_qubits": self.max_qubits,
+            "search_budget": self.search_budget,
             "max_qubits_used": self.max_qubits_used,
-            "batched": self.batched,
             "reads_run": self.reads_run,
             **(
                 {"readout_options": self.readouts.options.to_dict()}
@@ -392,4 +302,48 @@ class HeadCutting(Updater):
         }
 
 
-__all__ = ["DEFAULTS", "HeadCutting", "cut", "cut_delta"]
+def check_windows_fit(
+    finder: HeadFinder, options: HeadCuttingOptions, plan: list[Window], num_classes: int
+) -> None:
+    """Refuse, before training starts, a network whose widest search window has more spins
+    than the finder handles (e.g. the 28 qubits of the ``aer`` backend): the run would fail at
+    its first search.
+
+    >>> from grover_train.model.deep import plan_windows
+    >>> o = HeadCuttingOptions("grover", {"backend": "aer"})
+    >>> check_windows_fit(o.built_finder(), o, plan_windows([40], 10, None), 10)
+    Traceback (most recent call last):
+    ...
+    grover_train.errors.TooManyQubitsError: the widest search window of this network has 50 ...
+    >>> check_windows_fit(o.built_finder(), o, plan_windows([40], 10, 24), 10)
+    """
+    limit = finder.max_variables
+    if limit is None:
+        return
+    widest = max(plan, key=lambda w: w.num_spins)
+    if widest.num_spins <= limit:
+        return
+    backend = options.finder_options.get("backend")
+    what = f"finder {options.finder_name!r}" + (
+        f" on backend {backend!r}" if isinstance(backend, str) else ""
+    )
+    value_qubits = getattr(getattr(finder, "backend", None), "oracle", None) == "hardware"
+    fix = (
+        f"pass --max-qubits {limit} or less (windows of fewer spins"
+        + (
+            "; its hardware oracle adds value qubits, so leave room for them or pass "
+            '--finder-option \'backend_options={"oracle": "diagonal"}\''
+            if value_qubits
+            else ""
+        )
+        + ") or a smaller --hidden"
+        if limit >= min_qubits(num_classes)
+        else "use a finder or backend that handles more qubits"
+    )
+    raise TooManyQubitsError(
+        f"the widest search window of this network has {widest.num_spins} spins "
+        f"({widest.name}), more than the {limit} that {what} handles: {fix}"
+    )
+
+
+__all__ = ["HeadCutting", "check_windows_fit", "cut", "cut_delta"]

@@ -32,8 +32,8 @@ from grover_train.finders import check_budget
 from grover_train.model.network import DragonNetwork, check_sizes
 from grover_train.provenance import versions
 from grover_train.rng import check_seed
+from grover_train.train.options import TrainOptions
 from grover_train.train.result import Evaluator, MetricsWriter, TrainResult
-from grover_train.validate import positive_int
 
 
 @dataclass
@@ -75,37 +75,38 @@ class Updater:
     ``init`` once, then ``order`` per epoch and ``step`` per mini-batch, ``network`` whenever
     it needs the weights, ``state`` at checkpoints and at the end, and ``close`` at the end.
 
-    Subclasses set :attr:`name` and :attr:`defaults`; ``options`` are the defaults updated by
-    the options given (None means the default). The loop reads ``batch_size``, ``eval_size``,
-    ``margin`` (of the metric ``train_error_margin``), ``init_scale`` and ``average`` (weight
-    averaging over that many steps, ``"epoch"``: one epoch; absent: off) from them, and records
-    the options named in ``defaults`` in the summary.
+    Subclasses set :attr:`name`; :attr:`options` are the method's options
+    (:class:`grover_train.train.options.TrainOptions` or a subclass, checked when built). The
+    loop reads ``batch_size``, ``eval_size``, ``margin`` (of the metric ``train_error_margin``),
+    ``init_scale`` and ``average`` from them and records them in the summary.
 
+    >>> from grover_train.train.options import TrainOptions
     >>> class Still(Updater):  # an updater that never changes the weights
-    ...     name, defaults = "still", {"batch_size": 4, "eval_size": 8, "margin": 0.0,
-    ...                                "init_scale": 1.0}
+    ...     name = "still"
     ...     def step(self, batch):
     ...         return StepResult(queries=len(batch.index), samples=len(batch.index), row={})
     >>> from grover_train.data.datasets import load_dataset
     >>> ds = load_dataset('teacher', seed=0, teacher_sizes=(6, 3, 2), num_samples=40)
-    >>> r = train(ds, Still(), hidden=3, budget=10, seed=0, progress=False)
+    >>> r = train(ds, Still(TrainOptions(batch_size=4, eval_size=8)), hidden=3, budget=10,
+    ...           seed=0, progress=False)
     >>> r.summary['finder'], r.summary['queries'], r.summary['steps']
     ('still', 12, 3)
     """
 
     #: the method's name: the summary's and the saved state's ``finder``
     name: str = "updater"
-    #: default options, recorded in the summary in this order
+    # read by studies/anneal_vs_backprop.py's CurveRecorder until it forwards the options only
     defaults: dict[str, Any] = {}
 
-    def __init__(self, finder_options: dict[str, Any] | None = None, **options: Any) -> None:
-        self.finder_options = dict(finder_options or {})
-        self.options = {**self.defaults, **{k: v for k, v in options.items() if v is not None}}
+    def __init__(self, options: TrainOptions | None = None) -> None:
+        self.options = options if options is not None else TrainOptions()
+        #: the finder's options as the summary records them (none for a method without one)
+        self.finder_options: dict[str, Any] = dict(getattr(self.options, "finder_options", {}))
         self.net: DragonNetwork | None = None
 
     def check(self, dataset: Dataset, hidden: list[int]) -> None:
-        """Raise :class:`InputError` for a bad option of this method (the loop checked the
-        shared ones)."""
+        """Raise :class:`InputError` where this method cannot train ``hidden`` layers on
+        ``dataset`` (the options themselves were checked when built)."""
 
     def fresh(self, net: DragonNetwork) -> DragonNetwork:
         """The network a run that does not start from a given one begins with."""
@@ -113,7 +114,8 @@ class Updater:
 
     def init(self, net: DragonNetwork, dataset: Dataset, state: dict[str, Any], seed: int) -> None:
         """Start training ``net`` (in place) on ``dataset``; ``state`` is the saved
-        ``train_state`` of a resumed run (counters only for a new one)."""
+        ``train_state`` of a resumed run (counters only for a new one). The last place a run
+        may be refused: nothing is written before it returns."""
         self.net = net
 
     def order(self, rng: np.random.Generator, n: int) -> np.ndarray:
@@ -135,7 +137,8 @@ class Updater:
         return {}
 
     def summary(self) -> dict[str, Any]:
-        """Entries of the run's summary besides the loop's and the options."""
+        """Entries of the run's summary besides the loop's and the options (or options as
+        the run resolved them, e.g. a sized search budget)."""
         return {}
 
     def close(self) -> None:
@@ -159,55 +162,30 @@ def hidden_list(hidden: int | Sequence[int]) -> list[int]:
         ) from None
 
 
-def check_train_options(
-    dataset: Dataset, hidden: int | Sequence[int], budget: int, seed: int | None, **opts: Any
-) -> list[int]:
-    """Validate the options every training method shares; return ``hidden`` as a list.
-
-    Shared: the sizes, ``budget``, ``seed``, ``batch_size``, ``eta``, ``margin``,
-    ``eta_decay``, ``weight_decay``, ``input_noise`` and ``eval_size``; other keys are left to
-    the updater's own ``check``.
+def check_run(
+    dataset: Dataset, hidden: int | Sequence[int], budget: int, seed: int | None
+) -> tuple[list[int], int]:
+    """Check what a run is besides its method's options: the layer sizes against the data,
+    the budget and the seed; return ``hidden`` as a list and the seed as an int.
 
     >>> from grover_train.data.datasets import load_dataset
     >>> ds = load_dataset('teacher', seed=0, teacher_sizes=(6, 3, 2), num_samples=40)
-    >>> check_train_options(ds, 3, 100, 0, eta=0.1)
-    [3]
-    >>> check_train_options(ds, 3, 100, 0, eta=0)
+    >>> check_run(ds, 3, 100, 0)
+    ([3], 0)
+    >>> check_run(ds, 3, 100, None)
     Traceback (most recent call last):
     ...
-    grover_train.errors.InputError: --eta must be a positive number, got 0
+    grover_train.errors.InputError: training needs an integer seed, got None: pass --seed N
     """
     sizes = hidden_list(hidden)
     check_sizes(dataset.num_inputs, sizes, dataset.num_classes)
     check_budget(budget, "--budget")
-    check_seed(seed)
+    checked = check_seed(seed)
+    if checked is None:  # every stream of the run is derived from it
+        raise InputError("training needs an integer seed, got None: pass --seed N")
     if len(dataset.y_train) == 0:
         raise InputError("the training set is empty: choose more samples or other classes")
-    check_positive_ints(opts, "batch_size", "eval_size")
-    v = opts.get("eta")
-    if v is not None and not (np.isfinite(v) and v > 0):
-        raise InputError(f"--eta must be a positive number, got {v!r}")
-    for name in ("margin", "eta_decay", "weight_decay"):
-        v = opts.get(name)
-        if v is not None and not (np.isfinite(v) and v >= 0):
-            raise InputError(f"--{name.replace('_', '-')} must be a number >= 0, got {v!r}")
-    v = opts.get("input_noise")
-    if v is not None and not (np.isfinite(v) and 0 <= v < 0.5):
-        raise InputError(f"--input-noise must be a probability in [0, 0.5), got {v!r}")
-    return sizes
-
-
-def check_positive_ints(opts: dict[str, Any], *names: str) -> None:
-    """Raise :class:`InputError` unless each of ``names`` in ``opts`` is None or an int >= 1.
-
-    >>> check_positive_ints({"max_heads": 0}, "max_heads")
-    Traceback (most recent call last):
-    ...
-    grover_train.errors.InputError: max-heads must be a positive integer, got 0
-    """
-    for name in names:
-        if opts.get(name) is not None:
-            positive_int(opts[name], name.replace("_", "-"))
+    return sizes, checked
 
 
 def train(
@@ -224,6 +202,7 @@ def train(
     num_evals: int = 50,
     checkpoint: Callable[[DragonNetwork], None] | None = None,
     checkpoint_every: float = 300.0,
+    start: Callable[[], None] | None = None,
 ) -> TrainResult:
     """Train a network of ``hidden`` layers on ``dataset`` with ``updater`` until ``budget``
     queries are spent.
@@ -245,23 +224,21 @@ def train(
         checkpoint: called with a copy of the network whose ``meta['train_state']`` is where
             the run stands, at most every ``checkpoint_every`` seconds (0: after every step),
             so that a killed run can be resumed from it (``init=..., resume=True``).
+        start: called once every check has passed, before the metrics file is opened (where
+            a caller creates its output folder: a refused run writes nothing).
 
     Returns:
         :class:`TrainResult` with the network, per-step metrics and a summary.
 
     Raises:
-        InputError: a bad option, a model that does not fit the data, or a resume without
-            saved state or with another seed.
+        InputError: a model that does not fit the data, or a resume without saved state or
+            with another seed, method or layer sizes.
         BudgetError: the resumed run already spent ``budget``.
     """
     p = updater.options
-    hidden = check_train_options(dataset, hidden, budget, seed, **p)
+    hidden, seed = check_run(dataset, hidden, budget, seed)
     updater.check(dataset, hidden)
-    checked = check_seed(seed)
-    if checked is None:  # every stream of the run is derived from it
-        raise InputError("training needs an integer seed, got None: pass --seed N")
-    seed = checked
-    state = _resume_state(init, resume, seed)
+    state = _resume_state(init, resume, seed, hidden, updater.name)
     if init is not None:
         net = init.copy()
         if net.num_inputs != dataset.num_inputs or net.num_classes != dataset.num_classes:
@@ -278,7 +255,7 @@ def train(
                 hidden,
                 dataset.num_classes,
                 seed=init_seed,
-                scale=p["init_scale"],
+                scale=p.init_scale,
             )
         )
     if state["queries"] >= budget:
@@ -289,16 +266,20 @@ def train(
     N = len(dataset.y_train)
     # Weight averaging: the updater trains the raw network; the returned (deployable) network
     # ``avg`` is the exponential moving average of its weights over ~``average`` steps.
-    if p.get("average") == "epoch":
-        p["average"] = -(-N // p["batch_size"])  # steps per epoch
-    average = p.get("average") or 0
+    average = p.average_steps(N)
     avg = None
     if average:
         avg = net
         raw = state.get("raw")
         net = _from_arrays(raw, net.meta) if raw else net.copy()
     updater.init(net, dataset, state, seed)
-    evaluator = Evaluator(dataset, eval_size=p["eval_size"], seed=seed, margin=p["margin"])
+    if start is not None:
+        try:
+            start()
+        except BaseException:
+            updater.close()
+            raise
+    evaluator = Evaluator(dataset, eval_size=p.eval_size, seed=seed, margin=p.margin)
     writer = MetricsWriter(metrics_path, resume_step=state["step"] if resume else None)
     queries, step, epoch, pos = state["queries"], state["step"], state["epoch"], state["pos"]
     wall0 = float(state.get("wall_s", 0.0))
@@ -330,7 +311,7 @@ def train(
                 order = updater.order(np.random.default_rng([seed, 2, epoch]), N)
                 order_epoch = epoch
             batch = Batch(
-                index=order[pos : pos + p["batch_size"]],
+                index=order[pos : pos + p.batch_size],
                 step=step,
                 epochs=epoch + pos / N,
                 queries=queries,
@@ -397,7 +378,8 @@ def train(
         "hidden": hidden,
         "dataset": dataset.name,
         "classes": list(dataset.classes),
-        **{k: p[k] for k in updater.defaults},
+        **p.record(),
+        "average": average,
         **updater.summary(),
         "versions": versions(),
     }
@@ -409,11 +391,15 @@ def train(
     return TrainResult(net, metrics, summary)
 
 
-def _resume_state(init: DragonNetwork | None, resume: bool, seed: int) -> dict[str, Any]:
+def _resume_state(
+    init: DragonNetwork | None, resume: bool, seed: int, hidden: list[int], name: str
+) -> dict[str, Any]:
+    """Where the run to resume stands (counters at zero for a new run); refused if it was
+    saved without a state or trained with another seed, method or layer sizes."""
     if not resume:
         return {"queries": 0, "step": 0, "epoch": 0, "pos": 0, "wall_s": 0.0}
     state = dict((init.meta if init is not None else {}).get("train_state") or {})
-    if not state:
+    if init is None or not state:
         raise InputError(
             "the model to resume has no training state: resume only from a "
             "model.npz written by 'grover-train train'"
@@ -422,6 +408,18 @@ def _resume_state(init: DragonNetwork | None, resume: bool, seed: int) -> dict[s
         raise InputError(
             f"seed {seed} differs from the seed {state['seed']} of the run being "
             f"resumed: drop --seed or pass --seed {state['seed']}"
+        )
+    saved = state.get("finder")
+    # runs saved before the grover finder had one name are grover runs
+    if saved not in (None, name) and not (name == "grover" and str(saved).startswith("grover")):
+        raise InputError(
+            f"the run being resumed was trained with finder {saved!r}, not {name!r}: resume "
+            "with the same --finder"
+        )
+    if init.hidden != hidden:
+        raise InputError(
+            f"the run being resumed has hidden layers {init.hidden}, not {hidden}: resume "
+            "with the same --hidden"
         )
     return state
 
@@ -491,8 +489,7 @@ __all__ = [
     "Batch",
     "StepResult",
     "Updater",
-    "check_positive_ints",
-    "check_train_options",
+    "check_run",
     "hidden_list",
     "raw_network",
     "train",

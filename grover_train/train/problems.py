@@ -17,7 +17,6 @@ window of the schedule (top-down, one window per visit); without it every window
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -96,6 +95,7 @@ def sample_problems(
     windows: str = "layers",
     readouts=None,
     phase: float = 0.0,
+    plan: list[deep.Window] | None = None,
 ) -> list[HeadProblem]:
     """The landscapes to search for heads of one training sample (x, label).
 
@@ -113,6 +113,8 @@ def sample_problems(
             the same as "layers").
         readouts: the auxiliary readouts, for ``windows="readouts"`` with several layers.
         phase: share of the training budget spent so far (the readout schedule uses it).
+        plan: the windows of ``windows`` and ``max_qubits``, planned already (None: planned
+            here).
         sweeps: coordinate-descent rounds for the positive configuration and for polishing
             heads of deep networks (None: :data:`grover_train.model.deep.DEFAULT_SWEEPS`).
 
@@ -131,10 +133,11 @@ def sample_problems(
     if windows == "readouts":
         if net.num_layers > 1:
             return _readout_problems(
-                net, readouts, x, label, margin, max_qubits, step, sweeps, phase
+                net, readouts, x, label, margin, max_qubits, step, sweeps, phase, plan
             )
         windows = "layers"  # one hidden layer: its own readout is the real one
-    plan = deep.plan_windows(net.hidden, net.num_classes, max_qubits, shape=windows)
+    if plan is None:
+        plan = deep.plan_windows(net.hidden, net.num_classes, max_qubits, shape=windows)
     if step is not None:
         plan = [plan[int(step) % len(plan)]]
     sweeps = deep.DEFAULT_SWEEPS if sweeps is None else int(sweeps)
@@ -192,13 +195,16 @@ def batch_landscape(
     return land, pos
 
 
-def _readout_problems(net, readouts, x, label, margin, max_qubits, step, sweeps, phase=0.0):
+def _readout_problems(
+    net, readouts, x, label, margin, max_qubits, step, sweeps, phase=0.0, plan=None
+):
     """One-layer problems of the local networks (module :mod:`grover_train.train.readouts`)."""
     from grover_train.train import readouts as ro
 
     if readouts is None:
         raise ValueError("windows='readouts' needs the auxiliary readouts of the network")
-    plan = _readout_plan(tuple(net.hidden), net.num_classes, max_qubits)
+    if plan is None:
+        plan = deep.plan_windows(net.hidden, net.num_classes, max_qubits, shape="readouts")
     if step is not None:
         plan = [
             ro.scheduled_window(
@@ -218,11 +224,6 @@ def _readout_problems(net, readouts, x, label, margin, max_qubits, step, sweeps,
         )
         for w in plan
     ]
-
-
-@functools.lru_cache(maxsize=64)
-def _readout_plan(hidden: tuple[int, ...], num_classes: int, max_qubits) -> list[deep.Window]:
-    return deep.plan_windows(list(hidden), num_classes, max_qubits, shape="readouts")
 
 
 def _window_problem(

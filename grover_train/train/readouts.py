@@ -156,11 +156,15 @@ def anchor_identity(net: DragonNetwork, eta: float, strength: float, top: bool =
 
 
 def readout_blocks(
-    hidden: Sequence[int], num_classes: int, max_qubits=None, block_readouts: bool = True
+    hidden: Sequence[int],
+    num_classes: int,
+    max_qubits=None,
+    block_readouts: bool = True,
+    plan: list[deep.Window] | None = None,
 ) -> list:
     """The readout blocks of every hidden layer below the last: with ``block_readouts``
     the window blocks of ``plan_windows(..., shape="readouts")`` (each block its own local
-    classifier), else one block per layer.
+    classifier; ``plan``: those windows, planned already), else one block per layer.
 
     >>> readout_blocks([32, 32, 32], 10, 24)[0]
     [(0, 11), (11, 21), (21, 32)]
@@ -170,7 +174,8 @@ def readout_blocks(
     hidden = list(hidden)
     if not block_readouts:
         return [[(0, h)] for h in hidden[:-1]]
-    plan = deep.plan_windows(hidden, num_classes, max_qubits, shape="readouts")
+    if plan is None:
+        plan = deep.plan_windows(hidden, num_classes, max_qubits, shape="readouts")
     return [
         sorted((int(a), int(b)) for m, a, b in (w.blocks[0] for w in plan) if m == layer)
         for layer in range(len(hidden) - 1)
@@ -216,16 +221,17 @@ class Readouts:
         scale: float | None = None,
         max_qubits=None,
         options: ReadoutOptions | None = None,
+        plan: list[deep.Window] | None = None,
     ) -> Readouts:
         """Gaussian readouts with variance scale / H_l (as the real readout U; default
         ``options.readout_init``), zero biases, blocks from :func:`readout_blocks` for
-        ``max_qubits``."""
+        ``max_qubits`` (or the readout windows ``plan``)."""
         options = options or ReadoutOptions()
         scale = options.readout_init if scale is None else scale
         rng = np.random.default_rng(np.random.SeedSequence([int(seed), 5]))
         C = net.num_classes
         V = [rng.normal(0, np.sqrt(scale / h), size=(C, h)) for h in net.hidden[:-1]]
-        blocks = readout_blocks(net.hidden, C, max_qubits, options.block_readouts)
+        blocks = readout_blocks(net.hidden, C, max_qubits, options.block_readouts, plan)
         return cls(V, [np.zeros((len(b), C)) for b in blocks], blocks, options)
 
     def block(self, layer: int, a: int, b: int) -> int:
@@ -259,12 +265,17 @@ class Readouts:
 
 
 def check_resume_blocks(
-    saved: dict, hidden: Sequence[int], num_classes: int, max_qubits
+    saved: dict,
+    hidden: Sequence[int],
+    num_classes: int,
+    max_qubits,
+    plan: list[deep.Window] | None = None,
 ) -> Readouts:
     """The saved readouts of a run to resume, refused if their blocks do not hold the windows
     of ``max_qubits`` (each window must lie inside one readout block: its local network) or
-    if they cannot be read. Runs saved before block readouts have one block per layer and
-    resume as they were trained.
+    if they cannot be read (``plan``: the readout windows of ``max_qubits``, planned already).
+    Runs saved before block readouts have one block per layer and resume as they were
+    trained.
 
     >>> net = DragonNetwork.random(4, [4, 4], 2, seed=0)
     >>> saved = Readouts.random(net, 0, max_qubits=4).to_json()
@@ -287,7 +298,8 @@ def check_resume_blocks(
             f"the saved run's auxiliary readouts cannot be used ({exc}): resume from an "
             "intact model.npz or start the run again"
         ) from None
-    plan = deep.plan_windows(list(hidden), num_classes, max_qubits, shape="readouts")
+    if plan is None:
+        plan = deep.plan_windows(list(hidden), num_classes, max_qubits, shape="readouts")
     for w in plan:
         layer, a, b = w.blocks[0]
         try:
