@@ -264,8 +264,7 @@ def test_windows_covering_the_network_equal_unwindowed_training():
 
 
 def test_deep_comparison_stores_runs_per_method_and_seed(tmp_path):
-    from grover_train.reporting.report import deep_section
-    from grover_train.studies.deep_comparison import run_deep_comparison
+    from grover_train.studies.deep_comparison import deep_section, run_deep_comparison
 
     small = dict(data={"classes": [0, 1, 2], "pool": True}, hidden=(6, 6, 6), max_qubits=7)
     names = ["grover exact (windows)", "sa (windows)"]

@@ -157,8 +157,8 @@ def test_training_fit_names_failed_seeds_instead_of_dropping_them():
 
 
 def test_dqa_ratio_is_not_taken_against_a_stand_in_annealer(tmp_path):
-    from grover_train.reporting.report import analyse, verdict
     from grover_train.runs.store import Store
+    from grover_train.studies.capped_training import analyse, training_verdict
 
     rng = np.random.default_rng(3)
     store = Store(tmp_path / "s.sqlite")
@@ -174,11 +174,11 @@ def test_dqa_ratio_is_not_taken_against_a_stand_in_annealer(tmp_path):
             from grover_train.runs.runners import RunOutput
 
             store.record(spec, RunOutput({"queries": int(C[-1])}, metrics))
-    res = analyse(store, num_boot=10)
+    res = analyse(store)
     store.close()
     r = res["ratios"]["grover-dqa"]
     assert "ratio" not in r and "sqa not run" in r["reason"]
-    assert "grover-dqa vs sqa: not measured" in verdict(res)
+    assert "grover-dqa vs sqa: not measured" in training_verdict(res)
 
 
 def _hand_written_bootstrap(groups, statistic, num_boot, level, seed):

@@ -334,7 +334,7 @@ def test_a_target_reached_exactly_counts_despite_round_off():
 def test_teacher_grows_with_the_student_and_targets_follow_one_rule():
     from grover_train.analysis.replay_fit import MIN_DECADES, MIN_WRONG, decades, rule_targets
     from grover_train.data.datasets import GROWN_TEACHER_SAMPLES, grown_teacher
-    from grover_train.reporting import report
+    from grover_train.studies import capped_training
     from grover_train.studies.replay_study import replay_specs
 
     for quick, data_seeds in ((True, 2), (False, 3)):
@@ -350,7 +350,7 @@ def test_teacher_grows_with_the_student_and_targets_follow_one_rule():
     assert max(s["hidden"] + 3 for s in replay_specs(quick=False)) >= 31
     t = rule_targets(int(0.8 * GROWN_TEACHER_SAMPLES))
     assert t.lo * 240 == pytest.approx(MIN_WRONG, abs=1e-12) and t.hi == 0.4
-    assert decades(t) >= MIN_DECADES == report.MIN_DECADES == 1.5
+    assert decades(t) >= MIN_DECADES == capped_training.MIN_DECADES == 1.5
     # the rule never depends on costs: two different data seeds' runs get the same targets
     assert np.array_equal(rule_targets(240).eps, t.eps)
     a = ReplaySetup.grown(6, data_seed=1, num_samples=60, max_epochs=1)

@@ -10,6 +10,7 @@ from grover_train.errors import InputError
 from grover_train.reporting.report import write_report
 from grover_train.runs.runners import RunOutput
 from grover_train.runs.store import Store
+from grover_train.studies.base import Study
 from grover_train.studies.capped_training import FINDER_LABELS
 from grover_train.studies.search_level import run_search_spec
 
@@ -107,8 +108,8 @@ def test_report_text_has_table_and_verdict(store_path, tmp_path):
     text = (tmp_path / "report.md").read_text()
     assert "| alpha backprop | 0.78 |" in text
     assert "| alpha sa (annealing) | 1.01 |" in text
-    head = "## Search level and capped-budget training runs"
-    assert head in text and "reconstruction" in text
+    head = "## Capped-budget training runs"
+    assert head in text and "reconstruction" in text and "## Search level" in text
     verdict = text.split(head)[1].split("##")[0]
     # grover-uniform / random ~ 1.8 is within 2x; grover-dqa / sqa ~ 1.8 as well
     assert "grover-uniform vs random" in verdict and "'up to 2x'" in verdict
@@ -193,11 +194,10 @@ TINY_VALIDATION = [
 
 
 def test_reproduce_is_resumable_and_writes_the_report(tmp_path, monkeypatch, capsys):
-    from grover_train.reporting import reproduce as reproduce_mod
+    from grover_train.studies import anneal_vs_backprop, replay_study, search_level
     from grover_train.studies import capped_training as training_level
     from grover_train.studies import deep_comparison as windows
     from grover_train.studies import hardware as hardware_report
-    from grover_train.studies import replay_study, search_level
 
     hardware = []  # the noise study has its own tests; here only that reproduce calls it
     monkeypatch.setattr(
@@ -207,25 +207,11 @@ def test_reproduce_is_resumable_and_writes_the_report(tmp_path, monkeypatch, cap
     )
 
     monkeypatch.setattr(replay_study, "replay_specs", lambda quick=True: TINY_REPLAY)
-    # the older tuning and comparison sweeps; annealing vs backprop has its own tests
-    monkeypatch.setattr(reproduce_mod, "anneal_vs_backprop_hook", lambda out, **kw: False)
     monkeypatch.setattr(replay_study, "validation_specs", lambda quick=True: TINY_VALIDATION)
-    echo = "grover_train.runs.runners:echo"
+    avb_runs = []  # annealing vs backprop has its own tests; here only that reproduce calls it
     monkeypatch.setattr(
-        training_level,
-        "anneal_tuning_specs",
-        lambda quick=True: [
-            {"kind": echo, "finder": "sa", "search_budget": b, "validation_accuracy": a, "seed": 0}
-            for b, a in ((8, 0.7), (32, 0.8))
-        ],
+        anneal_vs_backprop, "run_once", lambda out, quick, workers=1: avb_runs.append(quick)
     )
-    chosen = []
-    monkeypatch.setattr(
-        training_level,
-        "anneal_vs_backprop_specs",
-        lambda budget, quick=True: chosen.append(budget) or [{"kind": echo, "seed": 1}],
-    )
-
     monkeypatch.setattr(windows, "default_budget", lambda quick=True: 400)
     monkeypatch.setattr(windows, "SEEDS", (0,))
     tiny = [
@@ -251,9 +237,8 @@ def test_reproduce_is_resumable_and_writes_the_report(tmp_path, monkeypatch, cap
     first = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert first["sweeps"]["search-level-quick"]["finished"] == 3
     assert first["sweeps"]["replay-quick"]["finished"] == len(TINY_REPLAY)
-    assert chosen[0] == 32  # the reads with the higher validation accuracy
-    assert hardware == [True]
-    assert first["sweeps"]["anneal-vs-backprop-quick"]["finished"] == 1
+    assert hardware == [True] and avb_runs == [True]
+    assert list(first["timings_s"])[-1] == "report"
     assert first["replay.sizes"] == [6, 7, 8, 9]
     assert first["replay.data_seeds"] == [0, 1] and "teacher" in first["replay.teacher_rule"]
     for n in first["replay.sizes"]:
@@ -308,11 +293,51 @@ def test_reproduce_is_resumable_and_writes_the_report(tmp_path, monkeypatch, cap
     ],
 )
 def test_verdict_words(ci, words):
-    from grover_train.reporting.report import verdict
+    from grover_train.studies.capped_training import training_verdict
 
     result = {
-        "search": "not measured",
         "ratios": {"grover-uniform": {"versus": "random", "ratio": sum(ci) / 2, "ci": list(ci)}},
+        "orderings": [],
     }
-    text = verdict(result)
+    text = training_verdict(result)
     assert words in text and "random" in text
+
+
+TOY_STUDY_RUNS: list[str] = []
+
+
+def _toy_run(ctx):
+    TOY_STUDY_RUNS.append(ctx.tag)
+    ctx.sweep(f"toy-{ctx.tag}", "grover_train.runs.runners:echo", [{"seed": 3, "queries": 5}])
+
+
+def _toy_report(ctx):
+    from grover_train.studies.base import Section
+
+    runs = ctx.store.runs(sweep="toy-quick", status="finished")
+    keys = {"toy.runs": len(runs)}
+    return Section("## Toy study\n\nIt ran.\n\n", keys, table="| toy | - | 1 | - |", verdict="Toy.")
+
+
+TOY_STUDY = Study("toy", "a toy study", _toy_report, _toy_run)
+
+
+def test_a_study_is_one_module_and_one_registry_line(tmp_path, monkeypatch):
+    """A study added to the registry is run by reproduce and shown by the report, with no
+    other edit; a skipped one is not run; an unknown name to skip is refused before any work."""
+    from grover_train import studies
+    from grover_train.errors import UnknownNameError
+    from grover_train.reporting.reproduce import reproduce
+
+    monkeypatch.setattr(studies, "STUDIES", {"toy": f"{__name__}:TOY_STUDY"})
+    TOY_STUDY_RUNS.clear()
+    res = reproduce(tmp_path / "a", progress=False, num_boot=10)
+    assert TOY_STUDY_RUNS == ["quick"] and res["toy.runs"] == 1
+    assert res["sweeps"]["toy-quick"]["finished"] == 1
+    assert "## Toy study" in (tmp_path / "a" / "report.md").read_text()
+    assert res["table"].splitlines()[-1] == "| toy | - | 1 | - |" and res["verdict"] == "Toy."
+    res = reproduce(tmp_path / "b", progress=False, num_boot=10, skip=["toy"])
+    assert TOY_STUDY_RUNS == ["quick"] and res["toy.runs"] == 0
+    with pytest.raises(UnknownNameError, match="unknown study to skip 'nope': use one of"):
+        reproduce(tmp_path / "c", skip=["nope"])
+    assert not (tmp_path / "c").exists()

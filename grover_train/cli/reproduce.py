@@ -27,17 +27,15 @@ def register(subparsers) -> None:
         metavar="ADDRESS",
         help="run the sweeps on an existing dask.distributed scheduler",
     )
+    from grover_train.studies import STUDIES
+
     p.add_argument(
-        "--no-deep",
-        dest="deep",
-        action="store_false",
-        help="skip the deep-network comparison (windowed sa and grover against backprop)",
-    )
-    p.add_argument(
-        "--no-hardware",
-        dest="hardware",
-        action="store_false",
-        help="skip the noise study and the fault-tolerant estimates (docs/hardware.md)",
+        "--skip",
+        action="append",
+        default=[],
+        metavar="STUDY",
+        help="leave a study out (repeatable): a name of the study registry "
+        f"({', '.join(STUDIES)}) or a study's switch (replay, anneal, deep, hardware)",
     )
     p.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples (1000)")
     p.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bars")
@@ -60,19 +58,10 @@ def run(args: argparse.Namespace) -> int:
         dask_address=args.dask_address,
         progress=args.progress,
         num_boot=args.bootstrap,
-        deep=args.deep,
-        hardware=args.hardware,
+        skip=args.skip,
     )
     print(res.pop("table"))
     print()
     print(res.pop("verdict"))
-    from pathlib import Path
-
-    from grover_train.reporting.report import deep_section
-
-    deep = deep_section(Path(args.out))
-    if deep:
-        print()
-        print(deep.strip())
     print_json(res)
     return 0

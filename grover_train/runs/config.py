@@ -40,9 +40,8 @@ from typing import Any
 from grover_train.errors import InputError, UnknownNameError
 from grover_train.finders.registry import flag_options
 from grover_train.rng import SEED_MAX
+from grover_train.runs.runners import kinds
 
-#: sweep kinds with a built-in runner (``grover_train.runs.runners.SWEEP_RUNNERS``)
-KINDS = ("train", "search", "replay", "noise")
 #: most runs one sweep file may expand to (checked before the grid is expanded)
 MAX_RUNS = 100_000
 #: keys every train run must have (the runner has no default for them)
@@ -230,9 +229,9 @@ def parse_sweep(doc: dict[str, Any], where: str = "sweep") -> Sweep:
                 f"{where}: unknown key sweep.{key}: use only {', '.join(sorted(SWEEP_KEYS))}"
             )
     kind = head.get("kind")
-    if not isinstance(kind, str) or not (kind in KINDS or ":" in kind):
+    if not isinstance(kind, str) or not (kind in kinds() or ":" in kind):
         raise InputError(
-            f"{where}: sweep.kind is {kind!r}: use one of {', '.join(KINDS)} "
+            f"{where}: sweep.kind is {kind!r}: use one of {', '.join(kinds())} "
             "or a 'package.module:function' runner"
         )
     name = head.get("name", Path(where).stem if where != "sweep" else "sweep")
@@ -333,9 +332,9 @@ def spec_keys(kind: str) -> set[str] | None:
         from grover_train.studies.search_level import SPEC_KEYS
 
         return set(SPEC_KEYS)
-    if kind in KINDS or ":" in kind:
+    if kind in kinds() or ":" in kind:
         return None
-    raise UnknownNameError(f"unknown sweep kind {kind!r}: use one of {', '.join(KINDS)}")
+    raise UnknownNameError(f"unknown sweep kind {kind!r}: use one of {', '.join(kinds())}")
 
 
 #: train_model keywords the train runner fills itself; not settable from a sweep file

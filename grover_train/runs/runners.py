@@ -52,38 +52,25 @@ def run_train_spec(spec: dict[str, Any]) -> RunOutput:
     return RunOutput(summary=dict(result.summary), metrics=[dict(m) for m in result.metrics])
 
 
-def _search(spec: dict[str, Any]) -> RunOutput:
-    """Search-level run: dispatched to ``grover_train.studies.search_level.run_search_spec``."""
-    from grover_train.studies.search_level import run_search_spec
-
-    return run_search_spec(spec)
+#: sweep kinds the infrastructure runs itself; the studies add theirs
+#: (:data:`grover_train.studies.KINDS`)
+SWEEP_RUNNERS: dict[str, Callable[[dict[str, Any]], RunOutput]] = {"train": run_train_spec}
 
 
-def _replay(spec: dict[str, Any]) -> RunOutput:
-    """Trajectory replay: dispatched to ``grover_train.studies.replay.run_replay_spec``."""
-    from grover_train.studies.replay import run_replay_spec
+def kinds() -> tuple[str, ...]:
+    """Every sweep kind with a runner by name: ``train`` and the studies' kinds.
 
-    return run_replay_spec(spec)
+    >>> kinds()
+    ('train', 'search', 'replay', 'noise')
+    """
+    from grover_train.studies import KINDS
 
-
-def _noise(spec: dict[str, Any]) -> RunOutput:
-    """Noise study: dispatched to ``grover_train.studies.noise_study.run_noise_spec``."""
-    from grover_train.studies.noise_study import run_noise_spec
-
-    return run_noise_spec(spec)
-
-
-#: sweep kind -> runner (a picklable module-level function spec -> RunOutput)
-SWEEP_RUNNERS: dict[str, Callable[[dict[str, Any]], RunOutput]] = {
-    "train": run_train_spec,
-    "search": _search,
-    "replay": _replay,
-    "noise": _noise,
-}
+    return (*SWEEP_RUNNERS, *KINDS)
 
 
 def get_runner(kind: str) -> Callable[[dict[str, Any]], RunOutput]:
-    """The runner of a sweep kind: a name of :data:`SWEEP_RUNNERS` or ``"package.module:function"``.
+    """The runner of a sweep kind: ``train``, a kind of the studies (:func:`kinds`) or
+    ``"package.module:function"``.
 
     >>> get_runner("train").__name__
     'run_train_spec'
@@ -94,6 +81,11 @@ def get_runner(kind: str) -> Callable[[dict[str, Any]], RunOutput]:
     """
     if kind in SWEEP_RUNNERS:
         return SWEEP_RUNNERS[kind]
+    from grover_train.studies import KINDS, kind_runner
+
+    if kind in KINDS:
+        runner: Callable[[dict[str, Any]], RunOutput] = kind_runner(kind)
+        return runner
     if ":" in kind:
         module_name, _, attr = kind.partition(":")
         try:
@@ -105,8 +97,7 @@ def get_runner(kind: str) -> Callable[[dict[str, Any]], RunOutput]:
             ) from None
         return fn
     raise UnknownNameError(
-        f"unknown sweep kind {kind!r}: use {', '.join(SWEEP_RUNNERS)} or a "
-        "'package.module:function'"
+        f"unknown sweep kind {kind!r}: use {', '.join(kinds())} or a 'package.module:function'"
     )
 
 

@@ -45,6 +45,7 @@ from grover_train import jsonify
 from grover_train.analysis.replay_fit import Estimate, estimate, exponent
 from grover_train.data.datasets import Dataset
 from grover_train.errors import InputError
+from grover_train.studies.base import ReportContext, RunContext, Section, Study
 from grover_train.train.loop import Batch, StepResult, Updater
 
 #: the paper's exponents (abstract of arXiv:2506.05244)
@@ -1053,3 +1054,27 @@ __all__ = [
     "tune_reads",
     "verdict_text",
 ]
+
+
+def _run(ctx: RunContext) -> None:
+    t0 = time.perf_counter()
+    run_once(ctx.out, quick=ctx.quick, workers=ctx.workers)
+    ctx.time("anneal-vs-backprop", time.perf_counter() - t0)
+
+
+def _report(ctx: ReportContext) -> Section:
+    result = load(ctx.out)
+    if result is None:
+        return Section()
+    files = (PLOT_NAME,) if (ctx.out / PLOT_NAME).exists() else ()
+    return Section(section(result).rstrip() + "\n\n", exponent_keys(result), files)
+
+
+#: the study's registry entry (:data:`grover_train.studies.STUDIES`)
+STUDY = Study(
+    "anneal-vs-backprop",
+    "sa (reads tuned on validation), sqa and backprop over 1.5 decades of eps, paired by seed",
+    _report,
+    _run,
+    switch="anneal",
+)

@@ -31,6 +31,8 @@ from pathlib import Path
 
 import numpy as np
 
+from grover_train.studies.base import ReportContext, Section, Study
+
 #: reads per window for the annealer's p_A
 SA_READS = 2048
 
@@ -325,6 +327,19 @@ def report_section() -> str:
         return section(json.loads(RESULTS_PATH.read_text()))
     except (OSError, ValueError, KeyError, TypeError):
         return ""
+
+
+def _report(ctx: ReportContext) -> Section:
+    return Section(report_section())
+
+
+#: the study's registry entry (:data:`grover_train.studies.STUDIES`): committed results, so
+#: ``reproduce`` runs nothing for it (:func:`main` reruns the comparison, docs/coherent.md)
+STUDY = Study(
+    "coherent-training",
+    "coherent training on digits: grover against random and sa at equal budgets (committed)",
+    _report,
+)
 
 
 def main(argv: list[str]) -> None:

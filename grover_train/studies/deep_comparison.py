@@ -28,6 +28,7 @@ import numpy as np
 from grover_train.data.datasets import load_dataset, split_validation
 from grover_train.model.deep import identity_init
 from grover_train.model.network import DragonNetwork
+from grover_train.studies.base import ReportContext, RunContext, Section, Study
 
 #: grover's share of the budget and its oracle queries per sample search (SA's 8 reads find
 #: heads in 15-16 spin windows; 8 oracle queries do so only while heads are abundant, so
@@ -264,7 +265,99 @@ def plot_deep_comparison(runs: list[dict], path: str | os.PathLike) -> Path:
     return path
 
 
+def _fmt(x: float | None, digits: int = 2) -> str:
+    if x is None or (isinstance(x, float) and not np.isfinite(x)):
+        return "n/a"
+    return f"{x:.{digits}f}"
+
+
+def deep_section(out: Path) -> str:
+    """The report's section on deep networks from ``out/deep_comparison.json`` ("" if none).
+
+    >>> deep_section(Path("/nonexistent"))
+    ''
+    """
+    path = out / "deep_comparison.json"
+    if not path.exists():
+        return ""
+    try:
+        info = json.loads(path.read_text())
+        summary, methods = info["summary"], info.get("methods", {})
+    except (OSError, ValueError, KeyError):
+        return ""
+
+    def acc(r: dict, key: str) -> str:
+        return (
+            f"{_fmt(r.get(key + '_mean'), 3)} ± {_fmt(r.get(key + '_sd'), 3)} "
+            f"({_fmt(r.get(key + '_min'), 3)}–{_fmt(r.get(key + '_max'), 3)})"
+        )
+
+    lines = [
+        "## Deep networks, a few layers at a time",
+        "",
+        f"Task: {info.get('task', '?')}; seeds {info.get('seeds', '?')}; deep methods train "
+        "every hidden layer from its own label-coupled readouts (one per window block below "
+        "the last layer), one layer's window per search (docs/deep.md). Accuracy: mean ± "
+        "standard deviation over the seeds (range). Plot: `deep_comparison.png` (test "
+        "accuracy against cumulative queries, one line per seed).",
+        "",
+        "| method | hidden | max qubits (used) | queries | validation acc | test acc | wall s |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name, r in summary.items():
+        m = methods.get(name, {})
+        hidden = ",".join(str(h) for h in m.get("hidden", [])) or "?"
+        lines.append(
+            f"| {name} | {hidden} | {m.get('max_qubits') or '-'} ({r.get('max_qubits_used', '?')})"
+            f" | {r.get('queries', 0):.0f} | {acc(r, 'val')} | {acc(r, 'test')} | "
+            f"{_fmt(r.get('wall_s'), 1)} |"
+        )
+    return "\n".join(lines) + "\n\n"
+
+
+def run_deep_once(out: Path, *, quick: bool, progress: bool = False) -> bool:
+    """Run the deep comparison unless ``out/deep_comparison.json`` already has its budget.
+
+    Returns True when it ran. The comparison is a few minutes at most, so it is kept whole
+    (one file) rather than stored run by run.
+    """
+    path = out / "deep_comparison.json"
+    if path.exists():
+        try:
+            done = json.loads(path.read_text()).get("budget") == default_budget(quick)
+        except (OSError, ValueError):
+            done = False
+        if done:
+            return False
+    run_deep_comparison(out, quick=quick, progress=progress)
+    return True
+
+
+def _run(ctx: RunContext) -> None:
+    t0 = time.perf_counter()
+    run_deep_once(ctx.out, quick=ctx.quick, progress=ctx.progress)
+    ctx.time("deep-comparison", time.perf_counter() - t0)
+
+
+def _report(ctx: ReportContext) -> Section:
+    files = ("deep_comparison.png",) if (ctx.out / "deep_comparison.png").exists() else ()
+    return Section(deep_section(ctx.out), files=files)
+
+
+#: the study's registry entry (:data:`grover_train.studies.STUDIES`)
+STUDY = Study(
+    "deep-comparison",
+    "deep networks a few layers at a time: windowed sa and grover against backprop",
+    _report,
+    _run,
+    switch="deep",
+)
+
+
 __all__ = [
+    "STUDY",
+    "deep_section",
+    "run_deep_once",
     "COMPARISON_RUNS",
     "SEEDS",
     "comparison_setup",

@@ -11,8 +11,11 @@ minute); full: everything (about 12 minutes here).
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
+
+from grover_train.studies.base import ReportContext, RunContext, Section, Study
 
 
 def hardware_section(out_dir: str | Path, quick: bool = True, reuse: bool = True) -> dict[str, Any]:
@@ -66,3 +69,32 @@ def hardware_section(out_dir: str | Path, quick: bool = True, reuse: bool = True
             "ft_md": str(out / "ft_estimates.md"),
         },
     }
+
+
+def _run(ctx: RunContext) -> None:
+    t0 = time.perf_counter()
+    hardware_section(ctx.out, quick=ctx.quick, reuse=True)  # the report reads its files back
+    ctx.time("hardware", time.perf_counter() - t0)
+
+
+def _report(ctx: ReportContext) -> Section:
+    if not ((ctx.out / "noise_study.json").exists() and (ctx.out / "ft_estimates.json").exists()):
+        return Section()
+    hw = hardware_section(ctx.out, reuse=True)  # reads the files reproduce wrote
+    keys = {
+        "hardware.break_even": hw["noise"].break_even,
+        "hardware.lambda": hw["noise"].lam,
+        "hardware.ft_crossover_n": hw["ft"].get("crossover_n"),
+    }
+    files = ("noise_study.png",) if (ctx.out / "noise_study.png").exists() else ()
+    return Section(hw["markdown"] + "\n\n", keys, files)
+
+
+#: the study's registry entry (:data:`grover_train.studies.STUDIES`)
+STUDY = Study(
+    "hardware",
+    "noise study (break-even two-qubit error) and fault-tolerant resource estimates",
+    _report,
+    _run,
+    switch="hardware",
+)

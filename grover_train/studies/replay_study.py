@@ -42,6 +42,7 @@ from grover_train.analysis.replay_fit import (
     size_trend,
 )
 from grover_train.errors import InputError
+from grover_train.studies.base import ReportContext, RunContext, Section, Study
 from grover_train.studies.replay import (
     ReplaySetup,
     certification_amplified,
@@ -427,3 +428,30 @@ __all__ = [
     "replay_verdict",
     "validation_specs",
 ]
+
+
+def _run(ctx: RunContext) -> None:
+    ctx.sweep(f"replay-{ctx.tag}", "replay", replay_specs(quick=ctx.quick))
+    ctx.sweep(f"replay-validation-{ctx.tag}", "train", validation_specs(quick=ctx.quick))
+
+
+def _report(ctx: ReportContext) -> Section:
+    result = analyse_replay(ctx.store)
+    runs = replay_runs(ctx.store) if result is not None else None
+    files = (
+        ("replay_scaling.png",) if plot_replay(result, runs, ctx.out / "replay_scaling.png") else ()
+    )
+    if (ctx.out / "anneal_vs_grover.png").exists():
+        files += ("anneal_vs_grover.png",)
+    verdict = replay_verdict(result) if result is not None else ""
+    return Section(replay_section(result), replay_exponents(result), files, verdict=verdict)
+
+
+#: the study's registry entry (:data:`grover_train.studies.STUDIES`)
+STUDY = Study(
+    "replay",
+    "training-level replay on the growing teacher: every method's cost on one trajectory",
+    _report,
+    _run,
+    switch="replay",
+)
