@@ -19,6 +19,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from grover_train.data import load_dataset
+from grover_train.train.options import HeadCuttingOptions
 from grover_train.train.run import train_model
 
 # %% [markdown]
@@ -27,7 +28,8 @@ from grover_train.train.run import train_model
 
 # %%
 data = load_dataset("digits", seed=0, classes=[0, 1, 2], pool=True)
-result = train_model(data, hidden=8, finder="sa", budget=8000, seed=0, progress=False)
+options = HeadCuttingOptions("sa")
+result = train_model(data, options, hidden=8, budget=8000, seed=0, progress=False)
 net = result.net
 print(
     f"test accuracy {result.summary['test_accuracy']:.3f} after {result.summary['queries']} queries"
