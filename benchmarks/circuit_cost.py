@@ -57,7 +57,7 @@ def grover_optimizer_iterate(Q: np.ndarray, m: int):
 def iterate_table(sizes) -> tuple[str, bool, str, bool]:
     """The per-iterate table; (text, target met, misses, met with the same range as GO)."""
     from grover_train.finders.coherent.circuits import circuit_resources, grover_iterate
-    from grover_train.finders.coherent.oracle import quantize, register_bounds
+    from grover_train.finders.coherent.phase_oracle import quantize, register_bounds
 
     rows, notes, like_ok = [], [], True
     for n in sizes:

@@ -21,7 +21,7 @@ from grover_train.finders.coherent.circuits import (
     search_circuit,
 )
 from grover_train.finders.coherent.iterates import as_phases
-from grover_train.finders.coherent.oracle import (
+from grover_train.finders.coherent.phase_oracle import (
     diagonal_oracle,
     energy_bounds,
     hardware_oracle,

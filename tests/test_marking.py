@@ -18,7 +18,7 @@ from grover_train.finders.coherent.marking import (
     choose_quantization,
     oracle_marking,
 )
-from grover_train.finders.coherent.oracle import quantize
+from grover_train.finders.coherent.phase_oracle import quantize
 from grover_train.finders.coherent.prep import Preparation
 from grover_train.finders.search_problem import SearchProblem
 

@@ -45,7 +45,7 @@ def export_problem(
     from qiskit.circuit import Parameter
 
     from grover_train.finders.coherent.circuits import grover_iterate, search_circuit
-    from grover_train.finders.coherent.oracle import hardware_oracle, quantize
+    from grover_train.finders.coherent.phase_oracle import hardware_oracle, quantize
     from grover_train.finders.coherent.prep import Preparation
 
     n = bqm.num_variables

@@ -53,7 +53,7 @@ def canonical_circuits() -> list[dict]:
         oracle_marking,
         quantization_record,
     )
-    from grover_train.finders.coherent.oracle import hardware_oracle
+    from grover_train.finders.coherent.phase_oracle import hardware_oracle
     from grover_train.finders.coherent.prep import Preparation
     from grover_train.finders.search_problem import SearchProblem
 

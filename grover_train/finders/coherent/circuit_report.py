@@ -90,7 +90,7 @@ def circuit_report(
         grover_iterate,
         search_circuit,
     )
-    from grover_train.finders.coherent.oracle import value_register_size
+    from grover_train.finders.coherent.phase_oracle import value_register_size
     from grover_train.finders.coherent.prep import Preparation
     from grover_train.finders.search_problem import SearchProblem
 
@@ -172,7 +172,7 @@ def account_error_with_fit(exc: Exception, bqm: dimod.BinaryQuadraticModel, thre
     """The missing-account error, extended with the smallest fake device this circuit fits."""
     from grover_train.errors import AccountError
     from grover_train.finders.coherent.marking import OracleQuantizer
-    from grover_train.finders.coherent.oracle import value_register_size
+    from grover_train.finders.coherent.phase_oracle import value_register_size
     from grover_train.finders.search_problem import SearchProblem
 
     probe = SearchProblem(bqm, 0.0 if threshold is None else threshold)

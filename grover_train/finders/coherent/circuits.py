@@ -23,7 +23,7 @@ from qiskit.circuit import Parameter, ParameterExpression
 
 from grover_train.errors import InputError, UnknownNameError
 from grover_train.finders.coherent.iterates import as_phases
-from grover_train.finders.coherent.oracle import diagonal_oracle, hardware_oracle, quantize
+from grover_train.finders.coherent.phase_oracle import diagonal_oracle, hardware_oracle, quantize
 from grover_train.finders.coherent.prep import Preparation
 from grover_train.finders.ising import ising_arrays
 

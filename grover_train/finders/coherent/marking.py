@@ -29,7 +29,7 @@ from functools import lru_cache
 import dimod
 import numpy as np
 
-from grover_train.finders.coherent.oracle import (
+from grover_train.finders.coherent.phase_oracle import (
     DEFAULT_BITS,
     EXACT_RANGE_MAX,
     Quantization,
@@ -93,7 +93,7 @@ def energy_band(quant: Quantization, threshold: float) -> tuple[float, float]:
     """Energies within which rounding can misplace a state: tau -+ (bound + 1) / scale
     (zero width for an exact quantization).
 
-    >>> from grover_train.finders.coherent.oracle import quantize
+    >>> from grover_train.finders.coherent.phase_oracle import quantize
     >>> energy_band(quantize(dimod.BQM({0: 1.0}, {}, 0.0, 'BINARY')), 0.5)
     (0.5, 0.5)
     """

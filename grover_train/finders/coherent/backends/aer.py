@@ -36,7 +36,7 @@ from grover_train.finders.coherent.circuits import (
 )
 from grover_train.finders.coherent.iterates import as_phases
 from grover_train.finders.coherent.marking import OracleQuantizer, bqm_key
-from grover_train.finders.coherent.oracle import value_register_size
+from grover_train.finders.coherent.phase_oracle import value_register_size
 from grover_train.finders.search_problem import SearchProblem
 from grover_train.rng import child_seed
 

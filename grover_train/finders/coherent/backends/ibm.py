@@ -33,7 +33,7 @@ from grover_train.finders.coherent.circuits import circuit_resources, search_cir
 from grover_train.finders.coherent.devices import fake_short_name, fit_hint
 from grover_train.finders.coherent.iterates import as_phases
 from grover_train.finders.coherent.marking import OracleQuantizer, bqm_key
-from grover_train.finders.coherent.oracle import value_register_size
+from grover_train.finders.coherent.phase_oracle import value_register_size
 from grover_train.finders.search_problem import SearchProblem
 from grover_train.rng import child_seed
 from grover_train.validate import positive_int

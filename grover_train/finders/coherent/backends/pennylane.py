@@ -100,7 +100,7 @@ class PennyLaneBackend(Backend):
         """(Quantization, m) of the arithmetic oracle at this threshold: the hardware oracle's
         choice (:class:`~grover_train.finders.coherent.marking.OracleQuantizer`), so both mark
         the same states, exactly the heads whenever its record says exact."""
-        from grover_train.finders.coherent.oracle import value_register_size
+        from grover_train.finders.coherent.phase_oracle import value_register_size
 
         q = self._quantizer.quantization(problem)
         return q, value_register_size(q)
