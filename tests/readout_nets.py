@@ -9,6 +9,7 @@ from grover_train.finders import SearchProblem
 from grover_train.model.network import DragonNetwork
 from grover_train.train import readouts as ro
 from grover_train.train.cutting import HeadCutting
+from grover_train.train.options import HeadCuttingOptions
 from grover_train.train.problems import sample_problems
 
 
@@ -63,11 +64,17 @@ def local_energy(net, r, layer, x, hs, y, block: int = 0):
 
 
 def small_digits():
-    """Three pooled digit classes and the options of a short 6,6 training run (two blocks of
-    3 units per layer under 7 qubits)."""
+    """Three pooled digit classes and the run keywords of a short 6,6 training run (its
+    options: :func:`small_options`)."""
     ds = load_dataset("digits", seed=0, classes=[0, 1, 2], pool=True)
-    kw = dict(hidden=[6, 6], finder="sa", seed=2, progress=False, max_qubits=7, average=0)
+    kw = dict(hidden=[6, 6], seed=2, progress=False)
     return ds, kw
+
+
+def small_options(**values) -> HeadCuttingOptions:
+    """The options of the short run of :func:`small_digits` (sa, two blocks of 3 units per
+    layer under 7 qubits, no averaging), with ``values`` changed."""
+    return HeadCuttingOptions("sa", **{"max_qubits": 7, "average": 0, **values})
 
 
 def record_step_ends(monkeypatch) -> list[int]:

@@ -20,6 +20,7 @@ from grover_train.model.landscape import (
     training_error,
 )
 from grover_train.model.network import DragonNetwork
+from grover_train.train.options import HeadCuttingOptions
 from grover_train.train.problems import sample_problems
 from grover_train.train.run import train_model
 
@@ -93,7 +94,7 @@ def test_too_small_max_qubits_names_the_smallest_value():
     ds = load_dataset("digits", seed=0, classes=[0, 1, 2], pool=True)
     with pytest.raises(InputError, match=r"--max-qubits 4\b"):
         train_model(
-            ds, hidden=[4, 4], finder="exact", budget=100, seed=0, max_qubits=3, progress=False
+            ds, HeadCuttingOptions("exact", max_qubits=3), hidden=[4, 4], budget=100, seed=0
         )
     assert deep.min_qubits(3) == 4  # and 4 works
     assert max(w.num_spins for w in deep.plan_windows([4, 4], 3, 4)) == 4
@@ -245,20 +246,24 @@ def _teacher():
 
 def test_windows_covering_the_network_equal_unwindowed_training():
     ds = _teacher()
-    kw = dict(hidden=[4, 3], finder="sa", budget=1500, seed=3, progress=False)
+    kw = dict(hidden=[4, 3], budget=1500, seed=3, progress=False)
+
+    def sa(max_qubits, windows):
+        return HeadCuttingOptions("sa", max_qubits=max_qubits, windows=windows)
+
     # whole-network head cutting (the option windows="layers"; readouts are the default)
-    a = train_model(ds, max_qubits=None, windows="layers", **kw)
-    b = train_model(ds, max_qubits=9, windows="layers", **kw)  # 4 + 3 + 2: the whole net
+    a = train_model(ds, sa(None, "layers"), **kw)
+    b = train_model(ds, sa(9, "layers"), **kw)  # 4 + 3 + 2: the whole net
     assert a.summary["max_qubits_used"] == b.summary["max_qubits_used"] == 9
     assert [m["test_accuracy"] for m in a.metrics] == [m["test_accuracy"] for m in b.metrics]
     for wa, wb in zip(a.net.W + [a.net.U], b.net.W + [b.net.U], strict=True):
         assert np.array_equal(wa, wb)
-    b2 = train_model(ds, max_qubits=9, windows="columns", **kw)  # columns: the same one window
+    b2 = train_model(ds, sa(9, "columns"), **kw)  # columns: the same one window
     assert [m["test_accuracy"] for m in b2.metrics] == [m["test_accuracy"] for m in a.metrics]
-    c = train_model(ds, max_qubits=5, windows="layers", **kw)
+    c = train_model(ds, sa(5, "layers"), **kw)
     assert c.summary["max_qubits_used"] <= 5
     assert not np.array_equal(c.net.U, a.net.U)
-    d = train_model(ds, max_qubits=6, windows="columns", **kw)  # 2 units of each layer + y
+    d = train_model(ds, sa(6, "columns"), **kw)  # 2 units of each layer + y
     assert d.summary["max_qubits_used"] <= 6 and d.summary["windows"] == "columns"
     assert not np.array_equal(d.net.W[0], c.net.W[0])
 

@@ -13,6 +13,7 @@ from readout_nets import (
     layer_window,
     local_energy,
     small_digits,
+    small_options,
     tiny,
     window_heads,
 )
@@ -165,8 +166,8 @@ def test_without_nudge_the_cut_is_the_local_readout_cut():
 
 def test_nudged_training_learns_and_counts_the_sweep():
     ds, kw = small_digits()
-    plain = train_model(ds, budget=2000, **kw)
-    nudged = train_model(ds, budget=2000, readout_options={"nudge": 1.0}, **kw)
+    plain = train_model(ds, small_options(), budget=2000, **kw)
+    nudged = train_model(ds, small_options(readouts={"nudge": 1.0}), budget=2000, **kw)
     assert nudged.summary["readout_options"]["nudge"] == 1.0
     assert nudged.summary["queries"] >= 2000 and nudged.summary["max_qubits_used"] <= 7
     start = deep.identity_init(DragonNetwork.random(16, [6, 6], 3, seed=0))
@@ -194,7 +195,8 @@ def test_anchor_can_leave_the_last_layer_free():
 
 def test_anchored_training_keeps_the_upper_layer_near_the_identity():
     ds, kw = small_digits()
-    free = train_model(ds, budget=2000, **kw)
-    held = train_model(ds, budget=2000, readout_options=ro.ReadoutOptions(anchor=5.0), **kw)
+    free = train_model(ds, small_options(), budget=2000, **kw)
+    anchored = small_options(readouts=ro.ReadoutOptions(anchor=5.0))
+    held = train_model(ds, anchored, budget=2000, **kw)
     dist = [np.linalg.norm(r.net.W[1] - np.eye(6)) for r in (free, held)]
     assert dist[1] < 0.5 * dist[0]

@@ -14,6 +14,7 @@ from readout_nets import (
     local_energy,
     record_step_ends,
     small_digits,
+    small_options,
     tiny,
     window_heads,
 )
@@ -24,6 +25,7 @@ from grover_train.finders import get_finder
 from grover_train.model import deep
 from grover_train.model.network import DragonNetwork, one_hot_spins
 from grover_train.train import readouts as ro
+from grover_train.train.options import HeadCuttingOptions
 from grover_train.train.problems import sample_problems
 from grover_train.train.run import train_model
 
@@ -199,9 +201,9 @@ def test_greedy_schedule_searches_one_layer_per_third_bottom_up():
 
 def test_one_layer_readouts_training_is_layer_training():
     ds = load_dataset("teacher", seed=0, teacher_sizes=(8, 4, 2), num_samples=80)
-    kw = dict(hidden=[5], finder="sa", budget=1200, seed=1, progress=False, max_qubits=5)
-    a = train_model(ds, windows="layers", **kw)
-    b = train_model(ds, windows="readouts", **kw)
+    kw = dict(hidden=[5], budget=1200, seed=1, progress=False)
+    a = train_model(ds, HeadCuttingOptions("sa", max_qubits=5, windows="layers"), **kw)
+    b = train_model(ds, HeadCuttingOptions("sa", max_qubits=5, windows="readouts"), **kw)
     assert np.array_equal(a.net.W[0], b.net.W[0]) and np.array_equal(a.net.U, b.net.U)
     assert "readouts" not in b.net.meta["train_state"]
 
@@ -210,7 +212,7 @@ def test_deep_readouts_training_learns_every_layer_and_resumes_exactly(monkeypat
     # the finish phase is relative to the command's budget: without it a resumed run to a
     # larger budget is the uninterrupted run
     ds, kw = small_digits()
-    kw["readout_options"] = ro.ReadoutOptions(finish=0.0)
+    kw["options"] = small_options(readouts=ro.ReadoutOptions(finish=0.0))
     ends = record_step_ends(monkeypatch)  # a resume starts at a step's end
     full = train_model(ds, budget=3000, **kw)
     middle = min(ends, key=lambda q: abs(q - 1500))
@@ -227,17 +229,24 @@ def test_deep_readouts_training_learns_every_layer_and_resumes_exactly(monkeypat
     for a, b in zip(full.net.W, back.net.W, strict=True):
         assert np.allclose(a, b)
     assert np.allclose(back.net.meta["train_state"]["readouts"]["V"][0], saved["V"][0])
-    # the run says how it was trained, and a resume without options continues with those
+    # the run says how it was trained (summary and saved state: every option), and a resume
+    # without readout options continues with those
     assert full.summary["readout_options"]["finish"] == 0.0 and saved["options"]["finish"] == 0.0
-    quiet = {k: v for k, v in kw.items() if k != "readout_options"}
+    recorded = full.net.meta["train_state"]["options"]
+    assert recorded == {**kw["options"].to_dict(), "readouts": full.summary["readout_options"]}
+    assert recorded["max_qubits"] == 7 and recorded["finder"] == "sa"
+    quiet = {**kw, "options": small_options()}
     again = train_model(ds, budget=3000, init=half.net, resume=True, **quiet)
     for a, b in zip(full.net.W, again.net.W, strict=True):
         assert np.allclose(a, b)
+    assert again.net.meta["train_state"]["options"] == recorded  # restored from the saved run
+    other = small_options(readouts={})
     with pytest.raises(InputError, match="readout options differ"):
-        train_model(ds, budget=3000, init=half.net, resume=True, readout_options={}, **quiet)
+        train_model(ds, budget=3000, init=half.net, resume=True, **{**kw, "options": other})
     # a resume under another --max-qubits would search windows that are in no readout block
+    wider = small_options(readouts=ro.ReadoutOptions(finish=0.0), max_qubits=5)
     with pytest.raises(InputError, match="resume with the --max-qubits it was started with"):
-        train_model(ds, budget=3000, init=half.net, resume=True, **{**kw, "max_qubits": 5})
+        train_model(ds, budget=3000, init=half.net, resume=True, **{**kw, "options": wider})
 
 
 def test_validation_split_is_stratified_disjoint_and_seeded():
@@ -275,13 +284,13 @@ def test_runs_saved_before_block_readouts_resume_as_they_were_trained(monkeypatc
     same --max-qubits as one readout per layer, exactly the run it was."""
     ds, kw = small_digits()
     ends = record_step_ends(monkeypatch)
-    kw["readout_options"] = {"finish": 0.0, "block_readouts": False}
+    kw["options"] = small_options(readouts={"finish": 0.0, "block_readouts": False})
     full = train_model(ds, budget=2000, **kw)
     half = train_model(ds, budget=min(ends, key=lambda q: abs(q - 1000)), **kw)
     saved = half.net.meta["train_state"]["readouts"]
     assert saved["blocks"] == [[[0, 6]]]
     half.net.meta["train_state"]["readouts"] = {"V": saved["V"], "d": [saved["d"][0][0]]}
-    kw["readout_options"] = {"finish": 0.0}  # today's default blocks: the file decides
+    kw["options"] = small_options(readouts={"finish": 0.0})  # default blocks: the file decides
     back = train_model(ds, budget=2000, init=half.net, resume=True, **kw)
     for a, b in zip(full.net.W + [full.net.U], back.net.W + [back.net.U], strict=True):
         assert np.array_equal(a, b)

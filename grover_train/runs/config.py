@@ -26,7 +26,6 @@ the same id and a re-run sweep finds what is already finished.
 from __future__ import annotations
 
 import hashlib
-import inspect
 import itertools
 import json
 import math
@@ -34,6 +33,7 @@ import os
 import tomllib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -95,8 +95,11 @@ def _int_list(v: object, length: int | None = None) -> bool:
     )
 
 
-#: key -> (check, what a good value looks like); used to check every value of a train sweep
-TRAIN_TYPES: dict[str, tuple[Callable[[object], bool], str]] = {
+_POS_INT = (lambda v: _is_int(v) and v > 0, "a positive integer")
+#: keys the train runner itself uses (the data, the run, the finder) -> (check, what a good
+#: value looks like); with the options' keys (:func:`train_types`) they check every value of a
+#: train sweep
+RUNNER_TYPES: dict[str, tuple[Callable[[object], bool], str]] = {
     "dataset": (lambda v: isinstance(v, str), 'a dataset name, e.g. "teacher" or "digits"'),
     "finder": (lambda v: isinstance(v, str), 'a finder name, e.g. "sa" or "grover"'),
     "seed": (lambda v: _is_int(v) and 0 <= v <= SEED_MAX, f"an integer in [0, {SEED_MAX}]"),
@@ -117,19 +120,50 @@ TRAIN_TYPES: dict[str, tuple[Callable[[object], bool], str]] = {
         lambda v: _is_num(v) and 0 <= v < 1,
         "a number in [0, 1), e.g. 0.15",
     ),
+    # of the training loop, not of a method (grover_train.train.run.train_model)
+    "num_evals": _POS_INT,
 }
-#: keys the train runner itself uses (dataset and finder); the rest go to train_model
-RUNNER_KEYS = frozenset(TRAIN_TYPES)
-_POS_INT = (lambda v: _is_int(v) and v > 0, "a positive integer")
-_NONNEG = (lambda v: _is_num(v) and v >= 0, "a finite number >= 0")
-# keywords of train_model with a known type (the others are checked by train_model itself)
-TRAIN_TYPES.update(
-    {k: _POS_INT for k in ("batch_size", "max_heads", "eval_size", "max_qubits", "num_evals")}
-)
-TRAIN_TYPES.update({k: _NONNEG for k in ("margin", "eta_decay", "weight_decay")})
-TRAIN_TYPES.update({k: (lambda v: _is_num(v) and v > 0, "a finite number > 0") for k in ("eta",)})
-TRAIN_TYPES["search_budget"] = _POS_INT
-TRAIN_TYPES["init_scale"] = (lambda v: _is_num(v) and v > 0, "a finite number > 0")
+RUNNER_KEYS = frozenset(RUNNER_TYPES)
+
+#: what a value of an option's annotated type looks like in a sweep file (the options check
+#: its range when they are built, :func:`check_specs`)
+_TYPE_CHECKS: dict[str, tuple[Callable[[object], bool], str]] = {
+    "int": (_is_int, "an integer"),
+    "float": (_is_num, "a finite number"),
+    "str": (lambda v: isinstance(v, str), "a string"),
+    "bool": (lambda v: isinstance(v, bool), "true or false"),
+    "ReadoutOptions": (
+        lambda v: isinstance(v, dict),
+        "an inline table of readout options, e.g. {finish = 0.0}",
+    ),
+}
+
+
+@cache
+def train_types() -> dict[str, tuple[Callable[[object], bool], str]]:
+    """Key -> (check, what a good value looks like) of every key of a train sweep with a known
+    type: the runner's keys (:data:`RUNNER_TYPES`) and the options of every training method
+    (:func:`grover_train.train.options.option_names`), typed by their dataclass fields.
+
+    >>> ok, hint = train_types()["eta"]
+    >>> ok(0.1), ok(float("inf")), hint
+    (True, False, 'a finite number')
+    >>> train_types()["average"][1]
+    'an integer or a string'
+    """
+    from grover_train.train.options import option_fields
+
+    types = dict(RUNNER_TYPES)
+    for name, annotation in option_fields().items():
+        if name in types:
+            continue
+        checks = [_TYPE_CHECKS[t] for t in str(annotation).split(" | ") if t in _TYPE_CHECKS]
+        if checks:
+            types[name] = (
+                lambda v, checks=checks: any(ok(v) for ok, _ in checks),
+                " or ".join(hint for _, hint in checks),
+            )
+    return types
 
 
 @dataclass
@@ -305,8 +339,10 @@ def _check_value(key: str, value: object, kind: str, known: set[str] | None, whe
             f"{where}: unknown key {key!r} for a {kind} sweep: use one of "
             f"{', '.join(sorted(known))}"
         )
-    types = {**TRAIN_TYPES, **{k: v[:2] for k, v in finder_keys().items()}}
-    if kind == "train" and key in types:
+    if kind != "train":
+        return
+    types = {**train_types(), **{k: v[:2] for k, v in finder_keys().items()}}
+    if key in types:
         ok, hint = types[key]
         if not ok(value):
             raise InputError(f"{where}: {key} = {_toml(value)} has the wrong type: give {hint}")
@@ -319,15 +355,18 @@ def _toml(value: object) -> str:
 def spec_keys(kind: str) -> set[str] | None:
     """Keys a run spec of ``kind`` may hold (``None``: any key, for custom runners).
 
-    Train sweeps accept the dataset and finder keys of :data:`RUNNER_KEYS`, the finder options
-    of :func:`finder_keys`, and every keyword of ``grover_train.train.run.train_model``; search
-    sweeps accept ``grover_train.studies.search_level.SPEC_KEYS``.
+    Train sweeps accept the runner's keys of :data:`RUNNER_KEYS` (data, run, finder,
+    ``num_evals``), the finder options of :func:`finder_keys`, and every option of the training
+    methods (:func:`grover_train.train.options.option_names`); search sweeps accept
+    ``grover_train.studies.search_level.SPEC_KEYS``.
 
-    >>> {"finder", "seed", "budget"} <= spec_keys("train")
+    >>> {"finder", "seed", "budget", "eta", "readouts"} <= spec_keys("train")
     True
     """
     if kind == "train":
-        return set(RUNNER_KEYS) | set(finder_keys()) | _train_model_keywords()
+        from grover_train.train.options import option_names
+
+        return set(RUNNER_KEYS) | set(finder_keys()) | set(option_names())
     if kind == "search":
         from grover_train.studies.search_level import SPEC_KEYS
 
@@ -337,25 +376,12 @@ def spec_keys(kind: str) -> set[str] | None:
     raise UnknownNameError(f"unknown sweep kind {kind!r}: use one of {', '.join(kinds())}")
 
 
-#: train_model keywords the train runner fills itself; not settable from a sweep file
-TRAIN_RESERVED = {"dataset", "finder_options", "progress", "metrics_path", "init", "resume", "self"}
-
-
-def _train_model_keywords() -> set[str]:
-    from grover_train.train.run import train_model
-
-    params = inspect.signature(train_model).parameters
-    return {
-        name
-        for name, p in params.items()
-        if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD) and name not in TRAIN_RESERVED
-    }
-
-
 def check_specs(specs: list[dict[str, Any]], where: str = "sweep") -> None:
     """Check every run of a sweep before the first one starts: required keys, known finder and
-    dataset names, options that apply to the dataset, finder options the finder takes, and the
-    landscape family of a search run.
+    dataset names, options that apply to the dataset, finder options the finder takes, the
+    training options (built once per distinct finder and options, so each option is checked
+    where its dataclass is, :mod:`grover_train.train.options`), and the landscape family of a
+    search run.
 
     >>> check_specs([{"kind": "train", "finder": "sa", "hidden": 4, "budget": 10}], "s.toml")
     Traceback (most recent call last):
@@ -364,8 +390,17 @@ def check_specs(specs: list[dict[str, Any]], where: str = "sweep") -> None:
     """
     from grover_train.data.datasets import DATASETS
     from grover_train.finders import FINDERS
-    from grover_train.train.run import UPDATERS, check_method
+    from grover_train.train.options import (
+        METHODS,
+        HeadCuttingOptions,
+        method_options,
+        option_names,
+    )
 
+    values_of = [k for k in option_names() if k not in ("finder", "finder_options")]
+    # (finder, its options) -> what builds the options of its runs: a head-cutting finder,
+    # built once, or another method's name and options
+    methods: dict[str, tuple[Any, dict[str, Any] | None]] = {}
     checked: set[str] = set()
     for spec in specs:
         if spec.get("kind") == "search":  # a landscape family of the registry
@@ -393,10 +428,10 @@ def check_specs(specs: list[dict[str, Any]], where: str = "sweep") -> None:
                     "or [grid]"
                 )
         finder, dataset = spec["finder"], spec.get("dataset", "teacher")
-        if finder not in FINDERS and finder not in UPDATERS:
+        if finder not in FINDERS and finder not in METHODS:
             raise InputError(
                 f"{where}: unknown finder {finder!r}: use one of "
-                f"{', '.join(sorted([*FINDERS, *UPDATERS]))}"
+                f"{', '.join(sorted([*FINDERS, *METHODS]))}"
             )
         if dataset not in DATASETS:
             raise InputError(
@@ -412,18 +447,33 @@ def check_specs(specs: list[dict[str, Any]], where: str = "sweep") -> None:
             raise InputError(f"{where}: pool does not apply to dataset 'teacher': remove it")
         options = dict(spec.get("finder_options") or {})
         options.update({k: spec[k] for k in finder_keys() if k in spec})
-        key = canonical_json([finder, options])
+        method = canonical_json([finder, options])
+        if method not in methods:
+            try:
+                base = method_options(finder, options)
+            except (TypeError, ValueError) as exc:
+                raise InputError(
+                    f"{where}: finder {finder!r} refuses options {canonical_json(options)} "
+                    f"({_first_line(exc)}): fix finder_options, prep, backend or schedule"
+                ) from None
+            methods[method] = (
+                (base.built_finder(), None)
+                if isinstance(base, HeadCuttingOptions)
+                else (finder, options)
+            )
+        values = {k: spec[k] for k in values_of if k in spec}
+        key = canonical_json([finder, options, values])
         if key in checked:
             continue
         checked.add(key)
-        try:
-            check_method(finder, options)
+        try:  # the options of this run, built once per distinct combination
+            method_options(*methods[method], **values)
         except (TypeError, ValueError) as exc:
-            raise InputError(
-                f"{where}: finder {finder!r} refuses options {canonical_json(options)} "
-                f"({str(exc).splitlines()[0] if str(exc) else type(exc).__name__}): fix "
-                "finder_options, prep, backend or schedule"
-            ) from None
+            raise InputError(f"{where}: {_first_line(exc)} (run {short})") from None
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
 
 def specs_of(config: str | os.PathLike | Sweep | Iterable[dict[str, Any]]) -> Sweep:

@@ -11,22 +11,27 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from grover_train.errors import UnknownNameError
+from grover_train.errors import InputError, UnknownNameError
 from grover_train.provenance import versions
 from grover_train.run_output import RunOutput
 
 
 def run_train_spec(spec: dict[str, Any]) -> RunOutput:
-    """Train one network as a run spec says (dataset keys, finder keys, train_model keywords).
+    """Train one network as a run spec says (dataset keys, finder keys, the method's options,
+    the run's keys).
 
     The dataset seed is ``data_seed`` when given, else ``seed``: runs that differ only in the
     finder see the same data. The finder options with a flag in the finder registry (``prep``,
     ``backend``, ``schedule``, ``num_reads``, ...) go into the finder's options, together with
-    ``finder_options``; every other key is a keyword of
-    :func:`grover_train.train.run.train_model`. Progress bars are off.
+    ``finder_options``; the options of the training methods
+    (:func:`grover_train.train.options.option_names`) build the run's options with
+    :func:`grover_train.train.options.method_options`; the rest (``hidden``, ``budget``,
+    ``seed``, ``num_evals``) are keywords of :func:`grover_train.train.run.train_model`.
+    Progress bars are off.
     """
     from grover_train.data.datasets import load_dataset
     from grover_train.finders.registry import flag_options
+    from grover_train.train.options import method_options, option_names
     from grover_train.train.run import train_model
 
     spec = dict(spec)
@@ -48,7 +53,12 @@ def run_train_spec(spec: dict[str, Any]) -> RunOutput:
     for key in flag_options():  # the finder's options given as top-level keys
         if key in spec:
             finder_options[key] = spec.pop(key)
-    result = train_model(dataset, finder_options=finder_options, progress=False, **spec)
+    if "finder" not in spec:
+        raise InputError("a train run has no 'finder': add finder = \"sa\" (or another) to it")
+    finder = spec.pop("finder")
+    values = {k: spec.pop(k) for k in option_names() if k in spec}
+    options = method_options(finder, finder_options, **values)
+    result = train_model(dataset, options, progress=False, **spec)
     return RunOutput(summary=dict(result.summary), metrics=[dict(m) for m in result.metrics])
 
 

@@ -163,7 +163,6 @@ class CurveRecorder(Updater):
     def __init__(self, inner: Updater, *, stop=None, validation: bool = False) -> None:
         self.inner = inner
         self.name = inner.name
-        self.defaults = inner.defaults
         self.options = inner.options
         self.finder_options = inner.finder_options
         self.stop = stop
@@ -211,6 +210,9 @@ class CurveRecorder(Updater):
 
     def summary(self) -> dict:
         return self.inner.summary()
+
+    def options_used(self) -> dict:
+        return self.inner.options_used()
 
     def close(self) -> None:
         self.inner.close()
@@ -307,7 +309,8 @@ def targets_for(options: AnnealVsBackpropOptions, num_train: int) -> np.ndarray:
 
 
 def method_kwargs(method: str, options: AnnealVsBackpropOptions, reads: int) -> dict:
-    """``train_model``-style options of one method.
+    """The values of one method's options (:func:`grover_train.train.options.method_options`
+    builds them from ``finder``, ``finder_options`` and the rest).
 
     >>> method_kwargs("sa", AnnealVsBackpropOptions(), 8)["search_budget"]
     8
@@ -360,6 +363,7 @@ def train_curve(
     """
     from grover_train.data.datasets import split_validation
     from grover_train.train.loop import train
+    from grover_train.train.options import method_options
     from grover_train.train.run import make_updater
 
     if budget is None:
@@ -382,7 +386,8 @@ def train_curve(
 
     finder = kw.pop("finder")
     fopts = kw.pop("finder_options", None)
-    rec = CurveRecorder(make_updater(finder, fopts, **kw), stop=stop, validation=tuning)
+    updater = make_updater(method_options(finder, fopts, **kw))
+    rec = CurveRecorder(updater, stop=stop, validation=tuning)
     t0 = time.perf_counter()
     stopped = False
     try:

@@ -97,6 +97,7 @@ def diagnose(
     from grover_train.data.datasets import load_dataset
     from grover_train.model.network import DragonNetwork
     from grover_train.train.loop import _from_arrays
+    from grover_train.train.options import HeadCuttingOptions
     from grover_train.train.run import train_model
 
     ds = load_dataset("digits", seed=seed)
@@ -104,9 +105,10 @@ def diagnose(
     idx = np.sort(rng.choice(len(ds.y_train), size=num_samples, replace=False))
     t0 = time.perf_counter()
     nets = {}
-    common = dict(hidden=32, finder="sa", seed=seed, max_qubits=max_qubits, progress=False)
-    half = train_model(ds, budget=budget // 2, **common)
-    full = train_model(ds, budget=budget, init=half.net, resume=True, **common)
+    options = HeadCuttingOptions("sa", max_qubits=max_qubits)
+    common = dict(hidden=32, seed=seed, progress=False)
+    half = train_model(ds, options, budget=budget // 2, **common)
+    full = train_model(ds, options, budget=budget, init=half.net, resume=True, **common)
     init_seed = int(np.random.SeedSequence([seed, 3]).generate_state(1)[0])
     nets["start"] = DragonNetwork.random(ds.num_inputs, [32], ds.num_classes, seed=init_seed)
     for name, r in (("middle", half), ("end", full)):

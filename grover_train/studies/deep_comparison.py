@@ -114,6 +114,7 @@ def run_deep_comparison(
         train_accuracy, queries, wall_s, max_qubits_used, curve}`` with ``curve`` the
         (queries, test accuracy) pairs of the run's metrics.
     """
+    from grover_train.train.options import method_options
     from grover_train.train.run import train_model
 
     out = Path(out)
@@ -161,15 +162,12 @@ def run_deep_comparison(
             t0 = time.perf_counter()
             result = train_model(
                 ds,
+                method_options(finder, options, max_qubits=mq, **train_opts),
                 hidden=list(hid),
-                finder=finder,
-                finder_options=options,
                 budget=run_budget,
                 seed=seed,
-                max_qubits=mq,
                 progress=progress,
                 num_evals=12,
-                **train_opts,
             )
             s = result.summary
             info["runs"].append(

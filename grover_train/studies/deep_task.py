@@ -312,6 +312,7 @@ def train_error(
     >>> r["queries"], 0.0 <= r["eps"] <= 1.0
     (300, True)
     """
+    from grover_train.train.options import BackpropOptions
     from grover_train.train.result import Evaluator
     from grover_train.train.run import train_model
 
@@ -319,12 +320,10 @@ def train_error(
     t0 = time.perf_counter()
     result = train_model(
         ds,
+        BackpropOptions(batch_size=int(options.batch_size), eta=float(eta)),
         hidden=list(hidden),
-        finder="backprop",
         budget=int(options.budget),
         seed=int(seed),
-        batch_size=int(options.batch_size),
-        eta=float(eta),
         progress=False,
         num_evals=2,  # eps is measured below on the whole training set
     )

@@ -3,8 +3,9 @@ split, then where each layer stands.
 
 ``python -m grover_train.studies.readouts_study '{"budget": 600000, "FINISH": 0.3}'`` trains
 ``--hidden 32,32,32 --max-qubits 24 --finder sa`` (seed 0 unless ``"seed"`` is given;
-``"finder": "backprop"`` trains backprop on the same split, without windows; any other key is a
-``train_model`` option, upper-case keys are fields of
+``"finder": "backprop"`` trains backprop on the same split, without windows; any other key is an
+option of :func:`grover_train.train.options.method_options` or of ``train_model`` (``num_evals``),
+upper-case keys are fields of
 :class:`grover_train.train.readouts.ReadoutOptions`, e.g. ``"FINISH"`` is ``finish``) and prints
 one JSON line: validation and test accuracy, the validation accuracy of every local network A_l
 (raw, not averaged, weights) and of a linear probe (logistic regression) on the forward pass of
@@ -52,6 +53,7 @@ def local_accuracies(net: DragonNetwork, readouts: ro.Readouts, X, y) -> list[fl
 def main(argv: list[str] | None = None) -> dict:
     """Run the study of ``argv[0]`` (JSON options) and print its JSON line."""
     from grover_train.train.loop import raw_network
+    from grover_train.train.options import method_options, option_names
     from grover_train.train.run import train_model
 
     opts = json.loads((argv or sys.argv[1:] or ["{}"])[0])
@@ -67,12 +69,12 @@ def main(argv: list[str] | None = None) -> dict:
         opts.update(finder_options={"num_reads": 8, "num_sweeps": 10}, max_qubits=mq)
     ds = split_validation(load_dataset("digits", seed=seed), 0.15, seed)
     t0 = time.perf_counter()
+    values = {k: v for k, v in opts.items() if k in option_names()}
+    loop = {k: v for k, v in opts.items() if k not in values}  # e.g. num_evals
     if finder != "backprop":
-        opts["readout_options"] = readout
-    r = train_model(
-        ds, hidden=hidden, finder=finder, budget=budget, seed=seed, progress=False, **opts
-    )
-    opts.pop("readout_options", None)
+        values["readouts"] = readout
+    options = method_options(finder, values.pop("finder_options", None), **values)
+    r = train_model(ds, options, hidden=hidden, budget=budget, seed=seed, progress=False, **loop)
     s, state = r.summary, r.net.meta["train_state"]
     out = {
         "validation_accuracy": s["validation_accuracy"],

@@ -289,6 +289,14 @@ class HeadCutting(Updater):
             **({"readouts": self.readouts.to_json()} if self.readouts is not None else {}),
         }
 
+    def options_used(self) -> dict:
+        """The options with the readouts this run trains with (given, default or, on resume,
+        the saved run's)."""
+        used = self.options.to_dict()
+        if self.readouts is not None:
+            used["readouts"] = self.readouts.options.to_dict()
+        return used
+
     def summary(self) -> dict:
         return {
             "search_budget": self.search_budget,

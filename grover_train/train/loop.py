@@ -95,8 +95,6 @@ class Updater:
 
     #: the method's name: the summary's and the saved state's ``finder``
     name: str = "updater"
-    # read by studies/anneal_vs_backprop.py's CurveRecorder until it forwards the options only
-    defaults: dict[str, Any] = {}
 
     def __init__(self, options: TrainOptions | None = None) -> None:
         self.options = options if options is not None else TrainOptions()
@@ -140,6 +138,11 @@ class Updater:
         """Entries of the run's summary besides the loop's and the options (or options as
         the run resolved them, e.g. a sized search budget)."""
         return {}
+
+    def options_used(self) -> dict[str, Any]:
+        """The options as this run trains with them (:meth:`TrainOptions.to_dict`, with what
+        ``init`` restored from a resumed run): the saved state's ``options``."""
+        return self.options.to_dict()
 
     def close(self) -> None:
         """Undo what ``init`` changed outside the updater (called even after an error)."""
@@ -297,6 +300,7 @@ def train(
             "seed": seed,
             "wall_s": wall,
             "finder": updater.name,
+            "options": updater.options_used(),
             **updater.state(),
             **({"raw": _to_arrays(updater.network())} if avg is not None else {}),
         }

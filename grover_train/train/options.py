@@ -5,9 +5,12 @@ option has its default and is checked (docs/training.md).
 size, margin, weight decay, averaging...); :class:`HeadCuttingOptions` adds the finder, the
 windows, the search and the readouts of deep networks (:class:`ReadoutOptions`);
 :class:`BackpropOptions` the softmax of the baseline. A bad value fails when the dataclass is
-built, before any work, with one line naming the problem and the fix. The command line's flags,
-the sweep files' keys, the run's summary and :func:`method_options` read the fields of these
-classes, so an option added here reaches all of them.
+built, before any work, with one line naming the problem and the fix. The command line's flags
+(:data:`FLAGS`), the sweep files' keys and value types (:func:`option_fields`, read by
+:mod:`grover_train.runs.config`, which builds each run's options to check them), the run's
+summary, the saved training state (``meta['train_state']['options']``, :meth:`to_dict`) and
+:func:`method_options` read the fields of these classes, so an option added here reaches all
+of them.
 
 >>> HeadCuttingOptions("sa", eta=0.1).eta, BackpropOptions().batch_size
 (0.1, 64)
@@ -323,15 +326,17 @@ def method_options(
     """The options of a method named like ``--finder``: one of :data:`METHODS` (``backprop``),
     else head cutting with that finder. ``None`` values take the default.
 
-    One set of values serves every method of a comparison: keys a method other than head
-    cutting does not take are ignored (``max_heads`` means nothing to backprop), and its
+    One set of values serves every method of a comparison (a sweep's grid over finders): keys
+    that only another method takes are ignored (``max_heads`` means nothing to backprop,
+    ``beta`` nothing to head cutting), a key no method takes is refused, and a method's
     ``finder_options`` may only hold its own options (``--finder-option beta=2``).
 
     Raises:
-        InputError: a bad value, or finder options backprop does not take.
+        InputError: a bad value, a name no method takes, or finder options backprop does not
+            take.
         UnknownNameError: an unknown finder.
 
-    >>> method_options("sa", eta=0.1, max_heads=None).max_heads
+    >>> method_options("sa", eta=0.1, max_heads=None, beta=2.0).max_heads
     1
     >>> method_options("backprop", {"beta": 2.0}).beta
     2.0
@@ -339,12 +344,24 @@ def method_options(
     Traceback (most recent call last):
     ...
     grover_train.errors.InputError: backprop takes no finder options ['num_reads']: drop them ...
+    >>> method_options("sa", eta_dacay=0.1)
+    Traceback (most recent call last):
+    ...
+    grover_train.errors.InputError: no training method takes the option 'eta_dacay': choose ...
     """
     given = {k: v for k, v in values.items() if v is not None}
+    takes = [n for n in option_names() if n not in ("finder", "finder_options")]
+    unknown = sorted(set(given) - set(takes))
+    if unknown:
+        raise InputError(
+            f"no training method takes the option {', '.join(map(repr, unknown))}: choose "
+            f"from {', '.join(takes)}"
+        )
+    cls: type[TrainOptions] = HeadCuttingOptions
+    extra = dict(finder_options or {})
     if isinstance(finder, str) and finder in METHODS:
         cls = METHODS[finder]
         names = set(cls.option_names())
-        extra = dict(finder_options or {})
         own = {k: extra.pop(k) for k in list(extra) if k in names}
         if extra:
             raise InputError(
@@ -352,7 +369,8 @@ def method_options(
                 "finder such as 'sa'"
             )
         return cls(**{**{k: v for k, v in given.items() if k in names}, **own})
-    return HeadCuttingOptions(finder, dict(finder_options or {}), **given)
+    names = set(cls.option_names())
+    return HeadCuttingOptions(finder, extra, **{k: v for k, v in given.items() if k in names})
 
 
 def option_names() -> list[str]:
@@ -361,10 +379,22 @@ def option_names() -> list[str]:
     >>> {"eta", "max_heads", "beta", "readouts"} <= set(option_names())
     True
     """
-    names: dict[str, None] = {}
+    return list(option_fields())
+
+
+def option_fields() -> dict[str, str]:
+    """Every option of every method -> its annotated type (as written in the dataclass, e.g.
+    ``"int | None"``), in field order: what a sweep file's values are checked against before
+    the options check their ranges.
+
+    >>> option_fields()["max_qubits"], option_fields()["beta"]
+    ('int | None', 'float')
+    """
+    types: dict[str, str] = {}
     for cls in (HeadCuttingOptions, *METHODS.values()):
-        names.update(dict.fromkeys(cls.option_names()))
-    return list(names)
+        for f in fields(cls):
+            types.setdefault(f.name, str(f.type))
+    return types
 
 
 #: the options with a flag of ``grover-train train``: name -> (value type, what it does); the
@@ -432,5 +462,6 @@ __all__ = [
     "TrainOptions",
     "flag_help",
     "method_options",
+    "option_fields",
     "option_names",
 ]
