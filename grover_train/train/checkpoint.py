@@ -16,14 +16,14 @@ import contextlib
 import json
 import os
 import shutil
-from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Unpack
 
 from grover_train.data.datasets import Dataset
 from grover_train.errors import InputError
 from grover_train.model.io import clean_stale_temporaries, load_model, save_model
 from grover_train.model.network import DragonNetwork
+from grover_train.train.loop import RunKeywords
 from grover_train.train.options import TrainOptions
 from grover_train.train.result import TrainResult
 
@@ -142,20 +142,16 @@ def train_in_folder(
     dataset: Dataset,
     options: TrainOptions,
     *,
-    hidden: int | Sequence[int],
-    budget: int,
-    seed: int,
-    init: DragonNetwork | None = None,
-    resume: bool = False,
     overwrite: bool = False,
-    checkpoint_every: float = 300.0,
-    progress: bool = True,
     meta: dict[str, Any] | None = None,
+    **run: Unpack[RunKeywords],
 ) -> TrainResult:
-    """Train as :func:`grover_train.train.run.train_model` does and keep the run in ``out``:
-    model.npz (with ``meta`` added to its metadata), metrics.jsonl, summary.json, and a
-    checkpoint every ``checkpoint_every`` seconds while it runs. ``resume`` continues the run
-    saved there (``init``: that run, already loaded by :func:`resume_point`).
+    """Train as :func:`grover_train.train.run.train_model` does (``run``: its keywords,
+    :class:`grover_train.train.loop.RunKeywords`) and keep the run in ``out``: model.npz (with
+    ``meta`` added to its metadata), metrics.jsonl, summary.json, and a checkpoint every
+    ``checkpoint_every`` seconds while it runs. ``resume`` continues the run saved there
+    (``init``: that run, already loaded by :func:`resume_point`); the metrics file, the
+    checkpoints and the start are this function's own.
 
     Every check (the folder's, the options', the resume's) comes before anything is written;
     a run that fails before its first checkpoint leaves no new folder behind.
@@ -173,9 +169,11 @@ def train_in_folder(
     from grover_train.train.run import train_model
 
     out = Path(out)
+    resume = run.get("resume", False)
+    checkpoint_every = run.get("checkpoint_every", 300.0)
     check_train_out(out, resume=resume, overwrite=overwrite, checkpoint_every=checkpoint_every)
-    if resume and init is None:
-        init = resume_point(out)
+    if resume and run.get("init") is None:
+        run["init"] = resume_point(out)
     tmp_metrics = out / "metrics.jsonl.tmp"
     created = not out.exists()
 
@@ -190,20 +188,13 @@ def train_in_folder(
             clear_checkpoint(out)  # an older run's checkpoint must not be resumed later
 
     try:
-        result = train_model(
-            dataset,
-            options,
-            hidden=hidden,
-            budget=budget,
-            seed=seed,
-            init=init,
-            resume=resume,
-            progress=progress,
+        run.update(
             metrics_path=tmp_metrics,
             checkpoint=lambda snap: write_checkpoint(out, snap, metrics=tmp_metrics),
             checkpoint_every=checkpoint_every,
             start=start,
         )
+        result = train_model(dataset, options, **run)
     except BaseException:
         tmp_metrics.unlink(missing_ok=True)
         if created:  # a run that failed before its first checkpoint leaves no empty folder

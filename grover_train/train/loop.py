@@ -22,7 +22,7 @@ import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Required, TypedDict
 
 import numpy as np
 
@@ -189,6 +189,25 @@ def check_run(
     if len(dataset.y_train) == 0:
         raise InputError("the training set is empty: choose more samples or other classes")
     return sizes, checked
+
+
+class RunKeywords(TypedDict, total=False):
+    """The keywords of :func:`train` besides the data and the method, as
+    :func:`grover_train.train.run.train_model` and
+    :func:`grover_train.train.checkpoint.train_in_folder` pass them on (``hidden``,
+    ``budget`` and ``seed`` required; the others take :func:`train`'s defaults)."""
+
+    hidden: Required[int | Sequence[int]]
+    budget: Required[int]
+    seed: Required[int]
+    init: DragonNetwork | None
+    resume: bool
+    progress: bool
+    metrics_path: str | os.PathLike[str] | None
+    num_evals: int
+    checkpoint: Callable[[DragonNetwork], None] | None
+    checkpoint_every: float
+    start: Callable[[], None] | None
 
 
 def train(
@@ -491,6 +510,7 @@ def _progress_bar(budget: int, initial: int, progress: bool, name: str) -> Any:
 
 __all__ = [
     "Batch",
+    "RunKeywords",
     "StepResult",
     "Updater",
     "check_run",

@@ -10,14 +10,12 @@ or :class:`grover_train.train.backprop.Backprop`) and the training loop
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Sequence
+from typing import Unpack
 
 from grover_train.data.datasets import Dataset
-from grover_train.model.network import DragonNetwork
 from grover_train.train.backprop import Backprop
 from grover_train.train.cutting import HeadCutting
-from grover_train.train.loop import Updater, train
+from grover_train.train.loop import RunKeywords, Updater, train
 from grover_train.train.options import (
     METHODS,
     BackpropOptions,
@@ -44,22 +42,7 @@ def make_updater(options: TrainOptions) -> Updater:
     )
 
 
-def train_model(
-    dataset: Dataset,
-    options: TrainOptions,
-    *,
-    hidden: int | Sequence[int],
-    budget: int,
-    seed: int,
-    init: DragonNetwork | None = None,
-    resume: bool = False,
-    progress: bool = True,
-    metrics_path: str | os.PathLike[str] | None = None,
-    num_evals: int = 50,
-    checkpoint: Callable[[DragonNetwork], None] | None = None,
-    checkpoint_every: float = 300.0,
-    start: Callable[[], None] | None = None,
-) -> TrainResult:
+def train_model(dataset: Dataset, options: TrainOptions, **run: Unpack[RunKeywords]) -> TrainResult:
     """Train a dragon network on ``dataset`` until ``budget`` queries are spent, with the
     method ``options`` say: cutting heads with a finder, or gradient descent.
 
@@ -67,11 +50,13 @@ def train_model(
         dataset: training and test data (:func:`grover_train.data.datasets.load_dataset`).
         options: the method and its options (:class:`HeadCuttingOptions`,
             :class:`BackpropOptions`, or :func:`method_options` by name).
-        hidden: hidden layer sizes, e.g. ``32`` or ``[32, 32]``.
-        budget: total queries (docs/design.md section 3), including those of a resumed run.
-        seed: one seed for everything (initial weights, batches, finder seeds).
-        init, resume, progress, metrics_path, num_evals, checkpoint, checkpoint_every, start:
-            of the training loop, :func:`grover_train.train.loop.train`.
+        run: the run's keywords (:class:`grover_train.train.loop.RunKeywords`): ``hidden``
+            (hidden layer sizes, e.g. ``32`` or ``[32, 32]``), ``budget`` (total queries,
+            docs/design.md section 3, including those of a resumed run), ``seed`` (one seed
+            for everything: initial weights, batches, finder seeds), and ``init``,
+            ``resume``, ``progress``, ``metrics_path``, ``num_evals``, ``checkpoint``,
+            ``checkpoint_every``, ``start`` as :func:`grover_train.train.loop.train` takes
+            them.
 
     Returns:
         :class:`TrainResult` with the network, per-step metrics and a summary.
@@ -87,21 +72,7 @@ def train_model(
     >>> r.summary['queries'] >= 3000, r.metrics[-1]['step'] == r.summary['steps']
     (True, True)
     """
-    result = train(
-        dataset,
-        make_updater(options),
-        hidden=hidden,
-        budget=budget,
-        seed=seed,
-        init=init,
-        resume=resume,
-        progress=progress,
-        metrics_path=metrics_path,
-        num_evals=num_evals,
-        checkpoint=checkpoint,
-        checkpoint_every=checkpoint_every,
-        start=start,
-    )
+    result = train(dataset, make_updater(options), **run)
     result.summary.setdefault("max_qubits_used", 0)  # a method that searches no landscape
     return result
 
