@@ -50,3 +50,66 @@ def test_grid_expands_to_sklearns_parameter_grid_in_file_order():
 
 def _items(spec):
     return tuple(sorted(spec.items()))
+
+
+def test_option_keys_are_the_fields_of_the_options_dataclasses():
+    from grover_train.runs.config import spec_keys
+    from grover_train.train.options import option_names
+
+    keys = spec_keys("train")
+    assert set(option_names()) <= keys and "readouts" in keys and "beta" in keys
+    assert not {"readout_options", "checkpoint", "start", "options"} & keys
+
+
+@pytest.mark.parametrize(
+    "extra, words",
+    [
+        ({"eta": 0}, r"s.toml: --eta must be a positive number, got 0 \(run "),
+        ({"max_qubits": 1}, r"s.toml: --max-qubits must be an integer >= 2"),
+        ({"readouts": {"finsh": 0.0}}, r"s.toml: unknown readout option"),
+        ({"eta": 2.5, "batch_size": 2.5}, r"batch_size = 2.5 has the wrong type: give an integer"),
+        ({"readouts": 3}, r"readouts = 3 has the wrong type"),
+    ],
+)
+def test_option_values_are_checked_by_the_options(extra, words):
+    with pytest.raises(InputError, match=words):
+        _check(finder="sa", **extra)
+
+
+def test_options_are_built_once_per_distinct_combination(monkeypatch):
+    from grover_train.train import options
+
+    built = []
+    real = options.method_options
+    monkeypatch.setattr(options, "method_options", lambda *a, **k: built.append(a) or real(*a, **k))
+    doc = {
+        "sweep": {"name": "s", "kind": "train"},
+        "grid": {"finder": ["sa", "backprop"], "eta": [0.1, 0.2], "seed": [0, 1, 2]},
+        "fixed": {"hidden": 4, "budget": 100, "beta": 2.0, "max_heads": 2},
+    }
+    check_specs(parse_sweep(doc, "s.toml").specs, "s.toml")
+    # one finder check per finder, one options build per finder and eta (not per seed)
+    assert len(built) == 2 + 4
+
+
+def test_a_runs_option_keys_build_its_options():
+    from grover_train.runs.runners import run_train_spec
+
+    spec = {
+        "kind": "train",
+        "finder": "sa",
+        "teacher": [6, 4, 2],
+        "num_samples": 40,
+        "hidden": [3, 3],
+        "budget": 300,
+        "seed": 0,
+        "num_reads": 2,
+        "eta": 0.1,
+        "beta": 2.0,  # backprop's: ignored by head cutting
+        "readouts": {"finish": 0.0},
+        "num_evals": 3,
+    }
+    check_specs([spec], "s.toml")
+    summary = run_train_spec(spec).summary
+    assert summary["eta"] == 0.1 and summary["finder_options"] == {"num_reads": 2}
+    assert summary["readout_options"]["finish"] == 0.0 and "beta" not in summary
