@@ -416,3 +416,37 @@ def test_anneal_vs_grover_charges_every_method_on_the_same_visits():
     # sqa 100 sweeps of 4 slices of 3 n + 2 H C
     methods = ("classical", "sa", "amplified", "sqa")
     assert [ops_per_query(m, 5) for m in methods] == [23, 3800, 54, 400 * 54]
+
+
+def test_replay_sweeps_are_checked_before_any_work(tmp_path):
+    from grover_train.runs.config import check_specs
+    from grover_train.runs.sweep import run_sweep
+
+    good = {"kind": "replay", "hidden": 3, "num_samples": 40, "max_epochs": 1, "seed": 0}
+    check_specs([good], "r.toml")
+    with pytest.raises(InputError, match="r.toml: unknown key 'sa_every' for a replay run"):
+        check_specs([{**good, "sa_every": 3}], "r.toml")
+    with pytest.raises(InputError, match="anneal_every must be an integer >= 0"):
+        run_sweep([{**good, "anneal_every": -1}], tmp_path / "s.sqlite", progress=False)
+    assert not (tmp_path / "s.sqlite").exists()
+    with pytest.raises(InputError, match="annealers must be distinct names"):
+        check_specs([{**good, "annealers": ["sa", "x"]}], "r.toml")
+
+
+def test_stores_written_before_sqa_still_give_the_sa_column():
+    t = run_replay(ReplaySetup(hidden=4, num_samples=60, max_epochs=2, anneal_every=2), seed=0)
+    c = assign_costs(t)
+    rows = costs_to_rows(c)
+    old = [
+        {
+            **{k: v for k, v in r.items() if not k.startswith(("reads_", "Eann_", "anneal_"))},
+            "sa_sum": r["reads_sa"],
+            "sa_count": r["anneal_count"],
+            **{"Esa_" + k[5:]: v for k, v in r.items() if k.startswith("Eann_")},
+        }
+        for r in rows
+    ]
+    back = costs_from_rows(old)
+    assert np.array_equal(back.anneal_sum["sa"], c.anneal_sum["sa"])
+    assert np.array_equal(back.anneal_count, c.anneal_count)
+    assert np.array_equal(back.on_anneal["classical"], c.on_anneal["classical"])

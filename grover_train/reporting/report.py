@@ -80,6 +80,11 @@ def write_report(
     names = ["report.md", "exponents.json"] + [f for sec in sections for f in sec.files]
     plots = [f for f in names if f.endswith(".png")]
     body = "".join(sec.markdown for sec in sections)
+    plot_list = (
+        "Each is described in its study's section above:\n\n" + "\n".join(f"- `{f}`" for f in plots)
+        if plots
+        else "No plots were written."
+    )
     text = f"""# grover-train report: does coherent search raise the scaling exponent?
 
 Store `{store_path}`: {n_finished["search"]} search-level runs and {n_finished["train"]} training
@@ -90,11 +95,11 @@ This is a **reconstruction**: only the abstract of Zhang & Kamenev (arXiv:2506.0
 Phys. 8, 478) is public, so the training scheme and the measured quantities are ours (see
 `docs/measuring.md`). All exponents are fitted on queries (docs/design.md section 3), never on
 simulator wall time. Each section below is one study (`grover_train/studies/`), in the order
-of the study registry.
+of the study registry, and says how its numbers were measured and which intervals it gives.
 
 {body}{_failures_text(failures)}## Plots
 
-{chr(10).join(f"- `{f}`" for f in plots) if plots else "No plots were written."}
+{plot_list}
 
 See `docs/measuring.md` for the rules and the model behind the verdict.
 """

@@ -358,7 +358,8 @@ def spec_keys(kind: str) -> set[str] | None:
     Train sweeps accept the runner's keys of :data:`RUNNER_KEYS` (data, run, finder,
     ``num_evals``), the finder options of :func:`finder_keys`, and every option of the training
     methods (:func:`grover_train.train.options.option_names`); search sweeps accept
-    ``grover_train.studies.search_level.SPEC_KEYS``.
+    ``grover_train.studies.search_level.SPEC_KEYS``; replay sweeps the fields of
+    :class:`grover_train.studies.replay.ReplaySetup` and ``seed``.
 
     >>> {"finder", "seed", "budget", "eta", "readouts"} <= spec_keys("train")
     True
@@ -371,6 +372,12 @@ def spec_keys(kind: str) -> set[str] | None:
         from grover_train.studies.search_level import SPEC_KEYS
 
         return set(SPEC_KEYS)
+    if kind == "replay":
+        from dataclasses import fields
+
+        from grover_train.studies.replay import ReplaySetup
+
+        return {f.name for f in fields(ReplaySetup)} | {"seed"}
     if kind in kinds() or ":" in kind:
         return None
     raise UnknownNameError(f"unknown sweep kind {kind!r}: use one of {', '.join(kinds())}")
@@ -417,6 +424,19 @@ def check_specs(specs: list[dict[str, Any]], where: str = "sweep") -> None:
                 check_search_spec(spec)
             except InputError as exc:
                 raise type(exc)(f"{where}: {exc}") from None
+        if spec.get("kind") == "replay":  # the setup checks every value
+            from grover_train.studies.replay import ReplaySetup
+
+            unknown = sorted(set(spec) - spec_keys("replay") - {"kind"})
+            if unknown:
+                raise InputError(
+                    f"{where}: unknown key {unknown[0]!r} for a replay run: use one of "
+                    f"{', '.join(sorted(spec_keys('replay')))}"
+                )
+            try:
+                ReplaySetup(**{k: v for k, v in spec.items() if k not in ("kind", "seed")})
+            except (InputError, TypeError) as exc:
+                raise InputError(f"{where}: a replay run is refused: {exc}") from None
         if spec.get("kind") != "train":
             continue
         text = canonical_json({k: v for k, v in spec.items() if k != "kind"})

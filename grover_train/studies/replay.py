@@ -103,6 +103,11 @@ class ReplaySetup:
         if not (np.isfinite(self.margin) and self.margin >= 0):
             raise InputError(f"margin must be a number >= 0, got {self.margin!r}")
         object.__setattr__(self, "teacher", tuple(int(v) for v in self.teacher))
+        if not isinstance(self.anneal_every, int) or self.anneal_every < 0:
+            raise InputError(
+                f"anneal_every must be an integer >= 0 (0: annealers not measured), "
+                f"got {self.anneal_every!r}"
+            )
         annealers = tuple(str(a) for a in self.annealers)
         unknown = [a for a in annealers if a not in ANNEALER_STREAMS]
         if unknown or len(set(annealers)) != len(annealers):
@@ -566,6 +571,18 @@ def costs_from_rows(rows: list[dict[str, Any]]) -> ReplayCosts:
     means = sorted(k[2:] for k in rows[0] if k.startswith("E_"))
     paired = sorted(k[5:] for k in rows[0] if k.startswith("Eann_"))
     annealers = sorted(k[6:] for k in rows[0] if k.startswith("reads_"))
+    if "sa_sum" in rows[0]:  # a store written before sqa was measured: sa alone
+        rows = [
+            {
+                **{k: v for k, v in r.items() if not k.startswith(("sa_", "Esa_"))},
+                "reads_sa": r["sa_sum"],
+                "anneal_count": r["sa_count"],
+                **{"Eann_" + k[4:]: v for k, v in r.items() if k.startswith("Esa_")},
+            }
+            for r in rows
+        ]
+        paired = sorted(k[5:] for k in rows[0] if k.startswith("Eann_"))
+        annealers = ["sa"]
     col = lambda k: np.array([r[k] for r in rows], dtype=float)  # noqa: E731
     med = np.array(
         [np.nan if r.get("median_heads") is None else r["median_heads"] for r in rows], dtype=float
