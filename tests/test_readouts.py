@@ -245,7 +245,7 @@ def test_deep_readouts_training_learns_every_layer_and_resumes_exactly(monkeypat
         train_model(ds, budget=3000, init=half.net, resume=True, **{**kw, "options": other})
     # a resume under another --max-qubits would search windows that are in no readout block
     wider = small_options(readouts=ro.ReadoutOptions(finish=0.0), max_qubits=5)
-    with pytest.raises(InputError, match="resume with the --max-qubits it was started with"):
+    with pytest.raises(InputError, match="--max-qubits 5 differs from the 7 the run being"):
         train_model(ds, budget=3000, init=half.net, resume=True, **{**kw, "options": wider})
 
 
@@ -324,7 +324,8 @@ def test_cli_refuses_to_resume_readouts_under_another_max_qubits(tmp_path, capsy
     more = [*args, "--budget", "400", "--resume"]
     assert main([*more, "--max-qubits", "7"]) == 2
     err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1 and "resume with the --max-qubits it was started" in err
+    assert len(err.splitlines()) == 1 and "--max-qubits 7 differs from the 5 the run in" in err
+    assert "drop --max-qubits to continue with it" in err
     after = {p.name: p.read_bytes() for p in (tmp_path / "r").iterdir() if p.is_file()}
     assert after == before  # nothing written
     assert main([*more, "--max-qubits", "5"]) == 0

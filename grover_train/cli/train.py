@@ -241,7 +241,12 @@ def register(subparsers) -> None:
 
 def finder_options(args: argparse.Namespace) -> dict:
     """The finder's keyword options from the command line (training defaults first)."""
-    opts = train_options(args.finder)
+    return {**train_options(args.finder), **given_finder_options(args)}
+
+
+def given_finder_options(args: argparse.Namespace) -> dict:
+    """The finder's keyword options the command line gives (its flags and --finder-option)."""
+    opts: dict = {}
     entry = FINDERS.get(args.finder)
     own = {o.name for o in entry.options} if entry else set()
     for key, (opt, users) in flag_options().items():
@@ -265,12 +270,31 @@ def finder_options(args: argparse.Namespace) -> dict:
     return opts
 
 
+def given_options(args: argparse.Namespace) -> dict:
+    """The method options the command line gives (flags left out are not in it); a flag the
+    chosen method does not take is refused (:data:`grover_train.train.options.FLAGS`)."""
+    from grover_train.train.options import METHODS, HeadCuttingOptions
+
+    given = {k: getattr(args, k) for k in FLAGS if getattr(args, k) is not None}
+    cls = METHODS.get(args.finder, HeadCuttingOptions)
+    for name in given:
+        if name not in cls.option_names():
+            methods = (HeadCuttingOptions, *METHODS.values())
+            takers = [c.method for c in methods if name in c.option_names()]
+            raise InputError(
+                f"--{name.replace('_', '-')} applies to {' and '.join(takers)}, not "
+                f"{cls.method}: drop it"
+            )
+    return given
+
+
 def run(args: argparse.Namespace) -> int:
     """Check the arguments, build the options, train into the output folder, print."""
     from grover_train.cli.checks import check_network_size
     from grover_train.cli.main import print_json
-    from grover_train.train.checkpoint import resume_point, train_in_folder
-    from grover_train.train.options import method_options
+    from grover_train.train.checkpoint import check_train_out, resume_point, train_in_folder
+    from grover_train.train.loop import resume_state
+    from grover_train.train.options import method_options, resumed_options
 
     hidden = parse_int_list(args.hidden, "--hidden")
     if not hidden or min(hidden) < 1:
@@ -281,12 +305,28 @@ def run(args: argparse.Namespace) -> int:
     check_network_size(args.dataset, hidden, args)  # before the data are loaded
     seed = 0 if args.seed is None else args.seed
     out = Path(args.out) if args.out else Path("runs") / f"{args.dataset}-{args.finder}-s{seed}"
-    init = resume_point(out) if args.resume else None
-    if init is not None and args.seed is None:  # the saved run's seed
-        seed = int((init.meta.get("train_state") or {}).get("seed", seed))
-    options = method_options(
-        args.finder, finder_options(args), **{k: getattr(args, k) for k in FLAGS}
+    given = given_options(args)
+    # the folder's problems first: a resume into a file or with --overwrite says so
+    check_train_out(
+        out, resume=args.resume, overwrite=args.overwrite, checkpoint_every=args.checkpoint_every
     )
+    init = resume_point(out) if args.resume else None
+    saved = (init.meta.get("train_state") or {}) if init is not None else {}
+    if init is not None and args.seed is None:  # the saved run's seed
+        seed = int(saved.get("seed", seed))
+    if init is not None and saved.get("options"):
+        # the run's seed, method and layers are its own; options not given are the saved ones
+        resume_state(init, True, seed, hidden, args.finder)
+        options = resumed_options(
+            args.finder,
+            given_finder_options(args),
+            given,
+            saved["options"],
+            f"the run in {str(out)!r}",
+            {item.partition("=")[0] for item in args.finder_option},
+        )
+    else:
+        options = method_options(args.finder, finder_options(args), **given)
     dataset = load_data(args, seed)
     result = train_in_folder(
         out,

@@ -32,7 +32,7 @@ from grover_train.finders import check_budget
 from grover_train.model.network import DragonNetwork, check_sizes
 from grover_train.provenance import versions
 from grover_train.rng import check_seed
-from grover_train.train.options import TrainOptions
+from grover_train.train.options import TrainOptions, check_resumed
 from grover_train.train.result import Evaluator, MetricsWriter, TrainResult
 
 
@@ -260,7 +260,7 @@ def train(
     p = updater.options
     hidden, seed = check_run(dataset, hidden, budget, seed)
     updater.check(dataset, hidden)
-    state = _resume_state(init, resume, seed, hidden, updater.name)
+    state = resume_state(init, resume, seed, hidden, updater.name, updater.options)
     if init is not None:
         net = init.copy()
         if net.num_inputs != dataset.num_inputs or net.num_classes != dataset.num_classes:
@@ -414,11 +414,18 @@ def train(
     return TrainResult(net, metrics, summary)
 
 
-def _resume_state(
-    init: DragonNetwork | None, resume: bool, seed: int, hidden: list[int], name: str
+def resume_state(
+    init: DragonNetwork | None,
+    resume: bool,
+    seed: int,
+    hidden: list[int],
+    name: str,
+    options: TrainOptions | None = None,
 ) -> dict[str, Any]:
     """Where the run to resume stands (counters at zero for a new run); refused if it was
-    saved without a state or trained with another seed, method or layer sizes."""
+    saved without a state or trained with another seed, method or layer sizes, or with other
+    ``options`` than it saved (:func:`grover_train.train.options.check_resumed`; a state saved
+    before the options were has only the other checks)."""
     if not resume:
         return {"queries": 0, "step": 0, "epoch": 0, "pos": 0, "wall_s": 0.0}
     state = dict((init.meta if init is not None else {}).get("train_state") or {})
@@ -444,6 +451,8 @@ def _resume_state(
             f"the run being resumed has hidden layers {init.hidden}, not {hidden}: resume "
             "with the same --hidden"
         )
+    if options is not None and state.get("options"):
+        check_resumed(options, state["options"])
     return state
 
 
@@ -516,5 +525,6 @@ __all__ = [
     "check_run",
     "hidden_list",
     "raw_network",
+    "resume_state",
     "train",
 ]

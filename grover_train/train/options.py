@@ -20,9 +20,11 @@ of them.
 
 from __future__ import annotations
 
+import argparse
+import json
 import math
 import numbers
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import KW_ONLY, dataclass, field, fields
 from typing import Any
 
@@ -30,7 +32,6 @@ from grover_train.errors import InputError
 from grover_train.finders.base import HeadFinder
 from grover_train.model.deep import WINDOW_SHAPES
 from grover_train.train.readouts import ReadoutOptions
-from grover_train.validate import positive_int
 
 #: search budget per sample when none is given and the finder does not size its own
 DEFAULT_SEARCH_BUDGET = 8
@@ -92,8 +93,13 @@ class TrainOptions:
     average: int | str = 0
 
     def __post_init__(self) -> None:
-        for name in ("batch_size", "eval_size"):
-            positive_int(getattr(self, name), name.replace("_", "-"))
+        for name, example in (("batch_size", 32), ("eval_size", 256)):
+            v = getattr(self, name)
+            if not (_count(v) and int(v) >= 1):
+                raise InputError(
+                    f"{_flag(name)} must be a positive integer, got {v!r}: pass e.g. "
+                    f"{_flag(name)} {example}"
+                )
         if not (_number(self.eta) and self.eta > 0):
             raise InputError(f"--eta must be a positive number, got {self.eta!r}")
         for name in ("margin", "eta_decay", "weight_decay"):
@@ -236,9 +242,18 @@ class HeadCuttingOptions(TrainOptions):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        positive_int(self.max_heads, "max-heads")
-        if self.search_budget is not None:
-            positive_int(self.search_budget, "search-budget")
+        if not (_count(self.max_heads) and int(self.max_heads) >= 1):
+            raise InputError(
+                f"--max-heads must be a positive integer, got {self.max_heads!r}: pass e.g. "
+                "--max-heads 1"
+            )
+        if self.search_budget is not None and not (
+            _count(self.search_budget) and int(self.search_budget) >= 1
+        ):
+            raise InputError(
+                f"--search-budget must be a positive integer, got {self.search_budget!r}: pass "
+                f"e.g. --search-budget {DEFAULT_SEARCH_BUDGET}, or drop it for the default"
+            )
         v = self.max_qubits
         if v is not None and not (_count(v) and int(v) >= 2):
             raise InputError(f"--max-qubits must be an integer >= 2, got {v!r}")
@@ -248,7 +263,8 @@ class HeadCuttingOptions(TrainOptions):
             )
         if self.eta_schedule not in ("epochs", "cuts"):
             raise InputError(
-                f"--eta-schedule must be 'epochs' or 'cuts', got {self.eta_schedule!r}"
+                f"eta_schedule must be 'epochs' or 'cuts', got {self.eta_schedule!r}: set "
+                "eta_schedule='epochs' (the default) or 'cuts'"
             )
         if not isinstance(self.batched, bool):
             raise InputError(f"batched must be true or false, got {self.batched!r}")
@@ -257,6 +273,12 @@ class HeadCuttingOptions(TrainOptions):
         elif self.readouts is not None and not isinstance(self.readouts, ReadoutOptions):
             raise InputError(
                 f"readouts must be ReadoutOptions or a dict of its fields, got {self.readouts!r}"
+            )
+        if self.readouts is not None and self.windows != "readouts":
+            # only the readout windows train readouts: options that would go unused are refused
+            raise InputError(
+                f"readout options apply to windows='readouts', not {self.windows!r}: drop "
+                "the readouts or train with windows='readouts'"
             )
         if not isinstance(self.finder_options, Mapping):
             raise InputError(
@@ -298,7 +320,7 @@ class BackpropOptions(TrainOptions):
     >>> BackpropOptions(outputs="x")
     Traceback (most recent call last):
     ...
-    grover_train.errors.InputError: outputs must be 'auto', 'all' or 'onehot', got 'x'
+    grover_train.errors.InputError: outputs must be 'auto', 'all' or 'onehot', got 'x': ...
     """
 
     batch_size: int = 64
@@ -311,9 +333,22 @@ class BackpropOptions(TrainOptions):
     def __post_init__(self) -> None:
         super().__post_init__()
         if not (_number(self.beta) and self.beta > 0):
-            raise InputError(f"beta must be a positive number, got {self.beta!r}")
+            raise InputError(
+                f"beta must be a positive number, got {self.beta!r}: pass e.g. "
+                "--finder-option beta=1.0 (beta=1.0 in a sweep)"
+            )
         if self.outputs not in ("auto", "all", "onehot"):
-            raise InputError(f"outputs must be 'auto', 'all' or 'onehot', got {self.outputs!r}")
+            raise InputError(
+                f"outputs must be 'auto', 'all' or 'onehot', got {self.outputs!r}: pass e.g. "
+                "--finder-option outputs=auto (outputs='auto' in a sweep)"
+            )
+
+    @property
+    def finder_options(self) -> dict[str, Any]:
+        """The options given as finder options (``--finder-option beta=2``) that these options
+        took as their own (:func:`method_options`): what the summary's ``finder_options``
+        records (none when the options were built directly)."""
+        return dict(self.__dict__.get("_given_finder_options", {}))
 
 
 #: training methods other than head cutting, by the name ``--finder`` takes
@@ -368,9 +403,141 @@ def method_options(
                 f"{finder} takes no finder options {sorted(extra)}: drop them or choose a "
                 "finder such as 'sa'"
             )
-        return cls(**{**{k: v for k, v in given.items() if k in names}, **own})
+        for k, v in own.items():
+            if k in given and given[k] != v:
+                raise InputError(
+                    f"--finder-option {k}={json.dumps(_plain(v))} conflicts with "
+                    f"{_flag(k)} {given[k]}: give {k} once"
+                )
+        built = cls(**{**{k: v for k, v in given.items() if k in names}, **own})
+        object.__setattr__(built, "_given_finder_options", own)  # recorded by the summary
+        return built
     names = set(cls.option_names())
     return HeadCuttingOptions(finder, extra, **{k: v for k, v in given.items() if k in names})
+
+
+#: options that say what a run records, not how it trains: a resumed run may change them. Every
+#: other option (and the finder, its options, the hidden layers and the seed) is how the run
+#: trains, and a resume keeps it (:func:`resumed_options`, :func:`check_resumed`); the budget,
+#: the number of evaluations, the progress bar and the checkpoints are not options and may
+#: change too.
+RECORDING_OPTIONS = frozenset({"eval_size"})
+
+
+def _shown(value: object) -> str:
+    if value is None:
+        return "default"
+    return value if isinstance(value, str) else json.dumps(_plain(value))
+
+
+def _finder_flag(name: str, as_option: bool = False) -> str:
+    """How the command line gives the finder option ``name``: its flag, or --finder-option
+    (``as_option``: given so)."""
+    from grover_train.finders.registry import flag_options
+
+    entry = flag_options().get(name)
+    return entry[0].flag if entry is not None and not as_option else f"--finder-option {name}"
+
+
+def _differs(flag: str, given: object, saved: object, where: str, fix: str) -> InputError:
+    sep = "=" if flag.startswith("--finder-option") else " "
+    return InputError(
+        f"{flag}{sep}{_shown(given)} differs from the {_shown(saved)} {where} was trained "
+        f"with: {fix}"
+    )
+
+
+def check_resumed(
+    options: TrainOptions, saved: Mapping[str, Any], where: str = "the run being resumed"
+) -> None:
+    """Refuse options that differ from ``saved`` (``meta['train_state']['options']`` of the
+    run being resumed) in how the run trains: every option but :data:`RECORDING_OPTIONS`, and
+    the finder's options. Options the saved state lacks (written before they existed) and the
+    readouts (the resumed run's own, checked against its saved ones by
+    :class:`grover_train.train.cutting.HeadCutting`) are not compared.
+
+    >>> check_resumed(BackpropOptions(eta=0.01), BackpropOptions().to_dict())
+    Traceback (most recent call last):
+    ...
+    grover_train.errors.InputError: --eta 0.01 differs from the 0.005 the run being resumed ...
+    """
+    fix = "resume with the options it saved (meta['train_state']['options']), or start a new run"
+    given = options.to_dict()
+    for name, value in given.items():
+        if name in ("finder", "finder_options", "readouts") or name in RECORDING_OPTIONS:
+            continue
+        if name in saved and saved[name] != value:
+            raise _differs(_flag(name), value, saved[name], where, fix)
+    if isinstance(options, HeadCuttingOptions) and not isinstance(options.finder, HeadFinder):
+        ours, theirs = given["finder_options"], dict(saved.get("finder_options") or {})
+        if "finder_options" in saved:
+            for name in sorted(set(ours) | set(theirs)):
+                if ours.get(name) != theirs.get(name):
+                    raise _differs(_finder_flag(name), ours.get(name), theirs.get(name), where, fix)
+
+
+def resumed_options(
+    finder: str,
+    finder_options: Mapping[str, Any],
+    values: Mapping[str, Any],
+    saved: Mapping[str, Any],
+    where: str,
+    as_options: frozenset[str] | set[str] = frozenset(),
+) -> TrainOptions:
+    """The options of a resumed run of method ``finder`` (as ``--finder`` names it): those
+    given (``finder_options``, ``values``: only what the command line gave) over the saved
+    ones (``meta['train_state']['options']``); a given option that differs from the saved one
+    is refused unless it is a :data:`RECORDING_OPTIONS`. ``where`` names the saved run in
+    messages, ``as_options`` the finder options given by ``--finder-option``.
+
+    >>> saved = BackpropOptions(eta=0.01).to_dict()
+    >>> resumed_options("backprop", {}, {"batch_size": 64}, saved, "the run").eta
+    0.01
+    >>> resumed_options("backprop", {}, {"eta": 0.1}, saved, "the run in q")
+    Traceback (most recent call last):
+    ...
+    grover_train.errors.InputError: --eta 0.1 differs from the 0.01 the run in q was trained ...
+    """
+    cls = METHODS.get(finder, HeadCuttingOptions)
+    names = [n for n in cls.option_names() if n not in ("finder", "finder_options")]
+    values = {k: v for k, v in values.items() if v is not None}
+    extra = dict(finder_options)
+    if cls is not HeadCuttingOptions:  # the method's own options given as finder options
+        for k in [k for k in extra if k in names]:
+            if k in values and values[k] != extra[k]:
+                raise InputError(
+                    f"--finder-option {k}={_shown(extra[k])} conflicts with {_flag(k)} "
+                    f"{_shown(values[k])}: give {k} once"
+                )
+            values[k] = extra.pop(k)
+    for k, v in values.items():
+        if k in saved and k not in RECORDING_OPTIONS and saved[k] != v:
+            flag = _flag(k)
+            raise _differs(
+                flag,
+                v,
+                saved[k],
+                where,
+                f"drop {flag} to continue with it, or start a new run in another folder",
+            )
+    merged = {k: saved[k] for k in names if k in saved}
+    merged.update(values)
+    if cls is not HeadCuttingOptions:
+        return method_options(finder, None, **merged)
+    theirs = dict(saved.get("finder_options") or {})
+    for k, v in extra.items():
+        if theirs.get(k) != v:
+            flag = _finder_flag(k, k in as_options)
+            raise _differs(
+                flag,
+                v,
+                theirs.get(k),
+                where,
+                f"drop {flag} to continue with it, or start a new run in another folder",
+            )
+    if merged.get("windows", "readouts") != "readouts":
+        merged.pop("readouts", None)
+    return HeadCuttingOptions(finder, {**theirs, **extra}, **merged)
 
 
 def option_names() -> list[str]:
@@ -399,7 +566,23 @@ def option_fields() -> dict[str, str]:
 
 #: the options with a flag of ``grover-train train``: name -> (value type, what it does); the
 #: flag is ``--`` + the name with dashes, its default each method's (:func:`flag_help`)
-FLAGS: dict[str, tuple[type, str]] = {
+def steps_or_epoch(text: str) -> int | str:
+    """The value of ``--average``: ``epoch`` or an integer number of steps.
+
+    >>> steps_or_epoch("epoch"), steps_or_epoch("5")
+    ('epoch', 5)
+    """
+    if text == "epoch":
+        return "epoch"
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"must be an integer number of steps or 'epoch', got {text!r}"
+        ) from None
+
+
+FLAGS: dict[str, tuple[Callable[[str], Any], str]] = {
     "eta": (float, "step size"),
     "eta_decay": (float, "step size decay: eta / (1 + decay * epochs)"),
     "weight_decay": (float, "L2 shrinkage of W and U per step"),
@@ -410,9 +593,9 @@ FLAGS: dict[str, tuple[type, str]] = {
         "(docs/training.md)",
     ),
     "average": (
-        int,
-        "return the moving average of the weights over about this many steps (the finder "
-        "keeps searching the raw weights; 0 = off)",
+        steps_or_epoch,
+        "return the moving average of the weights over about this many steps, or 'epoch': "
+        "the steps of one epoch (the finder keeps searching the raw weights; 0 = off)",
     ),
     "batch_size": (int, "samples per step"),
     "max_heads": (int, "distinct heads sought per sample search"),
@@ -460,8 +643,11 @@ __all__ = [
     "BackpropOptions",
     "HeadCuttingOptions",
     "TrainOptions",
+    "RECORDING_OPTIONS",
+    "check_resumed",
     "flag_help",
     "method_options",
+    "resumed_options",
     "option_fields",
     "option_names",
 ]
