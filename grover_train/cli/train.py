@@ -273,13 +273,13 @@ def given_finder_options(args: argparse.Namespace) -> dict:
 def given_options(args: argparse.Namespace) -> dict:
     """The method options the command line gives (flags left out are not in it); a flag the
     chosen method does not take is refused (:data:`grover_train.train.options.FLAGS`)."""
-    from grover_train.train.options import METHODS, HeadCuttingOptions
+    from grover_train.train.options import METHODS, HeadCuttingOptions, TrainOptions
 
     given = {k: getattr(args, k) for k in FLAGS if getattr(args, k) is not None}
     cls = METHODS.get(args.finder, HeadCuttingOptions)
     for name in given:
         if name not in cls.option_names():
-            methods = (HeadCuttingOptions, *METHODS.values())
+            methods: tuple[type[TrainOptions], ...] = (HeadCuttingOptions, *METHODS.values())
             takers = [c.method for c in methods if name in c.option_names()]
             raise InputError(
                 f"--{name.replace('_', '-')} applies to {' and '.join(takers)}, not "
