@@ -427,11 +427,12 @@ def check_specs(specs: list[dict[str, Any]], where: str = "sweep") -> None:
         if spec.get("kind") == "replay":  # the setup checks every value
             from grover_train.studies.replay import ReplaySetup
 
-            unknown = sorted(set(spec) - spec_keys("replay") - {"kind"})
+            known = spec_keys("replay") or set()
+            unknown = sorted(set(spec) - known - {"kind"})
             if unknown:
                 raise InputError(
                     f"{where}: unknown key {unknown[0]!r} for a replay run: use one of "
-                    f"{', '.join(sorted(spec_keys('replay')))}"
+                    f"{', '.join(sorted(known))}"
                 )
             try:
                 ReplaySetup(**{k: v for k, v in spec.items() if k not in ("kind", "seed")})

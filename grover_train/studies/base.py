@@ -10,6 +10,7 @@ that runs a sweep into the results store, the open store), so studies never impo
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -102,4 +103,20 @@ class Study:
     switch: str | None = None
 
 
-__all__ = ["ReportContext", "RunContext", "Section", "Study"]
+def fmt(x: float | None, digits: int = 2) -> str:
+    """A number as report text: fixed ``digits``, ``n/a`` for None and non-finite floats.
+
+    >>> fmt(1.23456), fmt(None), fmt(float("nan")), fmt_ci(0.5, 1.25, 1)
+    ('1.23', 'n/a', 'n/a', '[0.5, 1.2]')
+    """
+    if x is None or (isinstance(x, float) and not math.isfinite(x)):
+        return "n/a"
+    return f"{x:.{digits}f}"
+
+
+def fmt_ci(lo: float | None, hi: float | None, digits: int = 2) -> str:
+    """An interval as report text, ``[lo, hi]`` with :func:`fmt`."""
+    return f"[{fmt(lo, digits)}, {fmt(hi, digits)}]"
+
+
+__all__ = ["ReportContext", "RunContext", "Section", "Study", "fmt", "fmt_ci"]

@@ -27,7 +27,14 @@ import numpy as np
 from grover_train.analysis.fits import TrainingFit, fit_training_curves
 from grover_train.analysis.replay_fit import MIN_DECADES as _MIN_DECADES
 from grover_train.errors import InputError
-from grover_train.studies.base import ReportContext, RunContext, Section, Study
+from grover_train.studies.base import (
+    ReportContext,
+    RunContext,
+    Section,
+    Study,
+    fmt,
+    fmt_ci,
+)
 
 #: the finders the report needs, in table order
 FINDER_LABELS = ("backprop", "random", "sa", "sqa", "grover-uniform", "grover-dqa")
@@ -233,16 +240,6 @@ MIN_SEEDS = 8
 MIN_DECADES = _MIN_DECADES
 
 
-def _fmt(x: float | None, digits: int = 2) -> str:
-    if x is None or (isinstance(x, float) and not math.isfinite(x)):
-        return "n/a"
-    return f"{x:.{digits}f}"
-
-
-def _ci(lo: float | None, hi: float | None) -> str:
-    return f"[{_fmt(lo)}, {_fmt(hi)}]"
-
-
 def analyse(store) -> dict[str, Any]:
     """The capped runs of a store: ``curves``, ``training`` (label -> fit or reason),
     ``ratios`` (each coherent finder against its same-preparation partner) and ``orderings``
@@ -319,7 +316,7 @@ def _row_training(label: str, paper: str, f) -> str:
         weak = _resolution(f.num_seeds, f.targets[-1], f.targets[0])
         failed = f", {len(f.failed)} seeds not fitted" if f.failed else ""
         return (
-            f"| alpha {label} | {paper} | {_fmt(f.alpha)} {_ci(f.ci.low, f.ci.high)} | "
+            f"| alpha {label} | {paper} | {fmt(f.alpha)} {fmt_ci(f.ci.low, f.ci.high)} | "
             f"eps* {f.targets[0]:.3g} to {f.targets[-1]:.3g}, C in [{f.fit.x_min:.3g}, "
             f"{f.fit.x_max:.3g}] ({f.num_seeds} seeds{failed})"
             + (f"; weak: {weak}" if weak else "")
@@ -343,8 +340,8 @@ def training_rows(result: Mapping[str, Any]) -> str:
                 f"{r['range'][0]:.3g} to {r['range'][1]:.3g}; capped per-sample budget"
             )
             lines.append(
-                f"| ratio alpha {coh} / alpha {cls} | <= 2 | {_fmt(r['ratio'])} "
-                f"{_ci(*r['ci'])} | {note} |"
+                f"| ratio alpha {coh} / alpha {cls} | <= 2 | {fmt(r['ratio'])} "
+                f"{fmt_ci(*r['ci'])} | {note} |"
             )
         else:
             why = r["reason"] if r else "a fit is missing"

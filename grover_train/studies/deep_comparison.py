@@ -28,7 +28,13 @@ import numpy as np
 from grover_train.data.datasets import load_dataset, split_validation
 from grover_train.model.deep import identity_init
 from grover_train.model.network import DragonNetwork
-from grover_train.studies.base import ReportContext, RunContext, Section, Study
+from grover_train.studies.base import (
+    ReportContext,
+    RunContext,
+    Section,
+    Study,
+    fmt,
+)
 
 #: grover's share of the budget and its oracle queries per sample search (SA's 8 reads find
 #: heads in 15-16 spin windows; 8 oracle queries do so only while heads are abundant, so
@@ -263,12 +269,6 @@ def plot_deep_comparison(runs: list[dict], path: str | os.PathLike) -> Path:
     return path
 
 
-def _fmt(x: float | None, digits: int = 2) -> str:
-    if x is None or (isinstance(x, float) and not np.isfinite(x)):
-        return "n/a"
-    return f"{x:.{digits}f}"
-
-
 def deep_section(out: Path) -> str:
     """The report's section on deep networks from ``out/deep_comparison.json`` ("" if none).
 
@@ -286,8 +286,8 @@ def deep_section(out: Path) -> str:
 
     def acc(r: dict, key: str) -> str:
         return (
-            f"{_fmt(r.get(key + '_mean'), 3)} ± {_fmt(r.get(key + '_sd'), 3)} "
-            f"({_fmt(r.get(key + '_min'), 3)}–{_fmt(r.get(key + '_max'), 3)})"
+            f"{fmt(r.get(key + '_mean'), 3)} ± {fmt(r.get(key + '_sd'), 3)} "
+            f"({fmt(r.get(key + '_min'), 3)}–{fmt(r.get(key + '_max'), 3)})"
         )
 
     lines = [
@@ -308,7 +308,7 @@ def deep_section(out: Path) -> str:
         lines.append(
             f"| {name} | {hidden} | {m.get('max_qubits') or '-'} ({r.get('max_qubits_used', '?')})"
             f" | {r.get('queries', 0):.0f} | {acc(r, 'val')} | {acc(r, 'test')} | "
-            f"{_fmt(r.get('wall_s'), 1)} |"
+            f"{fmt(r.get('wall_s'), 1)} |"
         )
     return "\n".join(lines) + "\n\n"
 

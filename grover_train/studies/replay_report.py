@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from grover_train.analysis.replay_fit import TARGET_RULE, SizeResult
+from grover_train.studies.base import fmt
 
 #: the model as the report and exponents.json quote it
 MODEL = (
@@ -26,16 +27,10 @@ MODEL = (
 )
 
 
-def _fmt(x, digits: int = 2) -> str:
-    if x is None or (isinstance(x, float) and not math.isfinite(x)):
-        return "n/a"
-    return f"{x:.{digits}f}"
-
-
 def _est(e: dict, digits: int = 2) -> str:
     if e.get("mean") is None:
         return "n/a"
-    return f"{_fmt(e['mean'], digits)} [{_fmt(e['lo'], digits)}, {_fmt(e['hi'], digits)}]"
+    return f"{fmt(e['mean'], digits)} [{fmt(e['lo'], digits)}, {fmt(e['hi'], digits)}]"
 
 
 def _ok(result: dict[str, Any], prep: str = "uniform") -> dict[int, SizeResult]:
@@ -227,11 +222,11 @@ def replay_verdict(result: dict[str, Any] | None) -> str:
     for n, r in sorted(uni.items()):
         s = r.summary()
         parts.append(
-            f"n = {n}: {_est(s['ratio'])} (model {_fmt(s['predicted_ratio']['mean'])}, "
+            f"n = {n}: {_est(s['ratio'])} (model {fmt(s['predicted_ratio']['mean'])}, "
             f"{s['seeds']} seeds)"
         )
         model_alpha = s["predicted_alpha_classical"]["mean"]
-        alphas.append(f"{_fmt(s['alpha_classical']['mean'])} vs {_fmt(model_alpha)}")
+        alphas.append(f"{fmt(s['alpha_classical']['mean'])} vs {fmt(model_alpha)}")
         if s["ratio"]["mean"] is not None:
             widths.append(s["ratio"]["hi"] - s["ratio"]["lo"])
     decs = min(r.summary()["decades"] for r in uni.values())
@@ -408,8 +403,8 @@ def replay_table(result: dict[str, Any] | None) -> str:
         lines.append(
             "Cost per cut against n (all seeds of all sizes, 95% regression intervals): "
             + "; ".join(
-                f"{name.replace('_', ' ')}: slope {_fmt(t['slope'], 3)} "
-                f"[{_fmt(t['lo'], 3)}, {_fmt(t['hi'], 3)}]"
+                f"{name.replace('_', ' ')}: slope {fmt(t['slope'], 3)} "
+                f"[{fmt(t['lo'], 3)}, {fmt(t['hi'], 3)}]"
                 for name, t in trends.items()
                 if "slope" in t
             )

@@ -34,7 +34,14 @@ from grover_train.errors import InputError, UnknownNameError
 from grover_train.extras import ExtraMissingError
 from grover_train.finders.search_problem import SearchProblem
 from grover_train.rng import SEED_MAX, child_seed
-from grover_train.studies.base import ReportContext, RunContext, Section, Study
+from grover_train.studies.base import (
+    ReportContext,
+    RunContext,
+    Section,
+    Study,
+    fmt,
+    fmt_ci,
+)
 from grover_train.studies.search_landscapes import Landscape, make_landscape
 
 PREPS = ("uniform", "dqa")
@@ -536,16 +543,6 @@ def fit_search_scaling(
 
 
 # --------------------------------------------------------------------------- the study
-def _fmt(x: float | None, digits: int = 2) -> str:
-    if x is None or (isinstance(x, float) and not math.isfinite(x)):
-        return "n/a"
-    return f"{x:.{digits}f}"
-
-
-def _ci(lo: float | None, hi: float | None, digits: int = 2) -> str:
-    return f"[{_fmt(lo, digits)}, {_fmt(hi, digits)}]"
-
-
 def search_keys(s: SearchFit | str) -> dict[str, Any]:
     """The flat ``search.*`` keys of exponents.json (the reason as ``search.note`` when the
     fit failed)."""
@@ -581,17 +578,17 @@ def search_rows(s: SearchFit | str) -> str:
     w = f"1/p_A in [{s.classical.x_min:.3g}, {s.classical.x_max:.3g}] "
     w += f"({s.decades:.1f} decades, {s.num_points} landscape x prep points)"
     lines = [
-        f"| search slope, classical repetition | 1 (theory) | {_fmt(s.classical.slope, 3)} "
-        f"{_ci(s.classical_ci.low, s.classical_ci.high)} | {w} |",
-        f"| search slope, amplified (bbht) | 0.5 (theory) | {_fmt(s.coherent.slope, 3)} "
-        f"{_ci(s.coherent_ci.low, s.coherent_ci.high)} | {w} |",
-        f"| search ratio classical / coherent | up to 2 | {_fmt(s.ratio, 3)} "
-        f"{_ci(s.ratio_ci.low, s.ratio_ci.high)} | exponent gain of amplitude amplification |",
+        f"| search slope, classical repetition | 1 (theory) | {fmt(s.classical.slope, 3)} "
+        f"{fmt_ci(s.classical_ci.low, s.classical_ci.high)} | {w} |",
+        f"| search slope, amplified (bbht) | 0.5 (theory) | {fmt(s.coherent.slope, 3)} "
+        f"{fmt_ci(s.coherent_ci.low, s.coherent_ci.high)} | {w} |",
+        f"| search ratio classical / coherent | up to 2 | {fmt(s.ratio, 3)} "
+        f"{fmt_ci(s.ratio_ci.low, s.ratio_ci.high)} | exponent gain of amplitude amplification |",
     ]
     for name, (f, ci) in s.annealers.items():
         lines.append(
-            f"| search slope, {name} reads per head | - | {_fmt(f.slope, 3)} "
-            f"{_ci(ci.low, ci.high)} | vs 1/p_uniform |"
+            f"| search slope, {name} reads per head | - | {fmt(f.slope, 3)} "
+            f"{fmt_ci(ci.low, ci.high)} | vs 1/p_uniform |"
         )
     return "\n".join(lines)
 
